@@ -1,0 +1,222 @@
+package inbox
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Role is what a user may do: admins manage the company, recruiters text.
+type Role string
+
+// The two roles.
+const (
+	RoleAdmin     Role = "admin"
+	RoleRecruiter Role = "recruiter"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleRecruiter }
+
+// Company is a tenant: it owns every other record, and no request ever sees
+// another company's data.
+type Company struct {
+	ID          int64     `json:"id" db:"id"`
+	Name        string    `json:"name" db:"name"`
+	SMSEnabled  bool      `json:"sms_enabled" db:"sms_enabled"`   // S1
+	OptoutReply string    `json:"optout_reply" db:"optout_reply"` // sent once on STOP; empty sends nothing
+	HelpReply   string    `json:"help_reply" db:"help_reply"`     // sent on HELP; empty sends nothing
+	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+}
+
+// User is a person who signs in: an admin or a recruiter of one company.
+type User struct {
+	ID        int64  `json:"id" db:"id"`
+	CompanyID int64  `json:"-" db:"company_id"`
+	Email     string `json:"email" db:"email"`
+	Name      string `json:"name" db:"name"`
+	Role      Role   `json:"role" db:"role"`
+}
+
+// IsAdmin reports whether u may use the admin routes and the report.
+func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
+
+// Number is a company phone number that sends and receives texts; its
+// assignees are the only users who see its threads (S3).
+type Number struct {
+	ID        int64  `json:"id" db:"id"`
+	CompanyID int64  `json:"-" db:"company_id"`
+	E164      string `json:"e164" db:"e164"`
+	Label     string `json:"label" db:"label"`
+	Assignees []User `json:"assignees,omitempty" db:"-"`
+}
+
+// Kind of contact.
+const (
+	KindCandidate = "candidate"
+	KindHire      = "hire"
+)
+
+// Consent is a contact's SMS consent state.
+type Consent string
+
+// The consent states of API.md.
+const (
+	ConsentOptedIn  Consent = "opted_in"
+	ConsentOptedOut Consent = "opted_out"
+	ConsentUnknown  Consent = "unknown"
+)
+
+// Icon is the state of the SMS icon next to a contact (S2, S5, S8).
+type Icon string
+
+// The icon states of API.md.
+const (
+	IconHidden Icon = "hidden"
+	IconBlue   Icon = "blue"
+	IconGreen  Icon = "green"
+)
+
+// IconFor is the SMS icon rule: hidden unless texting is on for the company
+// and the contact opted in; blue until any message was exchanged; green after.
+func IconFor(smsEnabled bool, consent Consent, communicated bool) Icon {
+	switch {
+	case !smsEnabled || consent != ConsentOptedIn:
+		return IconHidden
+	case communicated:
+		return IconGreen
+	default:
+		return IconBlue
+	}
+}
+
+// Contact is a candidate or hire the company may text.
+type Contact struct {
+	ID            int64      `db:"id"`
+	CompanyID     int64      `db:"company_id"`
+	ExternalID    *string    `db:"external_id"`
+	Name          string     `db:"name"`
+	Phone         string     `db:"phone"`
+	Email         string     `db:"email"`
+	Kind          string     `db:"kind"`
+	Consent       Consent    `db:"consent"`
+	ConsentSource string     `db:"consent_source"` // what set the current state: application, ats, keyword, admin
+	ConsentAt     *time.Time `db:"consent_at"`
+	LastMessageAt *time.Time `db:"last_message_at"` // any message on any number: the icon is green
+	SMSEnabled    bool       `db:"sms_enabled"`     // the company's switch, loaded with the contact
+	CreatedAt     time.Time  `db:"created_at"`
+}
+
+// ContactSMS is the "sms" object of the Contact JSON.
+type ContactSMS struct {
+	Consent   Consent    `json:"consent"`
+	Icon      Icon       `json:"icon"`
+	Source    string     `json:"source,omitempty"`
+	ChangedAt *time.Time `json:"changed_at,omitempty"`
+}
+
+// Icon is the contact's SMS icon state.
+func (c Contact) Icon() Icon { return IconFor(c.SMSEnabled, c.Consent, c.LastMessageAt != nil) }
+
+// MarshalJSON writes the Contact of API.md, with the icon derived so that it
+// can never disagree with consent and history.
+func (c Contact) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		ID         int64      `json:"id"`
+		ExternalID *string    `json:"external_id"`
+		Name       string     `json:"name"`
+		Phone      string     `json:"phone"`
+		Email      string     `json:"email"`
+		Kind       string     `json:"kind"`
+		SMS        ContactSMS `json:"sms"`
+		CreatedAt  time.Time  `json:"created_at"`
+	}{c.ID, c.ExternalID, c.Name, c.Phone, c.Email, c.Kind,
+		ContactSMS{c.Consent, c.Icon(), c.ConsentSource, c.ConsentAt}, c.CreatedAt})
+}
+
+// ConsentChange is one entry of a contact's consent ledger.
+type ConsentChange struct {
+	ID        int64     `json:"id" db:"id"`
+	ContactID int64     `json:"contact_id" db:"contact_id"`
+	From      Consent   `json:"from" db:"from_state"`
+	To        Consent   `json:"to" db:"to_state"`
+	Source    string    `json:"source" db:"source"`
+	Keyword   string    `json:"keyword,omitempty" db:"keyword"`
+	UserID    *int64    `json:"user_id" db:"user_id"`
+	MessageID *int64    `json:"message_id" db:"message_id"`
+	CreatedAt time.Time `json:"created_at" db:"created_at"`
+}
+
+// Sources of consent changes.
+const (
+	SourceApplication = "application" // opted in while applying (the ATS said so)
+	SourceATS         = "ats"         // the host ATS withdrew consent
+	SourceKeyword     = "keyword"     // the contact texted STOP / START
+	SourceAdmin       = "admin"       // an admin changed it by hand
+)
+
+// Job is a job posting pushed in by the host ATS.
+type Job struct {
+	ID         int64     `json:"id" db:"id"`
+	CompanyID  int64     `json:"-" db:"company_id"`
+	ExternalID *string   `json:"external_id" db:"external_id"`
+	Title      string    `json:"title" db:"title"`
+	Applicants int       `json:"applicants" db:"applicants"`
+	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+}
+
+// Direction of a message.
+type Direction string
+
+// The two directions.
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+)
+
+// Status of a message. Inbound messages are received; outbound ones go queued
+// → sent → delivered, or end failed / undelivered.
+type Status string
+
+// The statuses of API.md.
+const (
+	StatusReceived    Status = "received"
+	StatusQueued      Status = "queued"
+	StatusSent        Status = "sent"
+	StatusDelivered   Status = "delivered"
+	StatusUndelivered Status = "undelivered"
+	StatusFailed      Status = "failed"
+)
+
+// Message is one text, in or out.
+type Message struct {
+	ID          int64     `json:"id" db:"id"`
+	CompanyID   int64     `json:"-" db:"company_id"`
+	ThreadID    int64     `json:"thread_id" db:"thread_id"`
+	Direction   Direction `json:"direction" db:"direction"`
+	Body        string    `json:"body" db:"body"`
+	Status      Status    `json:"status" db:"status"`
+	ErrorCode   string    `json:"error_code" db:"error_code"`
+	ErrorReason string    `json:"error_reason,omitempty" db:"error_reason"`
+	Segments    int       `json:"segments" db:"segments"`
+	Encoding    string    `json:"encoding" db:"encoding"`
+	SentBy      *User     `json:"sent_by" db:"-"`
+	PlivoUUID   *string   `json:"plivo_uuid" db:"plivo_uuid"`
+	MediaURLs   []string  `json:"media_urls,omitempty" db:"-"`
+	Flagged     bool      `json:"flagged,omitempty" db:"flagged"` // mentions an opt-out word without being one
+	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+}
+
+// Thread is the conversation between one number and one contact, with a read
+// state shared by every assignee of the number (S11).
+type Thread struct {
+	ID            int64      `json:"id"`
+	CompanyID     int64      `json:"-"`
+	Number        Number     `json:"number"`
+	Contact       Contact    `json:"contact"`
+	UnreadCount   int        `json:"unread_count"`
+	LastMessage   *Message   `json:"last_message"`
+	LastMessageAt *time.Time `json:"last_message_at"`
+	ReadBy        *User      `json:"read_by"`
+	ReadAt        *time.Time `json:"read_at"`
+	RepliedBy     *User      `json:"replied_by"` // sender of the latest outbound message (B1)
+}
