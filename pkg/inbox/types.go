@@ -204,6 +204,11 @@ type Message struct {
 	MediaURLs   []string  `json:"media_urls,omitempty" db:"-"`
 	Flagged     bool      `json:"flagged,omitempty" db:"flagged"` // mentions an opt-out word without being one
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+
+	// IdempotencyKey and RequestHash are the sender's Idempotency-Key and a
+	// hash of what it was first used for; stored, never shown.
+	IdempotencyKey string `json:"-" db:"-"`
+	RequestHash    string `json:"-" db:"-"`
 }
 
 // Thread is the conversation between one number and one contact, with a read

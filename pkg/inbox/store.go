@@ -1,0 +1,133 @@
+package inbox
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the durable truth: PostgreSQL or the embedded SQLite (pkg/store).
+// Reads outside a transaction go through its Queries; every change goes
+// through Tx, which also writes the change's events and returns them, with
+// their seqs, once committed.
+type Store interface {
+	Queries
+	// Tx runs fn in one write transaction. Events emitted in fn are given
+	// their topic's next gapless seq and stored in the same transaction; Tx
+	// returns them after commit. If fn fails, nothing is written.
+	Tx(ctx context.Context, fn func(Tx) error) ([]Event, error)
+	// Snapshot runs fn on one consistent, read-only view of the store.
+	Snapshot(ctx context.Context, fn func(Queries) error) error
+	Ping(ctx context.Context) error
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	Queries
+
+	// Emit adds an event for topic to the transaction; data is its JSON payload.
+	Emit(topic, typ string, data any) error
+
+	CreateCompany(ctx context.Context, c *Company) error
+	UpdateCompany(ctx context.Context, c Company) error
+
+	CreateUser(ctx context.Context, u *User, passwordHash string) error
+	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	DeleteSession(ctx context.Context, tokenHash string) error
+	CreateAPIToken(ctx context.Context, companyID, userID int64, name, tokenHash string) error
+	CreateTicket(ctx context.Context, ticketHash string, userID int64, expires time.Time) error
+	// RedeemTicket deletes a live ticket and returns its user: a ticket works once.
+	RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (User, error)
+	DeleteExpired(ctx context.Context, now time.Time) error
+
+	CreateNumber(ctx context.Context, n *Number) error
+	SetAssignees(ctx context.Context, numberID int64, userIDs []int64) error
+
+	CreateContact(ctx context.Context, c *Contact) error
+	UpdateContact(ctx context.Context, c Contact) error
+	// SetConsent changes a contact's consent and appends ch to the ledger.
+	SetConsent(ctx context.Context, ch ConsentChange) error
+
+	UpsertJob(ctx context.Context, j *Job) (created bool, err error)
+	AddApplicant(ctx context.Context, jobID, contactID int64) (added bool, err error)
+
+	// EnsureThread returns the thread of a number and a contact, creating it.
+	EnsureThread(ctx context.Context, companyID, numberID, contactID int64) (int64, error)
+	// InsertMessage stores m (ThreadID and CompanyID set); an outbound queued
+	// message joins the send queue. A message whose PlivoUUID, or whose
+	// sender's IdempotencyKey, is stored already is not inserted: duplicate
+	// is true.
+	InsertMessage(ctx context.Context, m *Message) (duplicate bool, err error)
+	// TouchThread records a new message on its thread and contact: last
+	// message, unread count (inbound raises it), replied_by (outbound).
+	TouchThread(ctx context.Context, m Message) error
+	// MarkRead zeroes a thread's unread count and records who read it; it
+	// reports false when the thread had nothing unread (nothing changed).
+	MarkRead(ctx context.Context, threadID, userID int64, at time.Time) (bool, error)
+	// MarkUnread raises a read thread's unread count to 1 and clears read_by;
+	// it reports false when the thread was unread already.
+	MarkUnread(ctx context.Context, threadID int64) (bool, error)
+}
+
+// Queries are the reads; every one is scoped by company or by a user, so no
+// caller can reach another company's rows.
+type Queries interface {
+	Company(ctx context.Context, id int64) (Company, error)
+	CompanyByName(ctx context.Context, name string) (Company, error)
+
+	User(ctx context.Context, companyID, id int64) (User, error)
+	// UserByEmail returns the user and their password hash, for sign-in.
+	UserByEmail(ctx context.Context, email string) (User, string, error)
+	Users(ctx context.Context, companyID int64) ([]User, error)
+	SessionUser(ctx context.Context, tokenHash string, now time.Time) (User, error)
+	TokenUser(ctx context.Context, tokenHash string) (User, error)
+
+	Number(ctx context.Context, companyID, id int64) (Number, error)
+	// NumberByE164 finds a number of any company: inbound webhooks know only To.
+	NumberByE164(ctx context.Context, e164 string) (Number, error)
+	// Numbers returns the company's numbers with their assignees.
+	Numbers(ctx context.Context, companyID int64) ([]Number, error)
+	// UserNumbers returns the numbers a user is assigned to.
+	UserNumbers(ctx context.Context, userID int64) ([]Number, error)
+	Assignees(ctx context.Context, numberID int64) ([]User, error)
+
+	Contact(ctx context.Context, companyID, id int64) (Contact, error)
+	ContactByPhone(ctx context.Context, companyID int64, phone string) (Contact, error)
+	ContactByExternalID(ctx context.Context, companyID int64, externalID string) (Contact, error)
+	Contacts(ctx context.Context, companyID int64, f ContactFilter) ([]Contact, error)
+	ConsentChanges(ctx context.Context, companyID, contactID int64) ([]ConsentChange, error)
+
+	Job(ctx context.Context, companyID, id int64) (Job, error)
+	JobByExternalID(ctx context.Context, companyID int64, externalID string) (Job, error)
+	Jobs(ctx context.Context, companyID int64) ([]Job, error)
+
+	Thread(ctx context.Context, companyID, id int64) (Thread, error)
+	// Threads returns threads by filter, unread first then newest first.
+	Threads(ctx context.Context, companyID int64, f ThreadFilter) ([]Thread, error)
+	Message(ctx context.Context, companyID, id int64) (Message, error)
+	MessageByIdempotencyKey(ctx context.Context, userID int64, key string) (Message, string, error)
+	// Messages returns messages of the given threads with id < Before (if
+	// set), the newest Limit of them, oldest first.
+	Messages(ctx context.Context, companyID int64, threadIDs []int64, before int64, limit int) ([]Message, error)
+
+	// TopicSeqs returns the current seq of each topic (0 for none yet).
+	TopicSeqs(ctx context.Context, topics []string) (map[string]int64, error)
+	// EventsAfter returns up to limit events of topic with seq > after, in
+	// order; ErrEventsPruned when some are no longer kept.
+	EventsAfter(ctx context.Context, topic string, after int64, limit int) ([]Event, error)
+}
+
+// ContactFilter selects contacts: Q matches name, phone or email; JobID keeps
+// a job's applicants; After is the keyset cursor (the last id seen).
+type ContactFilter struct {
+	Q     string
+	JobID int64
+	After int64
+	Limit int
+}
+
+// ThreadFilter selects threads: those of the given numbers, or of a contact.
+type ThreadFilter struct {
+	NumberIDs []int64
+	ContactID int64
+	Limit     int
+}

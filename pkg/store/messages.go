@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"smsinbox/pkg/inbox"
+)
+
+type messageRow struct {
+	inbox.Message
+	Media  string   `db:"media_urls"`
+	Sender nullUser `db:"su"`
+}
+
+func (r messageRow) message() (inbox.Message, error) {
+	m := r.Message
+	m.SentBy = r.Sender.user()
+	if r.Media != "" {
+		if err := json.Unmarshal([]byte(r.Media), &m.MediaURLs); err != nil {
+			return m, fmt.Errorf("decode media of message %d: %w", m.ID, err)
+		}
+	}
+	return m, nil
+}
+
+const messageSelect = `SELECT m.id, m.company_id, m.thread_id, m.direction, m.body, m.status, m.error_code, m.error_reason,
+	m.segments, m.encoding, m.plivo_uuid, m.media_urls, m.flagged, m.created_at,
+	su.id AS "su.id", su.email AS "su.email", su.name AS "su.name", su.role AS "su.role"
+	FROM messages m LEFT JOIN users su ON su.id = m.sent_by `
+
+// messagesWhere loads messages matching a condition, in id order.
+func (q queries) messagesWhere(ctx context.Context, where string, args ...any) ([]inbox.Message, error) {
+	query, args, err := q.in(messageSelect+`WHERE `+where+` ORDER BY m.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	var rows []messageRow
+	if err := q.sel(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	msgs := make([]inbox.Message, len(rows))
+	for i, r := range rows {
+		if msgs[i], err = r.message(); err != nil {
+			return nil, err
+		}
+	}
+	return msgs, nil
+}
+
+func (q queries) Message(ctx context.Context, companyID, id int64) (inbox.Message, error) {
+	msgs, err := q.messagesWhere(ctx, `m.company_id = ? AND m.id = ?`, companyID, id)
+	if err != nil {
+		return inbox.Message{}, err
+	}
+	if len(msgs) == 0 {
+		return inbox.Message{}, inbox.NotFound("message")
+	}
+	return msgs[0], nil
+}
+
+func (q queries) MessageByIdempotencyKey(ctx context.Context, userID int64, key string) (inbox.Message, string, error) {
+	var row struct {
+		ID          int64  `db:"id"`
+		CompanyID   int64  `db:"company_id"`
+		RequestHash string `db:"request_hash"`
+	}
+	if err := q.get(ctx, &row, `SELECT id, company_id, request_hash FROM messages WHERE sent_by = ? AND idempotency_key = ?`,
+		userID, key); err != nil {
+		return inbox.Message{}, "", notFound("message", err)
+	}
+	m, err := q.Message(ctx, row.CompanyID, row.ID)
+	return m, row.RequestHash, err
+}
+
+func (q queries) Messages(ctx context.Context, companyID int64, threadIDs []int64, before int64, limit int) ([]inbox.Message, error) {
+	if len(threadIDs) == 0 {
+		return []inbox.Message{}, nil
+	}
+	where := `m.company_id = ? AND m.thread_id IN (?)`
+	args := []any{companyID, threadIDs}
+	if before > 0 {
+		where += ` AND m.id < ?`
+		args = append(args, before)
+	}
+	// The newest limit messages, returned oldest first.
+	query, args, err := q.in(messageSelect+`WHERE `+where+` ORDER BY m.id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	var rows []messageRow
+	if err := q.sel(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("load messages: %w", err)
+	}
+	msgs := make([]inbox.Message, len(rows))
+	for i, r := range rows {
+		if msgs[i], err = r.message(); err != nil {
+			return nil, err
+		}
+	}
+	slices.Reverse(msgs)
+	return msgs, nil
+}
+
+// InsertMessage stores m; its number and contact come from its thread. An
+// outbound message joins the send queue. A repeated PlivoUUID or
+// Idempotency-Key inserts nothing and reports duplicate.
+func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) {
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = t.now()
+	}
+	media := ""
+	if len(m.MediaURLs) > 0 {
+		b, err := json.Marshal(m.MediaURLs)
+		if err != nil {
+			return false, fmt.Errorf("encode media: %w", err)
+		}
+		media = string(b)
+	}
+	sendState := "none"
+	var sendAfter any
+	if m.Direction == inbox.Outbound && m.Status == inbox.StatusQueued {
+		sendState, sendAfter = "pending", m.CreatedAt
+	}
+	var key any
+	if m.IdempotencyKey != "" {
+		key = m.IdempotencyKey
+	}
+	var ids []int64
+	err := t.sel(ctx, &ids, `INSERT INTO messages (company_id, thread_id, number_id, contact_id, direction, body, status,
+		error_code, error_reason, segments, encoding, sent_by, plivo_uuid, idempotency_key, request_hash, media_urls, flagged,
+		send_state, send_after, created_at, updated_at)
+		SELECT t.company_id, t.id, t.number_id, t.contact_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		FROM threads t WHERE t.id = ? AND t.company_id = ?
+		ON CONFLICT DO NOTHING RETURNING id`,
+		m.Direction, m.Body, m.Status, m.ErrorCode, m.ErrorReason, m.Segments, m.Encoding, sentByID(*m), m.PlivoUUID,
+		key, m.RequestHash, media, m.Flagged, sendState, sendAfter, m.CreatedAt, m.CreatedAt, m.ThreadID, m.CompanyID)
+	if err != nil {
+		return false, fmt.Errorf("insert message: %w", err)
+	}
+	if len(ids) == 0 {
+		return true, nil
+	}
+	m.ID = ids[0]
+	return false, nil
+}

@@ -1,0 +1,175 @@
+// Package store is smsinbox's only SQL: the inbox.Store on PostgreSQL
+// (sqlx + lib/pq) or on an embedded SQLite file (sqlx + modernc.org/sqlite).
+// The SQL is portable (Rebind, RETURNING, ON CONFLICT, no ILIKE); the few
+// differences between the engines live in postgres.go and sqlite.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"smsinbox/pkg/inbox"
+)
+
+var _ inbox.Store = (*DB)(nil)
+
+// DB is an open store.
+type DB struct {
+	queries           // reads outside a transaction, on the read pool
+	write   *sqlx.DB  // the pool transactions run on
+	read    *sqlx.DB  // the pool plain reads run on (the same as write on PostgreSQL)
+	engine  string    // "postgres" or "sqlite"
+	schema  string    // the DDL Migrate applies
+	closers []func() error
+}
+
+// Engine names the database engine: "postgres" or "sqlite".
+func (db *DB) Engine() string { return db.engine }
+
+// Migrate applies the schema; it is idempotent.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, db.schema); err != nil {
+		return fmt.Errorf("migrate %s: %w", db.engine, err)
+	}
+	return nil
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", db.engine, err)
+	}
+	return nil
+}
+
+// Close closes every pool.
+func (db *DB) Close() error {
+	var errs []error
+	for _, c := range db.closers {
+		errs = append(errs, c())
+	}
+	return errors.Join(errs...)
+}
+
+// Tx runs fn in a write transaction, then stores the events fn emitted, each
+// with its topic's next seq, and commits. The seq comes from a counter row
+// that stays locked until commit, so each topic's seqs are gapless and in
+// commit order across every process sharing the database.
+func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, error) {
+	sqlTx, err := db.write.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, unavailable("begin transaction", err)
+	}
+	t := &tx{queries: queries{q: sqlTx, bind: db.bind, now: db.now}, tx: sqlTx}
+	if err := fn(t); err != nil {
+		_ = sqlTx.Rollback()
+		return nil, err
+	}
+	events, err := t.storeEvents(ctx)
+	if err != nil {
+		_ = sqlTx.Rollback()
+		return nil, err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return nil, unavailable("commit", err)
+	}
+	return events, nil
+}
+
+// Snapshot runs fn on one consistent read-only view.
+func (db *DB) Snapshot(ctx context.Context, fn func(inbox.Queries) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.engine == "postgres" {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	sqlTx, err := db.read.BeginTxx(ctx, opts)
+	if err != nil {
+		return unavailable("begin snapshot", err)
+	}
+	defer sqlTx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	return fn(queries{q: sqlTx, bind: db.bind, now: db.now})
+}
+
+// tx is a write transaction; it collects events until commit.
+type tx struct {
+	queries
+	tx     *sqlx.Tx
+	events []inbox.Event
+}
+
+func (t *tx) Emit(topic, typ string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	t.events = append(t.events, inbox.Event{Topic: topic, Type: typ, Data: b})
+	return nil
+}
+
+// storeEvents gives each emitted event its seq and stores it. Topics are
+// locked in sorted order so that two transactions never wait on each other's
+// counters in opposite orders (no deadlock), and as late as possible so that a
+// topic's counter is held only for the end of the transaction.
+func (t *tx) storeEvents(ctx context.Context) ([]inbox.Event, error) {
+	if len(t.events) == 0 {
+		return nil, nil
+	}
+	sort.SliceStable(t.events, func(i, j int) bool { return t.events[i].Topic < t.events[j].Topic })
+	now := t.now()
+	for i := range t.events {
+		e := &t.events[i]
+		err := t.get(ctx, &e.Seq, `INSERT INTO topic_seqs (topic, seq) VALUES (?, 1)
+			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + 1 RETURNING seq`, e.Topic)
+		if err != nil {
+			return nil, fmt.Errorf("next seq of %s: %w", e.Topic, err)
+		}
+		e.CreatedAt = now
+		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+			e.Topic, e.Seq, e.Type, string(e.Data), now); err != nil {
+			return nil, fmt.Errorf("store %s event: %w", e.Type, err)
+		}
+	}
+	return t.events, nil
+}
+
+// queries runs SQL on a pool or a transaction. Every statement is written
+// with ? placeholders and rebound for the engine.
+type queries struct {
+	q    sqlx.ExtContext
+	bind int
+	now  func() time.Time
+}
+
+func (q queries) get(ctx context.Context, dest any, query string, args ...any) error {
+	return sqlx.GetContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...)
+}
+
+func (q queries) sel(ctx context.Context, dest any, query string, args ...any) error {
+	return sqlx.SelectContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...)
+}
+
+func (q queries) exec(ctx context.Context, query string, args ...any) error {
+	_, err := q.q.ExecContext(ctx, sqlx.Rebind(q.bind, query), args...)
+	return err
+}
+
+// execCount runs a statement and returns how many rows it changed.
+func (q queries) execCount(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.q.ExecContext(ctx, sqlx.Rebind(q.bind, query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// in expands a query with an IN (?) list.
+func (q queries) in(query string, args ...any) (string, []any, error) {
+	return sqlx.In(query, args...)
+}

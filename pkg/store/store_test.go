@@ -1,0 +1,431 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"smsinbox/pkg/inbox"
+	"smsinbox/pkg/store"
+	"smsinbox/pkg/store/storetest"
+)
+
+// fixture is a company with an admin, a recruiter, a number and a contact.
+type fixture struct {
+	company   inbox.Company
+	admin     inbox.User
+	recruiter inbox.User
+	number    inbox.Number
+	contact   inbox.Contact
+}
+
+func newFixture(t *testing.T, db *store.DB, name string) fixture {
+	t.Helper()
+	ctx := context.Background()
+	f := fixture{company: inbox.Company{Name: name, SMSEnabled: true}}
+	_, err := db.Tx(ctx, func(tx inbox.Tx) error {
+		if err := tx.CreateCompany(ctx, &f.company); err != nil {
+			return err
+		}
+		f.admin = inbox.User{CompanyID: f.company.ID, Email: "admin@" + name + ".test", Name: "Admin", Role: inbox.RoleAdmin}
+		if err := tx.CreateUser(ctx, &f.admin, "hash"); err != nil {
+			return err
+		}
+		f.recruiter = inbox.User{CompanyID: f.company.ID, Email: "ana@" + name + ".test", Name: "Ana", Role: inbox.RoleRecruiter}
+		if err := tx.CreateUser(ctx, &f.recruiter, "hash"); err != nil {
+			return err
+		}
+		f.number = inbox.Number{CompanyID: f.company.ID, E164: fmt.Sprintf("+1415555%04d", f.company.ID%10000), Label: "Recruiting"}
+		if err := tx.CreateNumber(ctx, &f.number); err != nil {
+			return err
+		}
+		if err := tx.SetAssignees(ctx, f.number.ID, []int64{f.recruiter.ID}); err != nil {
+			return err
+		}
+		ext := "cand-1"
+		f.contact = inbox.Contact{CompanyID: f.company.ID, ExternalID: &ext, Name: "Casey", Phone: "+14155550199",
+			Kind: inbox.KindCandidate, Consent: inbox.ConsentOptedIn, ConsentSource: inbox.SourceApplication}
+		return tx.CreateContact(ctx, &f.contact)
+	})
+	if err != nil {
+		t.Fatalf("create fixture %s: %v", name, err)
+	}
+	return f
+}
+
+func TestCompanyIsolation(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, b := newFixture(t, db, "acme"), newFixture(t, db, "globex")
+
+		users, err := db.Users(ctx, b.company.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			if u.CompanyID != b.company.ID {
+				t.Errorf("Users(globex) returned %s of company %d", u.Email, u.CompanyID)
+			}
+		}
+		if len(users) != 2 {
+			t.Errorf("Users(globex): got %d users, want 2", len(users))
+		}
+		if _, err := db.User(ctx, b.company.ID, a.admin.ID); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("User(globex, acme's admin): got %v, want not_found", err)
+		}
+		if _, err := db.Number(ctx, b.company.ID, a.number.ID); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("Number(globex, acme's number): got %v, want not_found", err)
+		}
+		if _, err := db.Contact(ctx, b.company.ID, a.contact.ID); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("Contact(globex, acme's contact): got %v, want not_found", err)
+		}
+		numbers, err := db.Numbers(ctx, b.company.ID)
+		if err != nil || len(numbers) != 1 || numbers[0].ID != b.number.ID {
+			t.Errorf("Numbers(globex) = %+v, %v; want only globex's number", numbers, err)
+		}
+		contacts, err := db.Contacts(ctx, b.company.ID, inbox.ContactFilter{Limit: 50})
+		if err != nil || len(contacts) != 1 || contacts[0].ID != b.contact.ID {
+			t.Errorf("Contacts(globex) = %+v, %v; want only globex's contact", contacts, err)
+		}
+		threadID := mustTx(t, db, func(tx inbox.Tx) (int64, error) {
+			return tx.EnsureThread(ctx, a.company.ID, a.number.ID, a.contact.ID)
+		})
+		if _, err := db.Thread(ctx, b.company.ID, threadID); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("Thread(globex, acme's thread): got %v, want not_found", err)
+		}
+	})
+}
+
+func TestUniqueConstraints(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		tests := []struct {
+			name string
+			fn   func(tx inbox.Tx) error
+			code string
+		}{
+			{"email, other case", func(tx inbox.Tx) error {
+				return tx.CreateUser(ctx, &inbox.User{CompanyID: f.company.ID, Email: "ANA@acme.test", Name: "x", Role: inbox.RoleRecruiter}, "h")
+			}, "email_taken"},
+			{"number", func(tx inbox.Tx) error {
+				return tx.CreateNumber(ctx, &inbox.Number{CompanyID: f.company.ID, E164: f.number.E164, Label: "again"})
+			}, "number_taken"},
+			{"contact phone", func(tx inbox.Tx) error {
+				return tx.CreateContact(ctx, &inbox.Contact{CompanyID: f.company.ID, Name: "x", Phone: f.contact.Phone,
+					Kind: inbox.KindCandidate, Consent: inbox.ConsentUnknown})
+			}, "phone_taken"},
+			{"contact external id", func(tx inbox.Tx) error {
+				return tx.CreateContact(ctx, &inbox.Contact{CompanyID: f.company.ID, Name: "x", Phone: "+14155550177",
+					ExternalID: f.contact.ExternalID, Kind: inbox.KindCandidate, Consent: inbox.ConsentUnknown})
+			}, "external_id_taken"},
+		}
+		for _, tt := range tests {
+			_, err := db.Tx(ctx, tt.fn)
+			if got := inbox.ErrorCode(err); got != tt.code || inbox.ErrorKind(err) != inbox.KindConflict {
+				t.Errorf("%s: got %v, want conflict %s", tt.name, err, tt.code)
+			}
+		}
+	})
+}
+
+// A transaction that fails part-way leaves nothing behind: no rows, no
+// events, no seq used up.
+func TestTxRollsBackEverything(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		crash := errors.New("crash after the writes")
+		events, err := db.Tx(ctx, func(tx inbox.Tx) error {
+			u := inbox.User{CompanyID: f.company.ID, Email: "half@acme.test", Name: "Half", Role: inbox.RoleRecruiter}
+			if err := tx.CreateUser(ctx, &u, "h"); err != nil {
+				return err
+			}
+			if err := tx.Emit("company:1", "test", map[string]int{"n": 1}); err != nil {
+				return err
+			}
+			return crash
+		})
+		if !errors.Is(err, crash) || events != nil {
+			t.Fatalf("Tx = %v, %v; want the crash and no events", events, err)
+		}
+		if _, _, err := db.UserByEmail(ctx, "half@acme.test"); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("user of the rolled-back transaction: got %v, want not_found", err)
+		}
+		seqs, err := db.TopicSeqs(ctx, []string{"company:1"})
+		if err != nil || seqs["company:1"] != 0 {
+			t.Errorf("seq after rollback = %v, %v; want 0", seqs, err)
+		}
+		// A cancelled context mid-transaction rolls back too.
+		cctx, cancel := context.WithCancel(ctx)
+		_, err = db.Tx(cctx, func(tx inbox.Tx) error {
+			u := inbox.User{CompanyID: f.company.ID, Email: "cancel@acme.test", Name: "C", Role: inbox.RoleRecruiter}
+			if err := tx.CreateUser(cctx, &u, "h"); err != nil {
+				return err
+			}
+			cancel()
+			return tx.CreateNumber(cctx, &inbox.Number{CompanyID: f.company.ID, E164: "+14155550142", Label: "x"})
+		})
+		if err == nil {
+			t.Fatal("Tx with a cancelled context succeeded")
+		}
+		if _, _, err := db.UserByEmail(ctx, "cancel@acme.test"); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("user of the cancelled transaction: got %v, want not_found", err)
+		}
+	})
+}
+
+// Events of one topic written by concurrent transactions get seq 1..N, with
+// no gap and no duplicate, and EventsAfter reads them back in order.
+func TestEventSeqsAreGapless(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const workers, perWorker = 8, 25
+		var mu sync.Mutex
+		got := map[string][]int64{}
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range perWorker {
+					events, err := db.Tx(ctx, func(tx inbox.Tx) error {
+						// Two topics per transaction, emitted in varying order.
+						if (w+i)%2 == 0 {
+							tx.Emit("number:1", "e", map[string]int{"w": w, "i": i})
+							return tx.Emit("company:1", "e", nil)
+						}
+						tx.Emit("company:1", "e", nil)
+						return tx.Emit("number:1", "e", map[string]int{"w": w, "i": i})
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+					mu.Lock()
+					for _, e := range events {
+						got[e.Topic] = append(got[e.Topic], e.Seq)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("concurrent Tx: %v", err)
+		}
+		const n = workers * perWorker
+		for _, topic := range []string{"number:1", "company:1"} {
+			seqs := got[topic]
+			sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+			for i, s := range seqs {
+				if s != int64(i+1) {
+					t.Fatalf("%s: sorted seqs[%d] = %d, want %d (gap or duplicate)", topic, i, s, i+1)
+				}
+			}
+			if len(seqs) != n {
+				t.Fatalf("%s: got %d seqs, want %d", topic, len(seqs), n)
+			}
+			var read []inbox.Event
+			for after := int64(0); ; {
+				page, err := db.EventsAfter(ctx, topic, after, 64)
+				if err != nil {
+					t.Fatalf("EventsAfter(%s, %d): %v", topic, after, err)
+				}
+				if len(page) == 0 {
+					break
+				}
+				read = append(read, page...)
+				after = page[len(page)-1].Seq
+			}
+			if len(read) != n {
+				t.Fatalf("EventsAfter read %d events of %s, want %d", len(read), topic, n)
+			}
+			for i, e := range read {
+				if e.Seq != int64(i+1) || e.Topic != topic || e.Type != "e" {
+					t.Fatalf("event %d = %s/%d/%s, want %s/%d/e", i, e.Topic, e.Seq, e.Type, topic, i+1)
+				}
+			}
+		}
+		seqs, err := db.TopicSeqs(ctx, []string{"number:1", "company:1", "number:2"})
+		if err != nil || seqs["number:1"] != n || seqs["company:1"] != n || seqs["number:2"] != 0 {
+			t.Errorf("TopicSeqs = %v, %v; want %d, %d, 0", seqs, err, n, n)
+		}
+		if _, err := db.EventsAfter(ctx, "number:1", n+5, 10); !errors.Is(err, inbox.ErrEventsPruned) {
+			t.Errorf("EventsAfter beyond the current seq: got %v, want ErrEventsPruned", err)
+		}
+		if evs, err := db.EventsAfter(ctx, "number:1", n, 10); err != nil || len(evs) != 0 {
+			t.Errorf("EventsAfter at the current seq = %d events, %v; want none", len(evs), err)
+		}
+	})
+}
+
+func TestSessionsTokensTickets(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		now := time.Now().UTC()
+		_, err := db.Tx(ctx, func(tx inbox.Tx) error {
+			if err := tx.CreateSession(ctx, "live", f.recruiter.ID, now.Add(time.Hour)); err != nil {
+				return err
+			}
+			if err := tx.CreateSession(ctx, "old", f.recruiter.ID, now.Add(-time.Second)); err != nil {
+				return err
+			}
+			if err := tx.CreateAPIToken(ctx, f.company.ID, f.admin.ID, "ats", "tok"); err != nil {
+				return err
+			}
+			return tx.CreateTicket(ctx, "ticket", f.recruiter.ID, now.Add(30*time.Second))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u, err := db.SessionUser(ctx, "live", now); err != nil || u.ID != f.recruiter.ID {
+			t.Errorf("SessionUser(live) = %v, %v; want the recruiter", u, err)
+		}
+		if _, err := db.SessionUser(ctx, "old", now); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("SessionUser(expired): got %v, want not_found", err)
+		}
+		if u, err := db.TokenUser(ctx, "tok"); err != nil || u.ID != f.admin.ID {
+			t.Errorf("TokenUser = %v, %v; want the admin", u, err)
+		}
+		redeem := func() (inbox.User, error) {
+			var u inbox.User
+			_, err := db.Tx(ctx, func(tx inbox.Tx) (err error) {
+				u, err = tx.RedeemTicket(ctx, "ticket", now)
+				return err
+			})
+			return u, err
+		}
+		if u, err := redeem(); err != nil || u.ID != f.recruiter.ID {
+			t.Errorf("first RedeemTicket = %v, %v; want the recruiter", u, err)
+		}
+		if _, err := redeem(); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("second RedeemTicket: got %v, want not_found (single use)", err)
+		}
+		if _, err := db.Tx(ctx, func(tx inbox.Tx) error { return tx.DeleteExpired(ctx, now) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SessionUser(ctx, "live", now); err != nil {
+			t.Errorf("DeleteExpired removed a live session: %v", err)
+		}
+	})
+}
+
+func TestThreadsAndMessages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		uuid := "3a5e2b8c-0000-4000-8000-000000000001"
+		insert := func(m inbox.Message) (inbox.Message, bool) {
+			t.Helper()
+			var dup bool
+			_, err := db.Tx(ctx, func(tx inbox.Tx) error {
+				id, err := tx.EnsureThread(ctx, f.company.ID, f.number.ID, f.contact.ID)
+				if err != nil {
+					return err
+				}
+				m.ThreadID, m.CompanyID = id, f.company.ID
+				if dup, err = tx.InsertMessage(ctx, &m); err != nil || dup {
+					return err
+				}
+				return tx.TouchThread(ctx, m)
+			})
+			if err != nil {
+				t.Fatalf("insert message: %v", err)
+			}
+			return m, dup
+		}
+		in, dup := insert(inbox.Message{Direction: inbox.Inbound, Body: "Hi, is the job open?", Status: inbox.StatusReceived,
+			Segments: 1, Encoding: "GSM-7", PlivoUUID: &uuid, MediaURLs: []string{"https://media.example/1.jpg"}})
+		if dup || in.ID == 0 {
+			t.Fatalf("first inbound: dup=%v id=%d; want stored", dup, in.ID)
+		}
+		if _, dup := insert(inbox.Message{Direction: inbox.Inbound, Body: "again", Status: inbox.StatusReceived,
+			Segments: 1, Encoding: "GSM-7", PlivoUUID: &uuid}); !dup {
+			t.Errorf("repeated MessageUUID was stored twice")
+		}
+		out, dup := insert(inbox.Message{Direction: inbox.Outbound, Body: "Yes!", Status: inbox.StatusQueued,
+			Segments: 1, Encoding: "GSM-7", SentBy: &f.recruiter, IdempotencyKey: "k1", RequestHash: "h1"})
+		if dup {
+			t.Fatal("first outbound reported duplicate")
+		}
+		if _, dup := insert(inbox.Message{Direction: inbox.Outbound, Body: "Yes!", Status: inbox.StatusQueued,
+			Segments: 1, Encoding: "GSM-7", SentBy: &f.recruiter, IdempotencyKey: "k1", RequestHash: "h1"}); !dup {
+			t.Errorf("repeated Idempotency-Key was stored twice")
+		}
+		if m, hash, err := db.MessageByIdempotencyKey(ctx, f.recruiter.ID, "k1"); err != nil || m.ID != out.ID || hash != "h1" {
+			t.Errorf("MessageByIdempotencyKey = %d, %q, %v; want %d, h1", m.ID, hash, err, out.ID)
+		}
+
+		th, err := db.Thread(ctx, f.company.ID, in.ThreadID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th.UnreadCount != 1 || th.LastMessage == nil || th.LastMessage.ID != out.ID || th.RepliedBy == nil ||
+			th.RepliedBy.ID != f.recruiter.ID || th.Number.ID != f.number.ID || th.Contact.ID != f.contact.ID {
+			t.Errorf("thread = %+v; want 1 unread, last message %d replied by the recruiter", th, out.ID)
+		}
+		if th.Contact.Icon() != inbox.IconGreen {
+			t.Errorf("contact icon after messages = %s, want green", th.Contact.Icon())
+		}
+		msgs, err := db.Messages(ctx, f.company.ID, []int64{th.ID}, 0, 10)
+		if err != nil || len(msgs) != 2 || msgs[0].ID != in.ID || msgs[1].ID != out.ID {
+			t.Fatalf("Messages = %+v, %v; want inbound then outbound", msgs, err)
+		}
+		if len(msgs[0].MediaURLs) != 1 || msgs[1].SentBy == nil || msgs[1].SentBy.Name != "Ana" {
+			t.Errorf("messages lost media or sender: %+v", msgs)
+		}
+		if older, err := db.Messages(ctx, f.company.ID, []int64{th.ID}, out.ID, 10); err != nil || len(older) != 1 || older[0].ID != in.ID {
+			t.Errorf("Messages before %d = %+v, %v; want the inbound only", out.ID, older, err)
+		}
+
+		read := func() bool {
+			var changed bool
+			_, err := db.Tx(ctx, func(tx inbox.Tx) (err error) {
+				changed, err = tx.MarkRead(ctx, th.ID, f.recruiter.ID, time.Now())
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return changed
+		}
+		if !read() {
+			t.Error("first MarkRead changed nothing")
+		}
+		if read() {
+			t.Error("second MarkRead changed something; want no-op")
+		}
+		th, _ = db.Thread(ctx, f.company.ID, th.ID)
+		if th.UnreadCount != 0 || th.ReadBy == nil || th.ReadBy.ID != f.recruiter.ID || th.ReadAt == nil {
+			t.Errorf("thread after read = %+v; want 0 unread, read by the recruiter", th)
+		}
+		threads, err := db.Threads(ctx, f.company.ID, inbox.ThreadFilter{NumberIDs: []int64{f.number.ID}, Limit: 10})
+		if err != nil || len(threads) != 1 || threads[0].ID != th.ID {
+			t.Errorf("Threads(number) = %+v, %v", threads, err)
+		}
+		if threads, err := db.Threads(ctx, f.company.ID, inbox.ThreadFilter{NumberIDs: []int64{}, Limit: 10}); err != nil || len(threads) != 0 {
+			t.Errorf("Threads(no numbers) = %+v, %v; want none", threads, err)
+		}
+	})
+}
+
+func mustTx[T any](t *testing.T, db *store.DB, fn func(tx inbox.Tx) (T, error)) T {
+	t.Helper()
+	var v T
+	_, err := db.Tx(context.Background(), func(tx inbox.Tx) (err error) {
+		v, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Tx: %v", err)
+	}
+	return v
+}
