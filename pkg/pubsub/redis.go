@@ -1,0 +1,111 @@
+package pubsub
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"smsinbox/pkg/inbox"
+)
+
+var _ inbox.Bus = (*Redis)(nil)
+
+// defaultPingInterval is how often an idle subscription connection is
+// checked when RedisOptions leaves it zero: well inside common NAT and load
+// balancer idle timeouts, and cheap.
+const defaultPingInterval = 5 * time.Second
+
+// Redis is the Bus for several processes: every batch is one message on the
+// Redis pub/sub channel "{prefix}:events". Publish also hands the batch to
+// this value's own subscribers directly, so they keep getting local events
+// while Redis is down, and they skip the copy that comes back from Redis.
+type Redis struct {
+	client       *redis.Client
+	channel      string
+	origin       string // unique to this value; marks the messages it published
+	log          *slog.Logger
+	pingInterval time.Duration
+	local        fanout
+}
+
+// RedisOptions holds the optional settings of NewRedis.
+type RedisOptions struct {
+	// Logger receives reconnections and malformed messages; nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// PingInterval is how often a subscription connection is pinged; one
+	// that stays silent for two intervals is replaced, so a connection that
+	// died without a word is noticed. Zero means 5 s.
+	PingInterval time.Duration
+}
+
+// NewRedis returns a bus on the Redis server described by opt (for example
+// from redis.ParseURL), using the channel prefix+":events". It opens its own
+// client on a copy of opt in which it sets MaxRetries to 1 and DialerRetries
+// to 1: a doorbell must fail fast rather than hold up the request that rang
+// it (go-redis's defaults spend about two seconds on a refused connection),
+// and subscriptions reconnect by themselves. Close releases the client.
+func NewRedis(opt *redis.Options, prefix string, o RedisOptions) *Redis {
+	copied := *opt
+	copied.MaxRetries = 1
+	copied.DialerRetries = 1
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = defaultPingInterval
+	}
+	return &Redis{
+		client:       redis.NewClient(&copied),
+		channel:      prefix + ":events",
+		origin:       rand.Text(),
+		log:          o.Logger,
+		pingInterval: o.PingInterval,
+	}
+}
+
+// Publish hands events to this value's subscribers, then sends them to every
+// other process as one Redis message. An error means only that second part
+// failed: the other processes did not get the batch, and only the store has
+// it. A batch that cannot be encoded is delivered nowhere. Publish waits for Redis no longer than ctx allows, and
+// a refused connection fails at once.
+func (r *Redis) Publish(ctx context.Context, events ...inbox.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	payload, err := encodeMessage(r.origin, events)
+	if err != nil {
+		publishErrors.Inc()
+		return err
+	}
+	// Local subscribers first: they must not wait for Redis, nor go without
+	// when it is down.
+	r.local.publish(events)
+	if err := r.client.Publish(ctx, r.channel, payload).Err(); err != nil {
+		publishErrors.Inc()
+		return fmt.Errorf("redis publish to %s: %w", r.channel, err)
+	}
+	messagesPublished.Inc()
+	return nil
+}
+
+// Ping reports whether Redis answers a PING within ctx.
+func (r *Redis) Ping(ctx context.Context) error {
+	if err := r.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the Redis client. Call it after every Subscribe on r has
+// returned.
+func (r *Redis) Close() error {
+	if err := r.client.Close(); err != nil {
+		return fmt.Errorf("close redis client: %w", err)
+	}
+	return nil
+}
