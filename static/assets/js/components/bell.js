@@ -1,0 +1,184 @@
+// bell.js — the bell and the inbox widget (S10, S11, B1, B7). The bell shows
+// how many threads the user can see have unread messages; the widget lists
+// the threads, unread first, with who read and who replied, and lets anyone
+// mark a thread unread again for every assignee.
+
+import { h, s, replace, showError } from '../dom.js';
+import { store, on } from '../store.js';
+import { markUnread } from '../session.js';
+import { relativeTime, fullTime } from '../time.js';
+import { errorText } from '../api.js';
+import { notificationState, askPermission } from '../notify.js';
+import { openThreadModal } from './smsmodal.js';
+
+const APP = 'smsinbox';
+
+function bellSvg() {
+  return s('svg', { viewBox: '0 0 24 24', width: 22, height: 22, 'aria-hidden': 'true', focusable: 'false' },
+    s('path', {
+      d: 'M12 2a6 6 0 0 0-6 6v3.6c0 .9-.3 1.7-.9 2.4L4 15.3V17h16v-1.7L18.9 14c-.6-.7-.9-1.5-.9-2.4V8a6 6 0 0 0-6-6zm-2.5 17a2.5 2.5 0 0 0 5 0h-5z',
+      fill: 'currentColor',
+    }));
+}
+
+/** Builds the bell and its widget; returns the wrapper element. */
+export function createBell() {
+  const count = h('span', { class: 'badge', testid: 'bell-count', hidden: true, 'aria-hidden': 'true' });
+  const bell = h('button', {
+    type: 'button', class: 'icon-btn bell', testid: 'bell', 'data-unread': '0',
+    'aria-haspopup': 'dialog', 'aria-expanded': 'false', 'aria-controls': 'inbox-widget',
+    'aria-label': 'Inbox, no unread conversations',
+  }, bellSvg(), count);
+  const summary = h('span', { class: 'muted small' });
+  const notifyBtn = h('button', { type: 'button', class: 'btn btn-small', testid: 'notify-enable', hidden: true }, 'Turn on desktop notifications');
+  const notifyNote = h('p', { class: 'muted small', testid: 'notify-state', hidden: true });
+  const error = h('p', { class: 'form-error small', testid: 'inbox-error', role: 'alert', hidden: true });
+  const list = h('ul', { class: 'inbox-list', 'aria-label': 'Conversations' });
+  const empty = h('p', { class: 'inbox-empty muted' }, 'No conversations on your numbers yet.');
+  const widget = h('div', {
+    id: 'inbox-widget', class: 'popover inbox-widget', testid: 'inbox-widget', role: 'dialog',
+    'aria-label': 'Inbox', hidden: true, tabindex: '-1',
+  },
+  h('div', { class: 'popover-head' }, h('h2', { class: 'popover-title' }, 'Inbox'), summary),
+  h('div', { class: 'notify-row' }, notifyBtn, notifyNote),
+  error, list, empty);
+  const wrap = h('div', { class: 'bell-wrap' }, bell, widget);
+
+  let timer = null;
+  const isOpen = () => !widget.hidden;
+
+  function open() {
+    widget.hidden = false;
+    bell.setAttribute('aria-expanded', 'true');
+    showError(error, '');
+    renderNotify();
+    renderList();
+    widget.focus();
+    timer = setInterval(renderList, 30_000);
+  }
+
+  function close(focusBell) {
+    if (!isOpen()) return;
+    widget.hidden = true;
+    bell.setAttribute('aria-expanded', 'false');
+    clearInterval(timer);
+    if (focusBell) bell.focus();
+  }
+
+  bell.addEventListener('click', () => (isOpen() ? close(false) : open()));
+  wrap.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && isOpen()) {
+      ev.stopPropagation();
+      close(true);
+    }
+  });
+  document.addEventListener('click', (ev) => {
+    if (isOpen() && !wrap.contains(/** @type {Node} */ (ev.target))) close(false);
+  });
+  document.addEventListener('routechange', () => close(false));
+
+  notifyBtn.addEventListener('click', async () => {
+    await askPermission();
+    renderNotify();
+  });
+
+  function renderNotify() {
+    const st = notificationState();
+    notifyBtn.hidden = st !== 'default';
+    notifyNote.hidden = st === 'default' || st === 'unsupported';
+    notifyNote.textContent = st === 'granted'
+      ? 'Desktop notifications are on for new replies while this tab is in the background.'
+      : st === 'denied' ? 'Desktop notifications are blocked in your browser settings.' : '';
+  }
+
+  function renderBell() {
+    const n = store.inbox.unread;
+    bell.setAttribute('data-unread', String(n));
+    bell.classList.toggle('bell-active', n > 0);
+    count.textContent = n > 99 ? '99+' : String(n);
+    count.hidden = n === 0;
+    bell.setAttribute('aria-label', n === 0
+      ? 'Inbox, no unread conversations'
+      : `Inbox, ${n} unread ${n === 1 ? 'conversation' : 'conversations'}`);
+    summary.textContent = n === 0 ? 'All read' : `${n} unread`;
+    document.title = n > 0 ? `(${n}) ${APP}` : APP;
+  }
+
+  function renderList() {
+    const threads = store.inbox.sorted();
+    const now = Date.now();
+    replace(list, threads.map((t) => inboxItem(t, now)));
+    empty.hidden = threads.length > 0;
+  }
+
+  function inboxItem(t, now) {
+    const contact = t.contact || {};
+    const name = contact.name || contact.phone || 'Unknown';
+    const unread = t.unread_count > 0;
+    const last = t.last_message;
+    const at = t.last_message_at || last?.created_at;
+    let preview = last?.body || '';
+    if (last && last.direction === 'outbound') preview = `${last.sent_by?.name || 'Auto-reply'}: ${preview}`;
+    const number = t.number ? (t.number.label ? `${t.number.label} · ${t.number.e164}` : t.number.e164) : '';
+    const attrib = [];
+    if (!unread && t.read_by) {
+      const ago = relativeTime(t.read_at, now);
+      attrib.push(h('span', { class: 'read-by', testid: 'read-by', title: fullTime(t.read_at) },
+        `Read by ${t.read_by.name || t.read_by.email}${ago ? ` · ${ago}` : ''}`));
+    }
+    if (t.replied_by) {
+      attrib.push(h('span', { class: 'replied-by', testid: 'replied-by' }, `Replied by ${t.replied_by.name || t.replied_by.email}`));
+    }
+    const openBtn = h('button', {
+      type: 'button', class: 'inbox-open', testid: 'inbox-open',
+      'aria-label': `Open conversation with ${name}${unread ? `, ${t.unread_count} unread` : ''}`,
+    },
+    h('span', { class: 'inbox-line' },
+      unread ? h('span', { class: 'unread-dot', 'aria-hidden': 'true' }) : null,
+      h('span', { class: 'inbox-name' }, name),
+      h('time', { class: 'inbox-time', title: fullTime(at) }, relativeTime(at, now))),
+    h('span', { class: 'inbox-number' }, number),
+    h('span', { class: 'inbox-preview' }, preview),
+    attrib.length ? h('span', { class: 'inbox-attrib' }, attrib) : null);
+    const unreadBtn = h('button', {
+      type: 'button', class: 'btn btn-small btn-quiet', testid: 'mark-unread', disabled: unread,
+      'aria-label': `Mark the conversation with ${name} unread for everyone on ${t.number?.label || 'this number'}`,
+      title: unread ? 'Already unread' : 'Mark unread for everyone on this number',
+    }, 'Mark unread');
+    unreadBtn.addEventListener('click', async (ev) => {
+      ev.stopPropagation();
+      unreadBtn.disabled = true;
+      try {
+        await markUnread(t.id);
+      } catch (err) {
+        showError(error, `Could not mark it unread: ${errorText(err)}`);
+        unreadBtn.disabled = false;
+      }
+    });
+    const li = h('li', {
+      class: ['inbox-item', unread && 'is-unread'], testid: 'inbox-item',
+      'data-thread-id': t.id, 'data-unread': t.unread_count || 0,
+    }, openBtn, unreadBtn);
+    const openIt = () => {
+      close(false);
+      openThreadModal(store.inbox.get(t.id) || t, bell);
+    };
+    openBtn.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      openIt();
+    });
+    // A click anywhere on the item but its buttons opens it too.
+    li.addEventListener('click', (ev) => {
+      if (!(/** @type {Element} */ (ev.target)).closest('button')) openIt();
+    });
+    return li;
+  }
+
+  on('inbox', () => {
+    renderBell();
+    renderList();
+  });
+  renderBell();
+  renderList();
+  return wrap;
+}

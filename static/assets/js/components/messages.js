@@ -1,0 +1,80 @@
+// messages.js — how one message reads: direction, sender, time, delivery
+// status with its tick (B3). Shared by the SMS modal and the profile history.
+
+import { h } from '../dom.js';
+import { messageTime, fullTime, isoTime } from '../time.js';
+
+/** Words and ticks for each status. */
+const STATUS = {
+  received: { text: 'Received', tick: '' },
+  queued: { text: 'Queued', tick: '◷' },
+  sent: { text: 'Sent', tick: '✓' },
+  delivered: { text: 'Delivered', tick: '✓✓' },
+  undelivered: { text: 'Not delivered', tick: '!' },
+  failed: { text: 'Failed', tick: '!' },
+};
+
+/** "Delivered" etc. */
+export function statusText(status) {
+  return STATUS[status]?.text ?? (status || '');
+}
+
+/** Why a message failed, in words, or ''. */
+export function failureReason(m) {
+  if (m.status !== 'failed' && m.status !== 'undelivered') return '';
+  const reason = m.error_reason || '';
+  const code = m.error_code ? `error ${m.error_code}` : '';
+  return [reason, code].filter(Boolean).join(' · ') || 'The carrier did not deliver it.';
+}
+
+/** Who wrote the message: the contact, a user, or an automatic reply. */
+export function senderName(m, contact) {
+  if (m.direction === 'inbound') return contact?.name || contact?.phone || 'Candidate';
+  return m.sent_by?.name || m.sent_by?.email || 'Automatic reply';
+}
+
+/** The status badge of an outbound message (updated in place on message.status). */
+export function statusBadge(m) {
+  const st = STATUS[m.status] || { text: m.status || '', tick: '' };
+  const failed = m.status === 'failed' || m.status === 'undelivered';
+  return h('span', {
+    class: ['msg-status', failed && 'msg-status-failed', m.status === 'delivered' && 'msg-status-delivered'],
+    testid: 'message-status',
+    'data-status': m.status,
+  },
+  st.tick ? h('span', { class: 'tick', 'aria-hidden': 'true' }, st.tick) : null,
+  st.text);
+}
+
+/**
+ * One message bubble of the SMS modal's thread.
+ * @param {any} m Message
+ * @param {any} contact
+ */
+export function threadMessage(m, contact) {
+  const li = h('li', {
+    class: ['msg', m.direction === 'inbound' ? 'msg-in' : 'msg-out'],
+    testid: 'thread-message',
+    'data-direction': m.direction,
+    'data-status': m.status,
+    'data-message-id': m.id,
+  });
+  fillThreadMessage(li, m, contact);
+  return li;
+}
+
+/** (Re)fills a bubble, e.g. after its status changed. */
+export function fillThreadMessage(li, m, contact) {
+  li.setAttribute('data-status', m.status);
+  const reason = failureReason(m);
+  li.replaceChildren(
+    h('p', { class: 'msg-body' }, m.body || ''),
+    h('p', { class: 'msg-meta' },
+      h('span', { class: 'msg-sender' }, senderName(m, contact)),
+      ' · ',
+      h('time', { datetime: isoTime(m.created_at), title: fullTime(m.created_at) }, messageTime(m.created_at)),
+      m.direction === 'outbound' ? [' · ', statusBadge(m)] : null,
+      m.segments > 1 ? h('span', { class: 'msg-segments' }, ` · ${m.segments} segments`) : null),
+    reason ? h('p', { class: 'msg-error', testid: 'message-error' }, reason) : null,
+  );
+}

@@ -1,0 +1,91 @@
+// inbox.js — the client's model of the inbox: the threads the user can see,
+// the bell count and the widget's order. Pure logic, no DOM (tested by
+// static/test/inbox.test.mjs).
+
+/** @param {any} t a Thread */
+export function threadTime(t) {
+  const s = t?.last_message_at || t?.last_message?.created_at;
+  const ms = s ? Date.parse(s) : NaN;
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+export class InboxModel {
+  constructor() {
+    /** @type {Map<number, any>} thread id → Thread */
+    this.threads = new Map();
+  }
+
+  /** Replaces every known thread (hello, GET /api/inbox). */
+  reset(threads) {
+    this.threads.clear();
+    for (const t of threads || []) this.put(t);
+  }
+
+  /**
+   * A thread object from an event or a response replaces the known one.
+   * Fields the new object lacks are kept from the old one.
+   * @returns {any} the stored thread
+   */
+  put(thread) {
+    if (!thread || thread.id == null) return null;
+    const old = this.threads.get(thread.id);
+    const merged = old ? { ...old } : {};
+    for (const [k, v] of Object.entries(thread)) if (v !== undefined) merged[k] = v;
+    this.threads.set(thread.id, merged);
+    return merged;
+  }
+
+  /**
+   * message.created: the event's thread replaces the known one; its
+   * last_message is the new message when the thread omits it.
+   */
+  messageCreated(thread, message) {
+    if (!thread) return null;
+    const t = { ...thread };
+    if (!t.last_message && message) t.last_message = message;
+    if (!t.last_message_at && message) t.last_message_at = message.created_at;
+    return this.put(t);
+  }
+
+  /** message.status: refresh the preview's status when it is the last message. */
+  messageStatus(message) {
+    const t = message && this.threads.get(message.thread_id);
+    if (t && t.last_message && t.last_message.id === message.id) {
+      t.last_message = { ...t.last_message, ...message };
+      return t;
+    }
+    return null;
+  }
+
+  /** Drops the threads of a number the user no longer sees. */
+  dropNumber(numberId) {
+    for (const [id, t] of this.threads) if (t.number?.id === numberId) this.threads.delete(id);
+  }
+
+  /** The bell: how many threads have unread messages. */
+  get unread() {
+    let n = 0;
+    for (const t of this.threads.values()) if (t.unread_count > 0) n++;
+    return n;
+  }
+
+  /** Threads for the widget: unread first, then newest first. */
+  sorted() {
+    return [...this.threads.values()].sort((a, b) => {
+      const ua = a.unread_count > 0 ? 1 : 0;
+      const ub = b.unread_count > 0 ? 1 : 0;
+      if (ua !== ub) return ub - ua;
+      const d = threadTime(b) - threadTime(a);
+      return d !== 0 ? d : b.id - a.id;
+    });
+  }
+
+  get(id) {
+    return this.threads.get(id) ?? null;
+  }
+
+  /** Threads of one contact. */
+  forContact(contactId) {
+    return [...this.threads.values()].filter((t) => t.contact?.id === contactId);
+  }
+}

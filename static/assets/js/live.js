@@ -1,0 +1,264 @@
+// live.js — the tab's one websocket: connect with a ticket, keep per-topic
+// sequence numbers (seq.js), resume after gaps and reconnects, reconnect with
+// jittered exponential backoff. It knows nothing of the DOM: the app passes
+// callbacks, and static/test/live.test.mjs drives it with a fake socket.
+
+import { SeqTracker } from './seq.js';
+
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 10_000;
+const HELLO_TIMEOUT_MS = 10_000;
+const STALL_MS = 5_000;
+const TYPING_EVERY_MS = 2_000;
+
+/**
+ * @typedef {object} LiveOptions
+ * @property {() => Promise<string>} fetchTicket POST /api/ws-ticket → ticket;
+ *   rejects with {status:401} when signed out
+ * @property {() => string} wsURL e.g. "ws://host" (no path)
+ * @property {(hello: any, info: {resync: string[], forgotten: string[], added: string[], first: boolean}) => void} onHello
+ * @property {(frame: any, info: {stale: boolean}) => void} onEvent a sequenced event to apply, or typing
+ * @property {(topic: string) => void} onResync refetch what this topic feeds
+ * @property {(data: {added?: Record<string, number>, removed?: string[]}) => void} onTopics
+ * @property {(state: 'connecting'|'open'|'offline'|'stopped') => void=} onStatus
+ * @property {(err: any) => void=} onUnauthenticated the ticket call said 401
+ * @property {any=} WebSocketImpl
+ * @property {() => number=} now
+ * @property {(fn: () => void, ms: number) => any=} setTimer
+ * @property {(t: any) => void=} clearTimer
+ * @property {() => number=} random
+ */
+
+/** Backoff before reconnect attempt n (0-based): full jitter over [d/2, d]. */
+export function backoffDelay(attempt, random = Math.random) {
+  const d = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt, 10));
+  return Math.round(d / 2 + (random() * d) / 2);
+}
+
+/** @param {LiveOptions} o */
+export function createLive(o) {
+  const WS = o.WebSocketImpl || globalThis.WebSocket;
+  const now = o.now || (() => Date.now());
+  const setTimer = o.setTimer || ((fn, ms) => setTimeout(fn, ms));
+  const clearTimer = o.clearTimer || ((t) => clearTimeout(t));
+  const random = o.random || Math.random;
+  const tracker = new SeqTracker();
+
+  let ws = null;
+  let running = false;
+  let connecting = false;
+  let gotHello = false;
+  let everHello = false;
+  let attempt = 0;
+  let reconnectTimer = null;
+  let helloTimer = null;
+  let stallTimer = null;
+  let status = 'stopped';
+  const typingSent = new Map(); // thread id → last sent time
+
+  function setStatus(s) {
+    if (s === status) return;
+    status = s;
+    o.onStatus?.(s);
+  }
+
+  function send(obj) {
+    if (ws && ws.readyState === 1) {
+      ws.send(JSON.stringify(obj));
+      return true;
+    }
+    return false;
+  }
+
+  function clearTimers() {
+    if (reconnectTimer != null) clearTimer(reconnectTimer);
+    if (helloTimer != null) clearTimer(helloTimer);
+    if (stallTimer != null) clearTimer(stallTimer);
+    reconnectTimer = helloTimer = stallTimer = null;
+  }
+
+  function scheduleReconnect() {
+    if (!running || reconnectTimer != null) return;
+    setStatus('offline');
+    const delay = backoffDelay(attempt++, random);
+    reconnectTimer = setTimer(() => {
+      reconnectTimer = null;
+      connect();
+    }, delay);
+  }
+
+  function checkStalls() {
+    stallTimer = null;
+    if (!ws || !gotHello) return;
+    const resume = tracker.stalled(now(), STALL_MS);
+    if (resume) send({ type: 'resume', topics: resume });
+    if (tracker.pending.size > 0) stallTimer = setTimer(checkStalls, STALL_MS);
+  }
+
+  function watchStalls() {
+    if (stallTimer == null && tracker.pending.size > 0) stallTimer = setTimer(checkStalls, STALL_MS);
+  }
+
+  async function connect() {
+    if (!running || connecting || ws) return;
+    connecting = true;
+    setStatus('connecting');
+    let ticket;
+    try {
+      ticket = await o.fetchTicket();
+    } catch (err) {
+      connecting = false;
+      if (err && err.status === 401) {
+        stop();
+        o.onUnauthenticated?.(err);
+        return;
+      }
+      scheduleReconnect();
+      return;
+    }
+    connecting = false;
+    if (!running || ws) return;
+    let sock;
+    try {
+      sock = new WS(`${o.wsURL()}/ws?ticket=${encodeURIComponent(ticket)}`);
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    ws = sock;
+    gotHello = false;
+    sock.onmessage = (ev) => {
+      if (sock !== ws) return;
+      let frame;
+      try {
+        frame = JSON.parse(ev.data);
+      } catch {
+        return;
+      }
+      if (frame && typeof frame === 'object') handleFrame(frame);
+    };
+    sock.onclose = () => {
+      if (sock !== ws) return;
+      ws = null;
+      gotHello = false;
+      clearTimers();
+      scheduleReconnect();
+    };
+    sock.onerror = () => {
+      // onclose follows; nothing to do here.
+    };
+    helloTimer = setTimer(() => {
+      helloTimer = null;
+      if (sock === ws && !gotHello) sock.close();
+    }, HELLO_TIMEOUT_MS);
+  }
+
+  function handleFrame(f) {
+    const type = f.type;
+    const data = f.data || {};
+    if (type === 'hello') {
+      gotHello = true;
+      attempt = 0;
+      if (helloTimer != null) {
+        clearTimer(helloTimer);
+        helloTimer = null;
+      }
+      const r = tracker.hello(data.topics || {}, now());
+      setStatus('open');
+      o.onHello(data, { resync: r.resync, forgotten: r.forgotten, added: r.added, first: !everHello });
+      everHello = true;
+      if (r.resume) {
+        send({ type: 'resume', topics: r.resume });
+        watchStalls();
+      }
+      return;
+    }
+    if (!gotHello) return; // nothing is meaningful before hello
+    switch (type) {
+      case 'resync': {
+        const topic = data.topic || f.topic;
+        if (!topic) return;
+        tracker.resync(topic, typeof data.seq === 'number' ? data.seq : undefined);
+        o.onResync(topic);
+        return;
+      }
+      case 'topics':
+        tracker.change(data.added, data.removed);
+        o.onTopics(data);
+        return;
+      case 'typing':
+        o.onEvent(f, { stale: false });
+        return;
+      default:
+        break;
+    }
+    if (!f.topic || typeof f.seq !== 'number' || f.seq <= 0) {
+      // An unsequenced frame of a type we may not know: pass it on.
+      o.onEvent(f, { stale: false });
+      return;
+    }
+    const v = tracker.accept(f.topic, f.seq, now());
+    if (v.action === 'apply') o.onEvent(f, { stale: v.stale });
+    else if (v.action === 'gap') {
+      send({ type: 'resume', topics: v.resume });
+      watchStalls();
+    }
+  }
+
+  function start() {
+    if (running) return;
+    running = true;
+    attempt = 0;
+    connect();
+  }
+
+  function stop() {
+    running = false;
+    clearTimers();
+    const sock = ws;
+    ws = null;
+    if (sock) {
+      try {
+        sock.close(1000, 'bye');
+      } catch {
+        // already closing
+      }
+    }
+    tracker.reset();
+    everHello = false;
+    typingSent.clear();
+    setStatus('stopped');
+  }
+
+  /** Connect now if we are waiting to (the browser came online, the tab became visible). */
+  function nudge() {
+    if (!running || ws || connecting) return;
+    if (reconnectTimer != null) {
+      clearTimer(reconnectTimer);
+      reconnectTimer = null;
+    }
+    connect();
+  }
+
+  /** Tells the other assignees "I am typing", at most every 2 s per thread. */
+  function sendTyping(threadId) {
+    if (!threadId) return false;
+    const t = now();
+    const last = typingSent.get(threadId) ?? -Infinity;
+    if (t - last < TYPING_EVERY_MS) return false;
+    if (!send({ type: 'typing', thread_id: threadId })) return false;
+    typingSent.set(threadId, t);
+    return true;
+  }
+
+  return {
+    start,
+    stop,
+    nudge,
+    sendTyping,
+    tracker,
+    get status() {
+      return status;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// jobs.js — Job Postings (/jobs) and one posting's applicants (/jobs/{id}),
+// with the SMS icon in the Actions column (S7).
+
+import { h, table, append } from '../dom.js';
+import { get, isAbort } from '../api.js';
+import { rememberContacts } from '../store.js';
+import { pageHead, loadError, contactRow, CONTACT_COLUMNS, focusHeading } from './common.js';
+import { longDate } from '../time.js';
+
+/** @param {import('../router.js').PageContext} ctx */
+export async function jobsPage(ctx) {
+  const { main, signal } = ctx;
+  main.append(pageHead('Job Postings', 'Open a posting to see and text its applicants.'));
+  let jobs;
+  try {
+    const res = await get('/api/jobs', { signal });
+    jobs = Array.isArray(res) ? res : res?.jobs || [];
+  } catch (err) {
+    if (isAbort(err)) return;
+    main.append(loadError(err, 'job postings'));
+    return;
+  }
+  const { el, tbody, row } = table(['Title', 'Applicants', 'Posted'], { caption: 'Job postings', testid: 'jobs-table' });
+  append(tbody, jobs.map((j) => row({ testid: 'job-row', 'data-job-id': j.id }, [
+    h('a', { href: `/jobs/${j.id}`, testid: 'job-link' }, j.title || `Job #${j.id}`),
+    j.applicants != null ? String(j.applicants) : '',
+    longDate(j.created_at),
+  ])));
+  main.append(jobs.length ? el : h('p', { class: 'muted' }, 'No job postings yet.'));
+  focusHeading(main);
+}
+
+/** @param {import('../router.js').PageContext} ctx */
+export async function jobPage(ctx) {
+  const { main, signal, params } = ctx;
+  let job;
+  let contacts;
+  try {
+    const [j, a] = await Promise.all([
+      get(`/api/jobs/${params.id}`, { signal }),
+      get(`/api/jobs/${params.id}/applicants`, { signal }),
+    ]);
+    job = j?.job || j || {};
+    contacts = Array.isArray(a) ? a : a?.contacts || [];
+  } catch (err) {
+    if (isAbort(err)) return;
+    main.append(h('p', null, h('a', { href: '/jobs' }, '← Job Postings')),
+      loadError(err, err.status === 404 ? 'this job posting (it does not exist)' : 'this job posting'));
+    return;
+  }
+  rememberContacts(contacts);
+  const { el, tbody, row } = table(CONTACT_COLUMNS, { caption: `Applicants for ${job.title || 'this job'}`, testid: 'applicants-table' });
+  append(tbody, contacts.map((c) => contactRow(row, c)));
+  main.append(
+    h('p', { class: 'crumbs' }, h('a', { href: '/jobs' }, '← Job Postings')),
+    pageHead(job.title || `Job #${params.id}`, `${contacts.length} ${contacts.length === 1 ? 'applicant' : 'applicants'}`),
+    contacts.length ? el : h('p', { class: 'muted' }, 'No applicants yet.'));
+  focusHeading(main);
+}

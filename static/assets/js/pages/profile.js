@@ -1,0 +1,170 @@
+// profile.js — the Candidate Profile (/candidates/{id}): phone with the SMS
+// icon next to it (S7), consent with its source and date, and the expandable
+// "SMS Message History" (S12), kept live.
+
+import { h, replace } from '../dom.js';
+import { get, isAbort, errorText } from '../api.js';
+import { store, on, putContact, isAdmin } from '../store.js';
+import { smsIcon } from '../components/smsicon.js';
+import { senderName, statusBadge, failureReason } from '../components/messages.js';
+import { fullTime, isoTime, longDate } from '../time.js';
+import { pageHead, loadError, kindBadge, focusHeading } from './common.js';
+
+const HISTORY_LIMIT = 200;
+
+const SOURCES = {
+  application: 'when applying',
+  ats: 'by the ATS',
+  keyword: 'by text keyword',
+  admin: 'by an admin',
+};
+
+/** "Opted in when applying · 3 Mar 2025". */
+export function consentText(sms) {
+  const state = { opted_in: 'Opted in', opted_out: 'Opted out', unknown: 'Not asked yet' }[sms?.consent] || 'Unknown';
+  const parts = [state];
+  if (sms?.source && sms.consent !== 'unknown') parts[0] += ` ${SOURCES[sms.source] || `(${sms.source})`}`;
+  if (sms?.changed_at) parts.push(longDate(sms.changed_at));
+  return parts.join(' · ');
+}
+
+/** @param {import('../router.js').PageContext} ctx */
+export default async function profilePage(ctx) {
+  const { main, signal, params } = ctx;
+  const id = Number(params.id);
+  let contact;
+  try {
+    contact = await get(`/api/contacts/${id}`, { signal });
+  } catch (err) {
+    if (isAbort(err)) return;
+    main.append(h('p', { class: 'crumbs' }, h('a', { href: '/candidates' }, '← Candidate Pool')),
+      loadError(err, err.status === 404 ? 'this profile (it does not exist)' : 'this profile'));
+    return;
+  }
+  putContact(contact);
+
+  const consent = h('dd', { testid: 'contact-consent' });
+  // The icon sits inside contact-phone, right after the number (S7); the
+  // icon has no text, so contact-phone's text is the number alone.
+  const phone = h('dd', { class: 'phone-line' },
+    h('span', { testid: 'contact-phone', class: 'phone-wrap' },
+      h('span', { class: 'phone' }, contact.phone || '—'), smsIcon(contact)));
+  const renderConsent = (c) => {
+    consent.textContent = consentText(c.sms);
+    consent.dataset.consent = c.sms?.consent || '';
+  };
+  renderConsent(contact);
+
+  const toggle = h('button', {
+    type: 'button', class: 'disclosure', testid: 'sms-history-toggle',
+    'aria-expanded': 'false', 'aria-controls': 'sms-history',
+  }, h('span', { class: 'chevron', 'aria-hidden': 'true' }), 'SMS Message History');
+  const history = h('div', { id: 'sms-history', class: 'history', testid: 'sms-history', hidden: true });
+  const list = h('ol', { class: 'history-list', 'aria-label': 'Messages, oldest first' });
+  const note = h('p', { class: 'muted' });
+  const earlier = h('button', { type: 'button', class: 'btn btn-link', testid: 'history-load-earlier', hidden: true }, 'Load earlier messages');
+  history.append(earlier, list, note);
+
+  main.append(
+    h('p', { class: 'crumbs' }, h('a', { href: '/candidates' }, '← Candidate Pool')),
+    pageHead(contact.name || contact.phone || `Contact #${id}`, null, kindBadge(contact.kind)),
+    h('section', { class: 'card' },
+      h('dl', { class: 'facts' },
+        h('dt', null, 'Phone'), phone,
+        h('dt', null, 'Email'), h('dd', { testid: 'contact-email' }, contact.email || '—'),
+        h('dt', null, 'Text messages'), consent,
+        contact.external_id ? [h('dt', null, 'ATS id'), h('dd', null, contact.external_id)] : null)),
+    h('section', { class: 'card' }, h('h2', { class: 'section-title' }, toggle), history),
+    isAdmin() ? h('p', { class: 'muted small' },
+      h('a', { href: `/admin/reports/sms-activity?contact_id=${id}` }, 'See every number\u2019s messages with this contact in the SMS Activity report')) : null);
+
+  /** @type {Map<number, any>} */
+  const threads = new Map();
+  /** @type {Map<number, any>} */
+  const messages = new Map();
+  let loaded = false;
+  let hasMore = false;
+
+  function numberOf(m) {
+    return threads.get(m.thread_id)?.number;
+  }
+
+  function item(m) {
+    const n = numberOf(m);
+    const reason = failureReason(m);
+    return h('li', {
+      class: ['history-item', m.direction === 'inbound' ? 'history-in' : 'history-out'],
+      testid: 'history-message', 'data-direction': m.direction, 'data-status': m.status, 'data-message-id': m.id,
+    },
+    h('p', { class: 'history-meta' },
+      h('span', { class: 'history-number', testid: 'history-number' }, n ? (n.label || n.e164) : ''),
+      h('span', { class: 'history-direction' }, m.direction === 'inbound' ? '↙ Received' : '↗ Sent'),
+      h('span', { class: 'history-sender' }, senderName(m, store.contacts.get(id) || contact)),
+      h('time', { datetime: isoTime(m.created_at) }, fullTime(m.created_at)),
+      m.direction === 'outbound' ? statusBadge(m) : null),
+    h('p', { class: 'history-body' }, m.body || ''),
+    reason ? h('p', { class: 'msg-error' }, reason) : null);
+  }
+
+  function render() {
+    const sorted = [...messages.values()].sort((a, b) => a.id - b.id);
+    replace(list, sorted.map(item));
+    earlier.hidden = !hasMore;
+    note.textContent = sorted.length === 0
+      ? 'No text messages with this contact on your numbers yet.'
+      : isAdmin() ? 'Only messages on numbers you are assigned to are listed here; the SMS Activity report has them all.' : '';
+  }
+
+  async function load(before) {
+    try {
+      const res = await get(`/api/contacts/${id}/messages`, { query: { limit: HISTORY_LIMIT, before }, signal });
+      for (const t of res?.threads || []) threads.set(t.id, t);
+      const msgs = res?.messages || [];
+      if (before == null) messages.clear();
+      for (const m of msgs) messages.set(m.id, m);
+      hasMore = msgs.length >= HISTORY_LIMIT;
+      loaded = true;
+      render();
+    } catch (err) {
+      if (isAbort(err)) return;
+      replace(note, `Could not load the message history: ${errorText(err)}`);
+    }
+  }
+
+  toggle.addEventListener('click', async () => {
+    const open = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(open));
+    history.hidden = !open;
+    if (open && !loaded) {
+      note.textContent = 'Loading…';
+      await load();
+    }
+  });
+  earlier.addEventListener('click', () => {
+    const oldest = Math.min(...messages.keys());
+    if (Number.isFinite(oldest)) load(oldest);
+  });
+
+  on('contact', (c) => {
+    if (c.id === id) renderConsent(c);
+  }, signal);
+  on('message', ({ thread, message }) => {
+    if (!loaded || !message || thread?.contact?.id !== id) return;
+    threads.set(thread.id, thread);
+    messages.set(message.id, { ...(messages.get(message.id) || {}), ...message });
+    const li = item(messages.get(message.id));
+    const old = list.querySelector(`[data-message-id="${Number(message.id)}"]`);
+    if (old) old.replaceWith(li);
+    else render();
+  }, signal);
+  on('status', (m) => {
+    if (!messages.has(m.id)) return;
+    messages.set(m.id, { ...messages.get(m.id), ...m });
+    const old = list.querySelector(`[data-message-id="${Number(m.id)}"]`);
+    if (old) old.replaceWith(item(messages.get(m.id)));
+  }, signal);
+  on('resync', () => {
+    if (loaded) load();
+  }, signal);
+  focusHeading(main);
+}

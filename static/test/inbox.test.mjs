@@ -1,0 +1,59 @@
+// Unit tests of the client's inbox model (bell count, widget order).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InboxModel } from '../assets/js/inbox.js';
+
+const t = (id, unread, at, number = 1) => ({
+  id, unread_count: unread, last_message_at: at, number: { id: number }, contact: { id: id * 10 },
+});
+
+test('the bell counts threads with unread messages, not messages', () => {
+  const m = new InboxModel();
+  m.reset([t(1, 3, '2025-01-01T00:00:00Z'), t(2, 0, '2025-01-02T00:00:00Z'), t(3, 1, '2025-01-03T00:00:00Z')]);
+  assert.equal(m.unread, 2);
+});
+
+test('a thread from an event replaces the known one (S11: read clears the bell)', () => {
+  const m = new InboxModel();
+  m.reset([t(1, 2, '2025-01-01T00:00:00Z')]);
+  m.put({ id: 1, unread_count: 0, read_by: { id: 5, name: 'Ana' }, read_at: '2025-01-01T00:01:00Z' });
+  assert.equal(m.unread, 0);
+  assert.equal(m.get(1).read_by.name, 'Ana');
+  assert.equal(m.get(1).number.id, 1, 'fields the event lacks are kept');
+});
+
+test('unread first, then newest first', () => {
+  const m = new InboxModel();
+  m.reset([
+    t(1, 0, '2025-01-05T00:00:00Z'),
+    t(2, 1, '2025-01-01T00:00:00Z'),
+    t(3, 0, '2025-01-09T00:00:00Z'),
+    t(4, 2, '2025-01-03T00:00:00Z'),
+  ]);
+  assert.deepEqual(m.sorted().map((x) => x.id), [4, 2, 3, 1]);
+});
+
+test('message.created fills last_message and raises the bell', () => {
+  const m = new InboxModel();
+  const msg = { id: 9, thread_id: 7, body: 'hi', direction: 'inbound', created_at: '2025-02-01T00:00:00Z' };
+  m.messageCreated({ id: 7, unread_count: 1, number: { id: 2 } }, msg);
+  assert.equal(m.unread, 1);
+  assert.equal(m.get(7).last_message.body, 'hi');
+  assert.equal(m.get(7).last_message_at, msg.created_at);
+});
+
+test('message.status updates the preview of the last message only', () => {
+  const m = new InboxModel();
+  m.put({ id: 7, unread_count: 0, last_message: { id: 9, thread_id: 7, status: 'queued' } });
+  assert.ok(m.messageStatus({ id: 9, thread_id: 7, status: 'delivered' }));
+  assert.equal(m.get(7).last_message.status, 'delivered');
+  assert.equal(m.messageStatus({ id: 8, thread_id: 7, status: 'failed' }), null);
+});
+
+test('dropping a number forgets its threads', () => {
+  const m = new InboxModel();
+  m.reset([t(1, 1, null, 1), t(2, 1, null, 2)]);
+  m.dropNumber(1);
+  assert.deepEqual([...m.threads.keys()], [2]);
+  assert.equal(m.unread, 1);
+});
