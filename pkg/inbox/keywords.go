@@ -65,7 +65,7 @@ func ParseKeyword(text string) Keyword {
 // returns the category and the keyword itself in upper case ("UNSUBSCRIBE"),
 // so the consent ledger can record what the contact actually typed.
 //
-// The rule: strip everything around the first and after the last letter or
+// The rule: strip everything before the first and after the last letter or
 // digit (spaces, punctuation, symbols, emoji: "Stop.", " STOP!! ", "'stop'"
 // and "stop 🛑" all count), then the rest must equal a keyword, ignoring ASCII
 // case. Only ASCII letters match, so look-alikes such as "ſtart" (long s) or
@@ -120,17 +120,16 @@ func MentionsOptOut(text string) bool {
 }
 
 // words splits text into its runs of letters and digits, upper-cased; a run
-// with any non-ASCII letter is kept as "" so it matches nothing but still
-// separates its neighbours.
+// that cannot be a keyword (non-ASCII, or too long) is kept as "", so it
+// matches nothing but still separates its neighbours.
 func words(text string) []string {
 	var out []string
 	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return !isWordRune(r) }) {
-		w, ok := "", false
+		w := ""
 		if len(f) <= maxKeywordLen {
-			w, ok = asciiUpper(f)
-		}
-		if !ok {
-			w = ""
+			if up, ok := asciiUpper(f); ok {
+				w = up
+			}
 		}
 		out = append(out, w)
 	}
