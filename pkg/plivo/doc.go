@@ -1,0 +1,10 @@
+// Package plivo is everything smsinbox knows about Plivo: it verifies and
+// parses the webhooks Plivo posts (inbound texts and delivery-status
+// callbacks), sends texts through Plivo's Message API with plivo-go, turning
+// every failure into an inbox.SendError that says whether a retry is safe,
+// and offers a Simulator that stands in for Plivo in dev mode, posting real
+// signed webhooks to the server.
+//
+// Signatures are computed with plivo-go's own functions, so the check is
+// Plivo's algorithm, but compared here in constant time.
+package plivo

@@ -1,0 +1,121 @@
+package plivo
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"smsinbox/pkg/inbox"
+)
+
+// Inbound is a text a contact sent to one of our numbers, as Plivo posts it
+// to /webhooks/plivo/inbound.
+type Inbound struct {
+	From        string // the contact, E.164
+	To          string // our number, E.164
+	Text        string // may be empty for an MMS
+	Type        string // "sms" or "mms"
+	MessageUUID string // Plivo's id: the key that makes a repeat delivery harmless
+	MediaURLs   []string
+}
+
+// maxUUIDLen bounds the MessageUUID we store; Plivo's are 36 characters.
+const maxUUIDLen = 128
+
+// maxMediaIndex bounds the MediaN keys read; Plivo sends at most ten.
+const maxMediaIndex = 99
+
+// ParseInbound reads an inbound webhook's verified form. From, To and
+// MessageUUID are required; From and To arrive as digits with the country
+// code and no "+" and are returned in E.164. Media URLs come from Media0,
+// Media1, … (numbered from 0 or from 1, both occur), in index order, without
+// duplicates, keeping only absolute http(s) URLs. Every failure is an
+// *inbox.Error of KindInvalid.
+func ParseInbound(form url.Values) (Inbound, error) {
+	from, err := providerPhone(form, "From", "from")
+	if err != nil {
+		return Inbound{}, err
+	}
+	to, err := providerPhone(form, "To", "to")
+	if err != nil {
+		return Inbound{}, err
+	}
+	id, err := messageUUID(form)
+	if err != nil {
+		return Inbound{}, err
+	}
+	typ := strings.ToLower(strings.TrimSpace(form.Get("Type")))
+	if typ == "" {
+		typ = "sms"
+	}
+	return Inbound{
+		From:        from,
+		To:          to,
+		Text:        form.Get("Text"),
+		Type:        typ,
+		MessageUUID: id,
+		MediaURLs:   mediaURLs(form),
+	}, nil
+}
+
+// providerPhone reads a required phone field in Plivo's digits form.
+func providerPhone(form url.Values, key, name string) (string, error) {
+	raw := strings.TrimSpace(form.Get(key))
+	if raw == "" {
+		return "", inbox.Invalid("missing_"+name, "the webhook has no %s number", key)
+	}
+	e164, err := inbox.NormalizeProviderPhone(raw)
+	if err != nil {
+		return "", &inbox.Error{Kind: inbox.KindInvalid, Code: "invalid_" + name,
+			Message: key + " is not a phone number we can use", Err: err}
+	}
+	return e164, nil
+}
+
+// messageUUID reads the required MessageUUID field.
+func messageUUID(form url.Values) (string, error) {
+	id := strings.TrimSpace(form.Get("MessageUUID"))
+	switch {
+	case id == "":
+		return "", inbox.Invalid("missing_message_uuid", "the webhook has no MessageUUID")
+	case len(id) > maxUUIDLen:
+		return "", inbox.Invalid("invalid_message_uuid", "the MessageUUID is longer than %d characters", maxUUIDLen)
+	}
+	return id, nil
+}
+
+// mediaURLs collects MediaN fields in index order.
+func mediaURLs(form url.Values) []string {
+	type media struct {
+		index int
+		url   string
+	}
+	var found []media
+	for key, vs := range form {
+		digits, ok := strings.CutPrefix(key, "Media")
+		if !ok || len(digits) == 0 || len(digits) > 2 || len(vs) == 0 {
+			continue
+		}
+		n, err := strconv.Atoi(digits)
+		if err != nil || n < 0 || n > maxMediaIndex || strconv.Itoa(n) != digits {
+			continue
+		}
+		if u := strings.TrimSpace(vs[0]); isHTTPURL(u) {
+			found = append(found, media{n, u})
+		}
+	}
+	slices.SortFunc(found, func(a, b media) int { return a.index - b.index })
+	var urls []string
+	for _, m := range found {
+		if !slices.Contains(urls, m.url) {
+			urls = append(urls, m.url)
+		}
+	}
+	return urls
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}

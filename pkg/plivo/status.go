@@ -1,0 +1,90 @@
+package plivo
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"smsinbox/pkg/inbox"
+)
+
+// StatusUpdate is a delivery-status callback for one of our outbound texts,
+// as Plivo posts it to /webhooks/plivo/status?message_id=N.
+type StatusUpdate struct {
+	MessageID      int64  // our message id from the callback URL's message_id; 0 if absent or bad
+	MessageUUID    string // Plivo's id of the message
+	Status         inbox.Status
+	ProviderStatus string // Plivo's own word for it ("rejected" where Status is failed)
+	ErrorCode      string // Plivo's SMS error code, only for failed and undelivered
+	ErrorReason    string // ErrorCode in plain English
+}
+
+// statusMap maps Plivo's message states to ours. Plivo documents queued,
+// sent, failed, delivered and undelivered for SMS, plus rejected (a carrier
+// refused the message for regulatory reasons: a failure to us) and read (for
+// WhatsApp; it implies delivered).
+var statusMap = map[string]inbox.Status{
+	"queued":      inbox.StatusQueued,
+	"sent":        inbox.StatusSent,
+	"delivered":   inbox.StatusDelivered,
+	"undelivered": inbox.StatusUndelivered,
+	"failed":      inbox.StatusFailed,
+	"rejected":    inbox.StatusFailed,
+	"read":        inbox.StatusDelivered,
+}
+
+// maxErrorCodeLen bounds the error code kept; Plivo's have at most 4 digits.
+const maxErrorCodeLen = 16
+
+// ParseStatus reads a status callback: form is its verified body, query the
+// callback URL's query (where Send put message_id). MessageUUID is required
+// (missing_message_uuid) and Status must be one Plivo documents
+// (unknown_status); both are *inbox.Error of KindInvalid. Plivo retrying an
+// unknown status cannot help, so the web layer should log it and answer 200.
+// ErrorCode is kept only for failed and undelivered, the only states Plivo
+// defines it for.
+func ParseStatus(form url.Values, query url.Values) (StatusUpdate, error) {
+	id, err := messageUUID(form)
+	if err != nil {
+		return StatusUpdate{}, err
+	}
+	raw := strings.ToLower(strings.TrimSpace(form.Get("Status")))
+	st, ok := statusMap[raw]
+	if !ok {
+		return StatusUpdate{}, inbox.Invalid("unknown_status", "Plivo status %q is not one we know", truncate(raw, 32))
+	}
+	u := StatusUpdate{
+		MessageID:      messageIDFrom(query),
+		MessageUUID:    id,
+		Status:         st,
+		ProviderStatus: raw,
+	}
+	if st == inbox.StatusFailed || st == inbox.StatusUndelivered {
+		u.ErrorCode = truncate(strings.TrimSpace(form.Get("ErrorCode")), maxErrorCodeLen)
+		u.ErrorReason = ErrorReason(u.ErrorCode)
+	}
+	return u, nil
+}
+
+// messageIDFrom reads message_id from the callback URL's query: a positive
+// decimal integer, else 0.
+func messageIDFrom(query url.Values) int64 {
+	n, err := strconv.ParseInt(query.Get("message_id"), 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
+// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }

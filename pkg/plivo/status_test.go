@@ -1,0 +1,81 @@
+package plivo
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"smsinbox/pkg/inbox"
+)
+
+func TestParseStatus(t *testing.T) {
+	q := url.Values{"message_id": {"42"}}
+	tests := []struct {
+		name     string
+		form     url.Values
+		query    url.Values
+		want     StatusUpdate
+		wantCode string
+	}{
+		{"queued", url.Values{"MessageUUID": {"u"}, "Status": {"queued"}}, q,
+			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusQueued, ProviderStatus: "queued"}, ""},
+		{"sent", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}, "ErrorCode": {""}}, q,
+			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
+		{"delivered, stray code ignored", url.Values{"MessageUUID": {"u"}, "Status": {"Delivered"}, "ErrorCode": {"000"}}, q,
+			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusDelivered, ProviderStatus: "delivered"}, ""},
+		{"undelivered with code", url.Values{"MessageUUID": {"u"}, "Status": {"undelivered"}, "ErrorCode": {"30"}}, q,
+			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusUndelivered, ProviderStatus: "undelivered",
+				ErrorCode: "30", ErrorReason: errorReasons["30"]}, ""},
+		{"failed with code", url.Values{"MessageUUID": {"u"}, "Status": {"failed"}, "ErrorCode": {"900"}}, q,
+			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusFailed, ProviderStatus: "failed",
+				ErrorCode: "900", ErrorReason: errorReasons["900"]}, ""},
+		{"rejected is failed", url.Values{"MessageUUID": {"u"}, "Status": {"rejected"}, "ErrorCode": {"200"}}, q,
+			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusFailed, ProviderStatus: "rejected",
+				ErrorCode: "200", ErrorReason: errorReasons["200"]}, ""},
+		{"read is delivered", url.Values{"MessageUUID": {"u"}, "Status": {"read"}}, q,
+			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusDelivered, ProviderStatus: "read"}, ""},
+		{"no message_id", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}}, nil,
+			StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
+		{"bad message_id", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}}, url.Values{"message_id": {"-3"}},
+			StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
+		{"non-numeric message_id", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}}, url.Values{"message_id": {"4x"}},
+			StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
+		{"missing uuid", url.Values{"Status": {"sent"}}, q, StatusUpdate{}, "missing_message_uuid"},
+		{"missing status", url.Values{"MessageUUID": {"u"}}, q, StatusUpdate{}, "unknown_status"},
+		{"unknown status", url.Values{"MessageUUID": {"u"}, "Status": {"exploded"}}, q, StatusUpdate{}, "unknown_status"},
+		{"received is not an outbound state", url.Values{"MessageUUID": {"u"}, "Status": {"received"}}, q, StatusUpdate{}, "unknown_status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseStatus(tt.form, tt.query)
+			if tt.wantCode != "" {
+				var e *inbox.Error
+				if !errors.As(err, &e) || e.Kind != inbox.KindInvalid || e.Code != tt.wantCode {
+					t.Fatalf("ParseStatus = %+v, %v; want a KindInvalid %s error", got, err, tt.wantCode)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("ParseStatus = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorReason(t *testing.T) {
+	if got := ErrorReason(""); got != "" {
+		t.Errorf(`ErrorReason("") = %q; want ""`, got)
+	}
+	if got := ErrorReason(" 30 "); got != errorReasons["30"] || got == "" {
+		t.Errorf(`ErrorReason(" 30 ") = %q; want the spam sentence`, got)
+	}
+	if got := ErrorReason("4242"); !strings.Contains(got, "4242") {
+		t.Errorf(`ErrorReason("4242") = %q; want a generic sentence naming the code`, got)
+	}
+	for code, reason := range errorReasons {
+		if !strings.HasSuffix(reason, ".") || len(reason) < 20 {
+			t.Errorf("errorReasons[%s] = %q; want a full sentence", code, reason)
+		}
+	}
+}

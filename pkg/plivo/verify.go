@@ -1,0 +1,214 @@
+package plivo
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	plivogo "github.com/plivo/plivo-go/v7"
+)
+
+// The headers Plivo signs its webhooks with.
+const (
+	HeaderSignatureV3 = "X-Plivo-Signature-V3"
+	HeaderNonceV3     = "X-Plivo-Signature-V3-Nonce"
+	HeaderSignatureV2 = "X-Plivo-Signature-V2"
+	HeaderNonceV2     = "X-Plivo-Signature-V2-Nonce"
+)
+
+// DefaultMaxBytes is the webhook body limit when Verifier.MaxBytes is zero:
+// far above the largest message Plivo posts (1,600 characters, each up to
+// nine bytes once percent-encoded, plus a few dozen short fields).
+const DefaultMaxBytes = 64 << 10
+
+// Errors of Verify. Each is wrapped with a precise reason for the logs; the
+// web layer picks the status with errors.Is: ErrBadSignature → 403,
+// ErrMalformed → 400, ErrTooLarge → 413. Any other error is a server
+// misconfiguration (500).
+var (
+	ErrBadSignature = errors.New("plivo webhook: missing or invalid signature")
+	ErrMalformed    = errors.New("plivo webhook: malformed request")
+	ErrTooLarge     = errors.New("plivo webhook: body too large")
+)
+
+// Verifier checks that a webhook request comes from Plivo, before anything
+// in it is used.
+type Verifier struct {
+	// PublicURL is the base URL Plivo calls, such as
+	// "https://inbox.example.com" (any trailing slash is ignored). The URL
+	// Plivo signed is PublicURL + the request's path + its query; a path
+	// prefix in PublicURL suits a proxy that strips one.
+	PublicURL string
+	// AuthToken is the Plivo auth token the signatures are keyed with.
+	AuthToken string
+	// MaxBytes limits the body; zero or less means DefaultMaxBytes.
+	MaxBytes int64
+}
+
+// Verify reads and strictly parses the form body of a Plivo webhook and
+// checks its signature; it returns the form only when the signature is good.
+// The body is put back on r, so it can still be read.
+//
+// The form must be application/x-www-form-urlencoded, with every key once,
+// in the body and in the query alike (plivo-go signs one value per key, so a
+// second value would ride along unsigned), and no key in both (V3 signs them
+// apart, but anything reading r.FormValue would see them merged).
+//
+// The signature is Plivo's V3 (X-Plivo-Signature-V3, which may hold several
+// comma-separated signatures, any of which may match, with
+// X-Plivo-Signature-V3-Nonce) over the method POST, the URL Plivo called and
+// the form. Only when no V3 header is present is a V2 signature
+// (X-Plivo-Signature-V2 with its nonce) accepted instead: V2 signs only the
+// URL and nonce, not the form, so it is the weaker proof and never a
+// fallback for a failed V3. Expected signatures are computed with plivo-go
+// and compared in constant time (plivo-go's Validate functions use ==). A
+// nonce seen before is not an error: Plivo repeats deliveries with the same
+// nonce, and de-duplication is on the MessageUUID.
+func (v Verifier) Verify(r *http.Request) (url.Values, error) {
+	form, reason, err := v.verify(r)
+	if err != nil {
+		webhookRejections.WithLabelValues(reason).Inc()
+	}
+	return form, err
+}
+
+func (v Verifier) verify(r *http.Request) (url.Values, string, error) {
+	base, err := v.baseURL()
+	if err != nil {
+		return nil, "config", err
+	}
+	if r.Method != http.MethodPost {
+		return nil, "malformed", fmt.Errorf("%w: method %s, want POST", ErrMalformed, r.Method)
+	}
+	if ct := r.Header.Get("Content-Type"); !isFormContentType(ct) {
+		return nil, "malformed", fmt.Errorf("%w: content type %q, want application/x-www-form-urlencoded", ErrMalformed, ct)
+	}
+	body, err := v.readBody(r)
+	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, "too_large", err
+		}
+		return nil, "malformed", err
+	}
+	form, err := parseStrictForm(string(body))
+	if err != nil {
+		return nil, "malformed", fmt.Errorf("%w: body: %w", ErrMalformed, err)
+	}
+	query, err := parseStrictForm(r.URL.RawQuery)
+	if err != nil {
+		return nil, "malformed", fmt.Errorf("%w: query: %w", ErrMalformed, err)
+	}
+	for k := range query {
+		if _, both := form[k]; both {
+			return nil, "malformed", fmt.Errorf("%w: key %q is in both the query and the body", ErrMalformed, k)
+		}
+	}
+	fullURL := base + r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		fullURL += "?" + r.URL.RawQuery
+	}
+	// plivo-go panics on a URL it cannot parse; parse it first.
+	if _, err := url.Parse(fullURL); err != nil {
+		return nil, "malformed", fmt.Errorf("%w: request URL: %w", ErrMalformed, err)
+	}
+	if reason, err := v.checkSignature(r.Header, fullURL, form); err != nil {
+		return nil, reason, err
+	}
+	return form, "", nil
+}
+
+// checkSignature checks the V3 signature, or the V2 one when no V3 header is
+// present.
+func (v Verifier) checkSignature(h http.Header, fullURL string, form url.Values) (string, error) {
+	if sigs, ok := h[http.CanonicalHeaderKey(HeaderSignatureV3)]; ok {
+		nonce := h.Get(HeaderNonceV3)
+		if nonce == "" {
+			return "missing_signature", fmt.Errorf("%w: %s without %s", ErrBadSignature, HeaderSignatureV3, HeaderNonceV3)
+		}
+		params, err := singleValues(form)
+		if err != nil {
+			return "malformed", fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		want := plivogo.ComputeSignatureV3(v.AuthToken, fullURL, http.MethodPost, nonce, params)
+		return matchSignature(sigs, want, "V3", fullURL)
+	}
+	if sigs, ok := h[http.CanonicalHeaderKey(HeaderSignatureV2)]; ok {
+		nonce := h.Get(HeaderNonceV2)
+		if nonce == "" {
+			return "missing_signature", fmt.Errorf("%w: %s without %s", ErrBadSignature, HeaderSignatureV2, HeaderNonceV2)
+		}
+		want := plivogo.ComputeSignatureV2(v.AuthToken, fullURL, nonce)
+		return matchSignature(sigs, want, "V2", fullURL)
+	}
+	return "missing_signature", fmt.Errorf("%w: neither %s nor %s is present", ErrBadSignature, HeaderSignatureV3, HeaderSignatureV2)
+}
+
+// matchSignature reports whether any of the comma-separated signatures in
+// the header lines equals want, comparing each in constant time.
+func matchSignature(lines []string, want, version, fullURL string) (string, error) {
+	candidates, match := 0, false
+	for _, line := range lines {
+		for _, sig := range strings.Split(line, ",") {
+			sig = strings.TrimSpace(sig)
+			if sig == "" {
+				continue
+			}
+			candidates++
+			// Keep looping after a match: the time taken does not depend on
+			// which candidate matched.
+			if hmac.Equal([]byte(sig), []byte(want)) {
+				match = true
+			}
+		}
+	}
+	switch {
+	case candidates == 0:
+		return "missing_signature", fmt.Errorf("%w: the %s signature header is empty", ErrBadSignature, version)
+	case !match:
+		return "bad_signature", fmt.Errorf("%w: none of %d %s signatures matches %s (wrong auth token, URL or form)", ErrBadSignature, candidates, version, fullURL)
+	}
+	return "", nil
+}
+
+// readBody reads at most MaxBytes of the body and puts what it read back.
+func (v Verifier) readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	limit := v.MaxBytes
+	if limit <= 0 {
+		limit = DefaultMaxBytes
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: read body: %w", ErrMalformed, err)
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
+
+// baseURL validates PublicURL and returns it without a trailing slash.
+func (v Verifier) baseURL() (string, error) {
+	if v.AuthToken == "" {
+		return "", errors.New("plivo webhook: verifier has no auth token; refusing every request")
+	}
+	u, err := url.Parse(v.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("plivo webhook: public URL %q is not an absolute http(s) URL without query", v.PublicURL)
+	}
+	return strings.TrimRight(v.PublicURL, "/"), nil
+}
+
+func isFormContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
