@@ -1,0 +1,226 @@
+package plivotest
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Create is one text the fake accepted, as plivo-go sent it.
+type Create struct {
+	Src, Dst, Text string
+	URL, Method    string // the status callback
+	MessageUUID    string // what the fake answered
+}
+
+// Server is a fake of Plivo's Message API, POST /v1/Account/{auth_id}/Message/,
+// checking Basic auth against its auth id and token and answering 202 with a
+// new message_uuid, the way Plivo does. It records every text it accepts and
+// can be scripted, request by request, to answer an error, to hang, or to
+// drop the connection. It is safe for concurrent use.
+type Server struct {
+	// URL is the base URL to give the Sender as its API URL.
+	URL string
+	// AuthID and AuthToken are the credentials the fake accepts.
+	AuthID, AuthToken string
+
+	srv       *httptest.Server
+	closed    chan struct{}
+	closeOnce sync.Once
+
+	mu       sync.Mutex
+	creates  []Create
+	requests int
+	script   []step
+	drops    int
+}
+
+// step is a scripted answer for one request.
+type step struct {
+	status     int           // an error status to answer instead of 202
+	retryAfter time.Duration // the Retry-After header, when positive
+	hang       bool          // accept the text, then answer nothing
+}
+
+// NewServer starts a fake for the account authID/authToken; it is closed
+// when the test ends.
+func NewServer(t testing.TB, authID, authToken string) *Server {
+	t.Helper()
+	s := &Server{AuthID: authID, AuthToken: authToken, closed: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/Account/{auth_id}/Message/{$}", s.create)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"api_id": newUUID(), "error": "not found"})
+	})
+	s.srv = httptest.NewUnstartedServer(mux)
+	// A new connection per request, so that DropNext hits the next one.
+	s.srv.Config.SetKeepAlivesEnabled(false)
+	s.srv.Listener = &dropListener{Listener: s.srv.Listener, s: s}
+	s.srv.Start()
+	s.URL = s.srv.URL
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the fake, releasing any hanging request first.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.closed)
+		s.srv.Close()
+	})
+}
+
+// Creates returns every text accepted so far, in order.
+func (s *Server) Creates() []Create {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Create(nil), s.creates...)
+}
+
+// Requests returns how many requests reached the API (dropped connections do
+// not count).
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// FailNext makes the next n requests answer status (429, 500, 400, …) with
+// a Plivo-style error body, and a Retry-After header in whole seconds when
+// retryAfter is positive. They are not recorded as creates.
+func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.script = append(s.script, step{status: status, retryAfter: retryAfter})
+	}
+}
+
+// HangNext makes the next n requests be read and recorded as creates, as
+// Plivo would queue them, and then answered nothing until the client gives
+// up: the client cannot know whether the text was taken.
+func (s *Server) HangNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.script = append(s.script, step{hang: true})
+	}
+}
+
+// DropNext makes the fake close the next n connections as soon as they are
+// accepted, before reading any request.
+func (s *Server) DropNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drops += n
+}
+
+// createBody is the JSON plivo-go sends.
+type createBody struct {
+	Src    string `json:"src"`
+	Dst    string `json:"dst"`
+	Text   string `json:"text"`
+	URL    string `json:"url"`
+	Method string `json:"method"`
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests++
+	s.mu.Unlock()
+
+	id, token, ok := r.BasicAuth()
+	if !ok || id != s.AuthID || token != s.AuthToken || r.PathValue("auth_id") != s.AuthID {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"api_id": newUUID(), "error": "Authentication failed"})
+		return
+	}
+	var body createBody
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"api_id": newUUID(), "error": "invalid JSON: " + err.Error()})
+		return
+	}
+	// A script step applies to the next well-formed, authenticated request.
+	var next step
+	s.mu.Lock()
+	if len(s.script) > 0 {
+		next, s.script = s.script[0], s.script[1:]
+	}
+	s.mu.Unlock()
+	if next.status != 0 {
+		if next.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((next.retryAfter+time.Second-1)/time.Second)))
+		}
+		writeJSON(w, next.status, map[string]any{"api_id": newUUID(), "error": http.StatusText(next.status)})
+		return
+	}
+	for _, f := range []struct{ name, value string }{{"src", body.Src}, {"dst", body.Dst}, {"text", body.Text}} {
+		if f.value == "" {
+			writeJSON(w, http.StatusBadRequest, map[string]any{"api_id": newUUID(), "error": f.name + " parameter is required"})
+			return
+		}
+	}
+	uuid := newUUID()
+	s.mu.Lock()
+	s.creates = append(s.creates, Create{Src: body.Src, Dst: body.Dst, Text: body.Text,
+		URL: body.URL, Method: body.Method, MessageUUID: uuid})
+	s.mu.Unlock()
+	if next.hang {
+		select {
+		case <-r.Context().Done():
+		case <-s.closed:
+		}
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{
+		"api_id":       newUUID(),
+		"message":      "message(s) queued",
+		"message_uuid": []string{uuid},
+	})
+}
+
+// dropListener closes accepted connections while drops are scripted.
+type dropListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l *dropListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.s.mu.Lock()
+		drop := l.s.drops > 0
+		if drop {
+			l.s.drops--
+		}
+		l.s.mu.Unlock()
+		if !drop {
+			return c, nil
+		}
+		c.Close()
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// newUUID returns a random version 4 UUID.
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
