@@ -168,6 +168,14 @@ CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread_id, id);
 CREATE INDEX IF NOT EXISTS messages_company_time ON messages (company_id, created_at, id);
 CREATE INDEX IF NOT EXISTS messages_send_queue ON messages (send_after, id) WHERE send_state = 'pending';
 CREATE INDEX IF NOT EXISTS messages_sending ON messages (updated_at) WHERE send_state = 'sending';
+CREATE INDEX IF NOT EXISTS messages_send_unknown ON messages (updated_at) WHERE send_state = 'unknown';
+
+-- One lane per sending number: next_at is when it may send again, so each
+-- number sends at most at its rate across every process.
+CREATE TABLE IF NOT EXISTS number_lanes (
+    number_id BIGINT PRIMARY KEY REFERENCES numbers (id) ON DELETE CASCADE,
+    next_at   TIMESTAMPTZ NOT NULL
+);
 
 -- Status callbacks we could not match to a message yet (they may overtake the
 -- send call); applied when the send records its MessageUUID.
@@ -176,6 +184,7 @@ CREATE TABLE IF NOT EXISTS pending_statuses (
     plivo_uuid  TEXT NOT NULL,
     status      TEXT NOT NULL,
     error_code  TEXT NOT NULL DEFAULT '',
+    error_reason TEXT NOT NULL DEFAULT '',
     created_at  TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX IF NOT EXISTS pending_statuses_uuid ON pending_statuses (plivo_uuid);

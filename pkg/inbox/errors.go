@@ -18,6 +18,8 @@ const (
 	KindConflict                    // clashes with the current state (409)
 	KindRateLimited                 // too many attempts (429)
 	KindUnavailable                 // a dependency is down; retry later (503)
+	KindMalformed                   // the request cannot be read: bad JSON, bad parameters (400)
+	KindTooLarge                    // the request body is over the limit (413)
 )
 
 // Error is the one error type the domain returns to callers. Code is a stable

@@ -63,6 +63,32 @@ type Tx interface {
 	// MarkRead zeroes a thread's unread count and records who read it; it
 	// reports false when the thread had nothing unread (nothing changed).
 	MarkRead(ctx context.Context, threadID, userID int64, at time.Time) (bool, error)
+	// ClaimSends takes up to limit queued messages that are due, at most one
+	// per number and only from numbers that have not sent for perNumber,
+	// marks them as being sent and returns them. Processes sharing the
+	// database never claim the same message or number at once.
+	ClaimSends(ctx context.Context, now time.Time, perNumber time.Duration, limit int) ([]OutboundJob, error)
+	// MarkSent records the provider's id of a message it accepted.
+	MarkSent(ctx context.Context, messageID int64, providerID string) error
+	// RetrySend puts a message the provider never got back in the queue.
+	RetrySend(ctx context.Context, messageID int64, at time.Time) error
+	// MarkSendUnknown records that a send may have reached the provider: it
+	// is never sent again, and its status report settles it.
+	MarkSendUnknown(ctx context.Context, messageID int64) error
+	// SetStatus stores a message's status, error and provider id, and takes
+	// it out of the send queue for good.
+	SetStatus(ctx context.Context, m Message) error
+	// AddPendingStatus keeps a report for a message not known yet.
+	AddPendingStatus(ctx context.Context, u StatusUpdate) error
+	// TakePendingStatuses removes and returns the reports kept for a provider id.
+	TakePendingStatuses(ctx context.Context, providerID string) ([]StatusUpdate, error)
+	// Sweep does the housekeeping of time: it deletes expired sessions and
+	// tickets, events older than eventsBefore, and kept reports older than
+	// reportsBefore; it marks sends in flight since before stuckBefore as
+	// unknown (their process died mid-send); and it returns the ids of
+	// messages whose unknown send has had no report since unconfirmedBefore.
+	Sweep(ctx context.Context, now, eventsBefore, reportsBefore, stuckBefore, unconfirmedBefore time.Time) ([]int64, error)
+
 	// MarkUnread raises a read thread's unread count to 1 and clears read_by;
 	// it reports false when the thread was unread already.
 	MarkUnread(ctx context.Context, threadID int64) (bool, error)
@@ -86,6 +112,9 @@ type Queries interface {
 	NumberByE164(ctx context.Context, e164 string) (Number, error)
 	// Numbers returns the company's numbers with their assignees.
 	Numbers(ctx context.Context, companyID int64) ([]Number, error)
+	// AllNumbers lists the numbers of every company: for the dev-mode
+	// simulator only.
+	AllNumbers(ctx context.Context) ([]Number, error)
 	// UserNumbers returns the numbers a user is assigned to.
 	UserNumbers(ctx context.Context, userID int64) ([]Number, error)
 	Assignees(ctx context.Context, numberID int64) ([]User, error)
@@ -103,7 +132,13 @@ type Queries interface {
 	Thread(ctx context.Context, companyID, id int64) (Thread, error)
 	// Threads returns threads by filter, unread first then newest first.
 	Threads(ctx context.Context, companyID int64, f ThreadFilter) ([]Thread, error)
+	// UnreadThreads counts the threads of the given numbers with unread messages.
+	UnreadThreads(ctx context.Context, companyID int64, numberIDs []int64) (int, error)
 	Message(ctx context.Context, companyID, id int64) (Message, error)
+	// MessageByID and MessageByUUID find a message of any company: provider
+	// callbacks know no company.
+	MessageByID(ctx context.Context, id int64) (Message, error)
+	MessageByUUID(ctx context.Context, providerID string) (Message, error)
 	MessageByIdempotencyKey(ctx context.Context, userID int64, key string) (Message, string, error)
 	// Messages returns messages of the given threads with id < Before (if
 	// set), the newest Limit of them, oldest first.

@@ -192,6 +192,8 @@ type Message struct {
 	ID          int64     `json:"id" db:"id"`
 	CompanyID   int64     `json:"-" db:"company_id"`
 	ThreadID    int64     `json:"thread_id" db:"thread_id"`
+	NumberID    int64     `json:"number_id" db:"number_id"`
+	ContactID   int64     `json:"contact_id" db:"contact_id"`
 	Direction   Direction `json:"direction" db:"direction"`
 	Body        string    `json:"body" db:"body"`
 	Status      Status    `json:"status" db:"status"`

@@ -26,7 +26,7 @@ func (r messageRow) message() (inbox.Message, error) {
 	return m, nil
 }
 
-const messageSelect = `SELECT m.id, m.company_id, m.thread_id, m.direction, m.body, m.status, m.error_code, m.error_reason,
+const messageSelect = `SELECT m.id, m.company_id, m.thread_id, m.number_id, m.contact_id, m.direction, m.body, m.status, m.error_code, m.error_reason,
 	m.segments, m.encoding, m.plivo_uuid, m.media_urls, m.flagged, m.created_at,
 	su.id AS "su.id", su.email AS "su.email", su.name AS "su.name", su.role AS "su.role"
 	FROM messages m LEFT JOIN users su ON su.id = m.sent_by `
@@ -51,14 +51,7 @@ func (q queries) messagesWhere(ctx context.Context, where string, args ...any) (
 }
 
 func (q queries) Message(ctx context.Context, companyID, id int64) (inbox.Message, error) {
-	msgs, err := q.messagesWhere(ctx, `m.company_id = ? AND m.id = ?`, companyID, id)
-	if err != nil {
-		return inbox.Message{}, err
-	}
-	if len(msgs) == 0 {
-		return inbox.Message{}, inbox.NotFound("message")
-	}
-	return msgs[0], nil
+	return q.oneMessage(ctx, `m.company_id = ? AND m.id = ?`, companyID, id)
 }
 
 func (q queries) MessageByIdempotencyKey(ctx context.Context, userID int64, key string) (inbox.Message, string, error) {
@@ -145,4 +138,33 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	}
 	m.ID = ids[0]
 	return false, nil
+}
+
+func (q queries) MessageByID(ctx context.Context, id int64) (inbox.Message, error) {
+	return q.oneMessage(ctx, `m.id = ?`, id)
+}
+
+func (q queries) MessageByUUID(ctx context.Context, providerID string) (inbox.Message, error) {
+	return q.oneMessage(ctx, `m.plivo_uuid = ?`, providerID)
+}
+
+func (q queries) oneMessage(ctx context.Context, where string, args ...any) (inbox.Message, error) {
+	msgs, err := q.messagesWhere(ctx, where, args...)
+	if err != nil {
+		return inbox.Message{}, err
+	}
+	if len(msgs) == 0 {
+		return inbox.Message{}, inbox.NotFound("message")
+	}
+	return msgs[0], nil
+}
+
+func (t *tx) SetStatus(ctx context.Context, m inbox.Message) error {
+	err := t.exec(ctx, `UPDATE messages SET status = ?, error_code = ?, error_reason = ?, plivo_uuid = COALESCE(plivo_uuid, ?),
+		send_state = CASE WHEN send_state IN ('pending', 'unknown') THEN 'done' ELSE send_state END, updated_at = ?
+		WHERE id = ?`, m.Status, m.ErrorCode, m.ErrorReason, m.PlivoUUID, t.now(), m.ID)
+	if err != nil {
+		return fmt.Errorf("set status of message %d: %w", m.ID, err)
+	}
+	return nil
 }

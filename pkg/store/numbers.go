@@ -53,6 +53,14 @@ func (q queries) Numbers(ctx context.Context, companyID int64) ([]inbox.Number, 
 	return numbers, nil
 }
 
+func (q queries) AllNumbers(ctx context.Context) ([]inbox.Number, error) {
+	numbers := []inbox.Number{}
+	if err := q.sel(ctx, &numbers, `SELECT `+numberColumns+` FROM numbers n ORDER BY n.company_id, n.id`); err != nil {
+		return nil, fmt.Errorf("list all numbers: %w", err)
+	}
+	return numbers, nil
+}
+
 func (q queries) UserNumbers(ctx context.Context, userID int64) ([]inbox.Number, error) {
 	numbers := []inbox.Number{}
 	if err := q.sel(ctx, &numbers, `SELECT `+numberColumns+` FROM number_assignees a

@@ -22,11 +22,11 @@ var _ inbox.Store = (*DB)(nil)
 
 // DB is an open store.
 type DB struct {
-	queries           // reads outside a transaction, on the read pool
-	write   *sqlx.DB  // the pool transactions run on
-	read    *sqlx.DB  // the pool plain reads run on (the same as write on PostgreSQL)
-	engine  string    // "postgres" or "sqlite"
-	schema  string    // the DDL Migrate applies
+	queries          // reads outside a transaction, on the read pool
+	write   *sqlx.DB // the pool transactions run on
+	read    *sqlx.DB // the pool plain reads run on (the same as write on PostgreSQL)
+	engine  string   // "postgres" or "sqlite"
+	schema  string   // the DDL Migrate applies
 	closers []func() error
 }
 

@@ -134,6 +134,22 @@ func (q queries) threads(ctx context.Context, companyID int64, rows []threadRow)
 	return threads, nil
 }
 
+func (q queries) UnreadThreads(ctx context.Context, companyID int64, numberIDs []int64) (int, error) {
+	if len(numberIDs) == 0 {
+		return 0, nil
+	}
+	query, args, err := q.in(`SELECT count(*) FROM threads WHERE company_id = ? AND number_id IN (?) AND unread_count > 0`,
+		companyID, numberIDs)
+	if err != nil {
+		return 0, fmt.Errorf("count unread threads: %w", err)
+	}
+	var n int
+	if err := q.get(ctx, &n, query, args...); err != nil {
+		return 0, fmt.Errorf("count unread threads: %w", err)
+	}
+	return n, nil
+}
+
 func (t *tx) EnsureThread(ctx context.Context, companyID, numberID, contactID int64) (int64, error) {
 	var id int64
 	// The no-op update makes RETURNING answer for an existing thread too, and
@@ -153,7 +169,8 @@ func (t *tx) TouchThread(ctx context.Context, m inbox.Message) error {
 		err = t.exec(ctx, `UPDATE threads SET last_message_id = ?, last_message_at = ?, unread_count = unread_count + 1,
 			read_by = NULL, read_at = NULL WHERE id = ?`, m.ID, m.CreatedAt, m.ThreadID)
 	} else {
-		err = t.exec(ctx, `UPDATE threads SET last_message_id = ?, last_message_at = ?, replied_by = ? WHERE id = ?`,
+		// A system message (an opt-out confirmation) keeps the last replier.
+		err = t.exec(ctx, `UPDATE threads SET last_message_id = ?, last_message_at = ?, replied_by = COALESCE(?, replied_by) WHERE id = ?`,
 			m.ID, m.CreatedAt, sentByID(m), m.ThreadID)
 	}
 	if err != nil {

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of inboxd, read once from the
+// environment (API.md, "Configuration") and passed down explicitly.
+type Config struct {
+	Addr           string        // INBOX_ADDR: the HTTP listener
+	DataDir        string        // INBOX_DATA_DIR: the embedded store's folder
+	DatabaseURL    string        // DATABASE_URL: PostgreSQL instead of the embedded store
+	RedisURL       string        // REDIS_URL: Redis pub/sub instead of the in-process bus
+	RedisPrefix    string        // INBOX_REDIS_PREFIX
+	PublicURL      *url.URL      // INBOX_PUBLIC_URL: what Plivo calls
+	AllowedOrigins []string      // INBOX_ALLOWED_ORIGINS
+	PlivoAuthID    string        // PLIVO_AUTH_ID: empty → the simulator
+	PlivoAuthToken string        // PLIVO_AUTH_TOKEN
+	PlivoAPIURL    string        // PLIVO_API_URL
+	Demo           *bool         // INBOX_DEMO: nil → on for an empty embedded store
+	MetricsAddr    string        // INBOX_METRICS_ADDR: empty → /metrics on the main listener
+	LogLevel       string        // INBOX_LOG_LEVEL: debug, info, warn, error
+	LogFormat      string        // INBOX_LOG_FORMAT: text or json
+	SendInterval   time.Duration // INBOX_SEND_INTERVAL: least time between two sends of a number
+	EventRetention time.Duration // INBOX_EVENT_RETENTION: how long events are kept for resume
+}
+
+// devAuthToken signs webhooks when the simulator stands in for Plivo and no
+// PLIVO_AUTH_TOKEN is set, so that `inboxd simulate inbound` works against
+// `make run` out of the box. It is never used with real Plivo credentials.
+const devAuthToken = "smsinbox-dev-token"
+
+// Simulated reports whether the built-in simulator stands in for Plivo.
+func (c Config) Simulated() bool { return c.PlivoAuthID == "" }
+
+// LoadConfig reads the configuration from getenv (os.Getenv).
+func LoadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		Addr:           or(getenv("INBOX_ADDR"), "127.0.0.1:8080"),
+		DataDir:        or(getenv("INBOX_DATA_DIR"), "./data"),
+		DatabaseURL:    getenv("DATABASE_URL"),
+		RedisURL:       getenv("REDIS_URL"),
+		RedisPrefix:    or(getenv("INBOX_REDIS_PREFIX"), "smsinbox"),
+		PlivoAuthID:    getenv("PLIVO_AUTH_ID"),
+		PlivoAuthToken: getenv("PLIVO_AUTH_TOKEN"),
+		PlivoAPIURL:    getenv("PLIVO_API_URL"),
+		MetricsAddr:    getenv("INBOX_METRICS_ADDR"),
+		LogLevel:       or(getenv("INBOX_LOG_LEVEL"), "info"),
+		LogFormat:      or(getenv("INBOX_LOG_FORMAT"), "text"),
+	}
+	public := or(getenv("INBOX_PUBLIC_URL"), "http://"+c.Addr)
+	u, err := url.Parse(strings.TrimRight(public, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, fmt.Errorf("INBOX_PUBLIC_URL %q: want an http(s) URL such as https://inbox.example.com", public)
+	}
+	c.PublicURL = u
+	c.AllowedOrigins = []string{u.Scheme + "://" + u.Host}
+	if v := getenv("INBOX_ALLOWED_ORIGINS"); v != "" {
+		c.AllowedOrigins = nil
+		for _, o := range strings.Split(v, ",") {
+			o = strings.TrimRight(strings.TrimSpace(o), "/")
+			ou, err := url.Parse(o)
+			if err != nil || ou.Scheme == "" || ou.Host == "" || ou.Path != "" {
+				return c, fmt.Errorf("INBOX_ALLOWED_ORIGINS: %q is not an origin such as https://ats.example.com", o)
+			}
+			c.AllowedOrigins = append(c.AllowedOrigins, o)
+		}
+	}
+	if c.PlivoAuthID != "" && c.PlivoAuthToken == "" {
+		return c, fmt.Errorf("PLIVO_AUTH_ID is set but PLIVO_AUTH_TOKEN is not")
+	}
+	if c.PlivoAuthToken == "" {
+		c.PlivoAuthToken = devAuthToken
+	}
+	if v := getenv("INBOX_DEMO"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("INBOX_DEMO %q: want 1 or 0", v)
+		}
+		c.Demo = &b
+	}
+	if c.SendInterval, err = duration(getenv, "INBOX_SEND_INTERVAL", time.Second); err != nil {
+		return c, err
+	}
+	if c.EventRetention, err = duration(getenv, "INBOX_EVENT_RETENTION", 72*time.Hour); err != nil {
+		return c, err
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return c, fmt.Errorf("INBOX_LOG_FORMAT %q: want text or json", c.LogFormat)
+	}
+	return c, nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s %q: want a positive duration such as 1s or 72h", name, v)
+	}
+	return d, nil
+}

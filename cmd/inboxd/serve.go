@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"smsinbox/pkg/hub"
+	"smsinbox/pkg/inbox"
+	"smsinbox/pkg/plivo"
+	"smsinbox/pkg/pubsub"
+	"smsinbox/pkg/web"
+	"smsinbox/static"
+)
+
+// serve runs the server until ctx ends (SIGINT or SIGTERM), then shuts down
+// gracefully: the listener stops taking requests, in-flight ones finish, the
+// sockets are closed with "going away", and the background work stops.
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	db, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var bus inbox.Bus = pubsub.NewMemory()
+	if cfg.RedisURL != "" {
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("REDIS_URL: %w", err)
+		}
+		rb := pubsub.NewRedis(opt, cfg.RedisPrefix, pubsub.RedisOptions{Logger: log})
+		defer rb.Close()
+		bus = rb
+	}
+
+	var (
+		sender inbox.Sender
+		sim    *plivo.Simulator
+		devPh  web.Phone
+	)
+	if cfg.Simulated() {
+		sim = plivo.NewSimulator(cfg.PlivoAuthToken, nil, log)
+		sender, devPh = sim, phone{sim: sim, baseURL: cfg.PublicURL.String()}
+	} else {
+		ps, err := plivo.NewSender(cfg.PlivoAuthID, cfg.PlivoAuthToken, cfg.PlivoAPIURL, nil)
+		if err != nil {
+			return err
+		}
+		sender = ps
+	}
+
+	svcCfg := inbox.DefaultConfig()
+	svcCfg.PublicURL = cfg.PublicURL.String()
+	svcCfg.EventRetention = cfg.EventRetention
+	svcCfg.Outbox.PerNumber = cfg.SendInterval
+	svc := inbox.New(db, bus, sender, svcCfg, log)
+
+	demo := false
+	if cfg.Demo != nil && *cfg.Demo || cfg.Demo == nil && cfg.DatabaseURL == "" {
+		if demo, err = seedDemo(ctx, svc, db); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+	}
+
+	h := hub.New(svc, bus, hub.Options{OriginPatterns: cfg.AllowedOrigins, Logger: log})
+	metrics := promhttp.Handler()
+	var inlineMetrics http.Handler // /metrics on the main listener unless it has its own
+	if cfg.MetricsAddr == "" {
+		inlineMetrics = metrics
+	}
+	api, err := web.New(web.Options{
+		Service:        svc,
+		Hub:            h,
+		Static:         static.Handler(static.Options{Dev: cfg.Simulated()}),
+		Webhooks:       webhooks{plivo.Verifier{PublicURL: cfg.PublicURL.String(), AuthToken: cfg.PlivoAuthToken}},
+		Phone:          devPh,
+		Metrics:        inlineMetrics,
+		PublicURL:      cfg.PublicURL,
+		AllowedOrigins: cfg.AllowedOrigins,
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	servers := []*http.Server{srv}
+	listeners := []net.Listener{ln}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics)
+		servers = append(servers, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second})
+		listeners = append(listeners, mln)
+	}
+
+	// Background work lives until work ends; the listeners stop first.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	goRun := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(work); err != nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	goRun("hub", h.Run)
+	goRun("outbox", svc.RunOutbox)
+	goRun("janitor", func(ctx context.Context) error { return svc.RunJanitor(ctx, time.Minute) })
+	if sim != nil {
+		goRun("simulator", sim.Run)
+	}
+	for i := range servers {
+		srv, ln := servers[i], listeners[i]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- err
+			}
+		}()
+	}
+	banner(cfg, db.Engine(), demo, ln.Addr().String())
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case runErr = <-errs:
+		log.Error("stopping after a failure", "err", runErr)
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(shutdown); err != nil {
+			log.Warn("shutdown", "err", err)
+		}
+	}
+	stopWork()
+	wg.Wait()
+	return runErr
+}
+
+// banner tells the person who ran the server where it is and how to sign in.
+func banner(cfg Config, engine string, demo bool, addr string) {
+	bus := "in-process"
+	if cfg.RedisURL != "" {
+		bus = "redis"
+	}
+	plivoMode := "Plivo"
+	if cfg.Simulated() {
+		plivoMode = "simulator (dev mode; candidate phone at " + cfg.PublicURL.String() + "/dev/phone)"
+	}
+	fmt.Printf("\nsmsinbox is listening on http://%s (public URL %s)\n", addr, cfg.PublicURL)
+	fmt.Printf("  store: %s · bus: %s · SMS: %s\n", engine, bus, plivoMode)
+	if demo {
+		fmt.Printf("  demo company %q; every demo user's password is %q:\n", demoCompany, demoPassword)
+		for _, u := range demoUsers {
+			fmt.Printf("    %-16s %s\n", u.Email, u.Role)
+		}
+	}
+	fmt.Println()
+}

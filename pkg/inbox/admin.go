@@ -1,0 +1,213 @@
+package inbox
+
+import (
+	"context"
+	"net/mail"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// NewUser is what an admin gives to create a user.
+type NewUser struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	Password string `json:"password"`
+}
+
+func (n *NewUser) validate() error {
+	n.Email = strings.ToLower(strings.TrimSpace(n.Email))
+	n.Name = strings.TrimSpace(n.Name)
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > 254 {
+		return Invalid("invalid_email", "%q is not an email address", n.Email)
+	}
+	if n.Name == "" || utf8.RuneCountInString(n.Name) > 100 {
+		return Invalid("invalid_name", "a name must be 1 to 100 characters")
+	}
+	if !n.Role.Valid() {
+		return Invalid("invalid_role", "role must be admin or recruiter")
+	}
+	return nil
+}
+
+// CreateUser adds a user to the caller's company.
+func (s *Service) CreateUser(ctx context.Context, caller User, n NewUser) (User, error) {
+	if err := requireAdmin(caller); err != nil {
+		return User{}, err
+	}
+	if err := n.validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := s.HashPassword(n.Password)
+	if err != nil {
+		return User{}, err
+	}
+	u := User{CompanyID: caller.CompanyID, Email: n.Email, Name: n.Name, Role: n.Role}
+	err = s.write(ctx, func(tx Tx) error { return tx.CreateUser(ctx, &u, hash) })
+	return u, err
+}
+
+// Users lists the users of the caller's company.
+func (s *Service) Users(ctx context.Context, caller User) ([]User, error) {
+	if err := requireAdmin(caller); err != nil {
+		return nil, err
+	}
+	return s.store.Users(ctx, caller.CompanyID)
+}
+
+// Bootstrap creates the company if it is missing and an admin in it: how a
+// fresh database gets its first user (`inboxd admin create`).
+func (s *Service) Bootstrap(ctx context.Context, company string, n NewUser) (User, error) {
+	company = strings.TrimSpace(company)
+	if company == "" {
+		return User{}, Invalid("invalid_company", "give the company a name")
+	}
+	n.Role = RoleAdmin
+	if n.Name == "" {
+		n.Name, _, _ = strings.Cut(n.Email, "@")
+	}
+	if err := n.validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := s.HashPassword(n.Password)
+	if err != nil {
+		return User{}, err
+	}
+	u := User{Email: n.Email, Name: n.Name, Role: RoleAdmin}
+	err = s.write(ctx, func(tx Tx) error {
+		c, err := tx.CompanyByName(ctx, company)
+		if ErrorKind(err) == KindNotFound {
+			c = Company{Name: company, SMSEnabled: true, OptoutReply: DefaultOptoutReply, HelpReply: DefaultHelpReply}
+			err = tx.CreateCompany(ctx, &c)
+		}
+		if err != nil {
+			return err
+		}
+		u.CompanyID = c.ID
+		return tx.CreateUser(ctx, &u, hash)
+	})
+	return u, err
+}
+
+// The replies a new company starts with.
+const (
+	DefaultOptoutReply = "You have been unsubscribed and will get no more texts from us. Reply START to text again."
+	DefaultHelpReply   = "Texts about your job application. Reply STOP to unsubscribe. Msg&data rates may apply."
+)
+
+// CreateNumber registers a company phone number.
+func (s *Service) CreateNumber(ctx context.Context, caller User, e164, label string) (Number, error) {
+	if err := requireAdmin(caller); err != nil {
+		return Number{}, err
+	}
+	phone, err := NormalizePhone(e164, s.cfg.Region)
+	if err != nil {
+		return Number{}, err
+	}
+	label = strings.TrimSpace(label)
+	if label == "" || utf8.RuneCountInString(label) > 100 {
+		return Number{}, Invalid("invalid_label", "a label must be 1 to 100 characters")
+	}
+	n := Number{CompanyID: caller.CompanyID, E164: phone, Label: label, Assignees: []User{}}
+	err = s.write(ctx, func(tx Tx) error {
+		if err := tx.CreateNumber(ctx, &n); err != nil {
+			return err
+		}
+		return tx.Emit(CompanyTopic(n.CompanyID), EventNumberUpdated, map[string]Number{"number": n})
+	})
+	return n, err
+}
+
+// Numbers lists numbers: all of the company's, with assignees, for an admin;
+// the caller's own for a recruiter.
+func (s *Service) Numbers(ctx context.Context, caller User) ([]Number, error) {
+	if caller.IsAdmin() {
+		return s.store.Numbers(ctx, caller.CompanyID)
+	}
+	return s.store.UserNumbers(ctx, caller.ID)
+}
+
+// UserNumbers lists the numbers u is assigned to.
+func (s *Service) UserNumbers(ctx context.Context, u User) ([]Number, error) {
+	return s.store.UserNumbers(ctx, u.ID)
+}
+
+// SetAssignees replaces the users assigned to a number. Open websockets
+// follow at once: the number.updated event makes every hub subscribe the new
+// assignees' sockets and unsubscribe the removed ones'.
+func (s *Service) SetAssignees(ctx context.Context, caller User, numberID int64, userIDs []int64) (Number, error) {
+	if err := requireAdmin(caller); err != nil {
+		return Number{}, err
+	}
+	ids := slices.Clone(userIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var n Number
+	err := s.write(ctx, func(tx Tx) error {
+		var err error
+		if n, err = tx.Number(ctx, caller.CompanyID, numberID); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.User(ctx, caller.CompanyID, id); ErrorKind(err) == KindNotFound {
+				return Invalid("unknown_user", "user %d is not a user of this company", id)
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := tx.SetAssignees(ctx, numberID, ids); err != nil {
+			return err
+		}
+		if n.Assignees, err = tx.Assignees(ctx, numberID); err != nil {
+			return err
+		}
+		return tx.Emit(CompanyTopic(n.CompanyID), EventNumberUpdated, map[string]Number{"number": n})
+	})
+	return n, err
+}
+
+// CompanySettings is the body of PUT /api/company; absent fields keep their value.
+type CompanySettings struct {
+	SMSEnabled  *bool   `json:"sms_enabled"`
+	OptoutReply *string `json:"optout_reply"`
+	HelpReply   *string `json:"help_reply"`
+}
+
+// Company returns the caller's company settings.
+func (s *Service) Company(ctx context.Context, caller User) (Company, error) {
+	return s.store.Company(ctx, caller.CompanyID)
+}
+
+// UpdateCompany changes the company settings (S1, S13).
+func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySettings) (Company, error) {
+	if err := requireAdmin(caller); err != nil {
+		return Company{}, err
+	}
+	for _, r := range []*string{in.OptoutReply, in.HelpReply} {
+		if r != nil && utf8.RuneCountInString(*r) > MaxBodyChars {
+			return Company{}, Invalid("invalid_reply", "a reply must be at most %d characters", MaxBodyChars)
+		}
+	}
+	var c Company
+	err := s.write(ctx, func(tx Tx) error {
+		var err error
+		if c, err = tx.Company(ctx, caller.CompanyID); err != nil {
+			return err
+		}
+		if in.SMSEnabled != nil {
+			c.SMSEnabled = *in.SMSEnabled
+		}
+		if in.OptoutReply != nil {
+			c.OptoutReply = strings.TrimSpace(*in.OptoutReply)
+		}
+		if in.HelpReply != nil {
+			c.HelpReply = strings.TrimSpace(*in.HelpReply)
+		}
+		if err := tx.UpdateCompany(ctx, c); err != nil {
+			return err
+		}
+		return tx.Emit(CompanyTopic(c.ID), EventCompanyUpdated, map[string]Company{"company": c})
+	})
+	return c, err
+}

@@ -1,0 +1,237 @@
+package inbox
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// ContactInput is what the host ATS pushes for a candidate or hire.
+type ContactInput struct {
+	ExternalID *string `json:"external_id"`
+	Name       string  `json:"name"`
+	Phone      string  `json:"phone"`
+	Email      string  `json:"email"`
+	Kind       string  `json:"kind"`
+	SMSOptIn   *bool   `json:"sms_opt_in"`
+}
+
+func (s *Service) validateContact(in *ContactInput) error {
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 200 {
+		return Invalid("invalid_name", "a contact's name must be 1 to 200 characters")
+	}
+	phone, err := NormalizePhone(in.Phone, s.cfg.Region)
+	if err != nil {
+		return err
+	}
+	in.Phone = phone
+	in.Email = strings.TrimSpace(in.Email)
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+			return Invalid("invalid_email", "%q is not an email address", in.Email)
+		}
+	}
+	switch in.Kind {
+	case "":
+		in.Kind = KindCandidate
+	case KindCandidate, KindHire:
+	default:
+		return Invalid("invalid_kind", "kind must be candidate or hire")
+	}
+	if in.ExternalID != nil {
+		ext := strings.TrimSpace(*in.ExternalID)
+		if ext == "" || len(ext) > 200 {
+			return Invalid("invalid_external_id", "external_id must be 1 to 200 characters")
+		}
+		in.ExternalID = &ext
+	}
+	return nil
+}
+
+// UpsertContact creates a contact, or updates the one with the same
+// external id (or, without one, the same phone). Consent follows API.md: a
+// new contact who opted in while applying is opted_in; an update with
+// sms_opt_in false withdraws it; true never overrides the contact's own
+// opt-out (only their texting START does). Every change is in the ledger.
+func (s *Service) UpsertContact(ctx context.Context, caller User, in ContactInput) (Contact, bool, error) {
+	if err := s.validateContact(&in); err != nil {
+		return Contact{}, false, err
+	}
+	var (
+		c       Contact
+		created bool
+	)
+	err := s.write(ctx, func(tx Tx) error {
+		var err error
+		if in.ExternalID != nil {
+			c, err = tx.ContactByExternalID(ctx, caller.CompanyID, *in.ExternalID)
+		} else {
+			c, err = tx.ContactByPhone(ctx, caller.CompanyID, in.Phone)
+		}
+		switch {
+		case ErrorKind(err) == KindNotFound:
+			created = true
+			return s.createContact(ctx, tx, caller, in, &c)
+		case err != nil:
+			return err
+		}
+		before := c
+		if in.ExternalID != nil {
+			c.ExternalID = in.ExternalID
+		}
+		c.Name, c.Phone, c.Email, c.Kind = in.Name, in.Phone, in.Email, in.Kind
+		if err := tx.UpdateContact(ctx, c); err != nil {
+			return err
+		}
+		if to, source, ok := atsConsent(c, in.SMSOptIn); ok {
+			if err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: to, Source: source, UserID: &caller.ID}); err != nil {
+				return err
+			}
+		}
+		if c, err = tx.Contact(ctx, caller.CompanyID, c.ID); err != nil {
+			return err
+		}
+		if contactChanged(before, c) {
+			return tx.Emit(CompanyTopic(c.CompanyID), EventContactUpdated, map[string]Contact{"contact": c})
+		}
+		return nil
+	})
+	return c, created, err
+}
+
+func (s *Service) createContact(ctx context.Context, tx Tx, caller User, in ContactInput, c *Contact) error {
+	*c = Contact{CompanyID: caller.CompanyID, ExternalID: in.ExternalID, Name: in.Name, Phone: in.Phone,
+		Email: in.Email, Kind: in.Kind, Consent: ConsentUnknown}
+	if err := tx.CreateContact(ctx, c); err != nil {
+		return err
+	}
+	if in.SMSOptIn != nil && *in.SMSOptIn {
+		err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: ConsentUnknown, To: ConsentOptedIn,
+			Source: SourceApplication, UserID: &caller.ID})
+		if err != nil {
+			return err
+		}
+	}
+	stored, err := tx.Contact(ctx, caller.CompanyID, c.ID)
+	if err != nil {
+		return err
+	}
+	*c = stored
+	return tx.Emit(CompanyTopic(c.CompanyID), EventContactUpdated, map[string]Contact{"contact": stored})
+}
+
+// atsConsent is the consent an ATS update leads to, if it changes anything.
+func atsConsent(c Contact, optIn *bool) (Consent, string, bool) {
+	switch {
+	case optIn == nil:
+		return "", "", false
+	case !*optIn && c.Consent == ConsentOptedIn:
+		return ConsentOptedOut, SourceATS, true
+	case *optIn && c.Consent == ConsentUnknown:
+		return ConsentOptedIn, SourceApplication, true
+	case *optIn && c.Consent == ConsentOptedOut && c.ConsentSource == SourceATS:
+		// The ATS may restore what the ATS withdrew, never what the
+		// contact withdrew by texting STOP.
+		return ConsentOptedIn, SourceApplication, true
+	}
+	return "", "", false
+}
+
+func contactChanged(a, b Contact) bool {
+	return a.Name != b.Name || a.Phone != b.Phone || a.Email != b.Email || a.Kind != b.Kind ||
+		a.Consent != b.Consent || a.Icon() != b.Icon() || !equalPtr(a.ExternalID, b.ExternalID)
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// Contact returns a contact of the caller's company.
+func (s *Service) Contact(ctx context.Context, caller User, id int64) (Contact, error) {
+	return s.store.Contact(ctx, caller.CompanyID, id)
+}
+
+// Contacts lists the caller's company's contacts, newest first, a page at a
+// time; next is the cursor of the following page, 0 after the last.
+func (s *Service) Contacts(ctx context.Context, caller User, f ContactFilter) (contacts []Contact, next int64, err error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	if f.JobID != 0 {
+		if _, err := s.store.Job(ctx, caller.CompanyID, f.JobID); err != nil {
+			return nil, 0, err
+		}
+	}
+	limit := f.Limit
+	f.Limit++ // one more tells whether there is a next page
+	if contacts, err = s.store.Contacts(ctx, caller.CompanyID, f); err != nil {
+		return nil, 0, err
+	}
+	if len(contacts) > limit {
+		contacts = contacts[:limit]
+		next = contacts[limit-1].ID
+	}
+	return contacts, next, nil
+}
+
+// ConsentChanges returns a contact's consent ledger, oldest first.
+func (s *Service) ConsentChanges(ctx context.Context, caller User, contactID int64) ([]ConsentChange, error) {
+	if _, err := s.store.Contact(ctx, caller.CompanyID, contactID); err != nil {
+		return nil, err
+	}
+	return s.store.ConsentChanges(ctx, caller.CompanyID, contactID)
+}
+
+// JobInput is what the host ATS pushes for a job posting.
+type JobInput struct {
+	ExternalID *string `json:"external_id"`
+	Title      string  `json:"title"`
+}
+
+// UpsertJob creates a job, or updates the one with the same external id.
+func (s *Service) UpsertJob(ctx context.Context, caller User, in JobInput) (Job, bool, error) {
+	in.Title = strings.TrimSpace(in.Title)
+	if in.Title == "" || utf8.RuneCountInString(in.Title) > 200 {
+		return Job{}, false, Invalid("invalid_title", "a job title must be 1 to 200 characters")
+	}
+	if in.ExternalID != nil {
+		ext := strings.TrimSpace(*in.ExternalID)
+		if ext == "" || len(ext) > 200 {
+			return Job{}, false, Invalid("invalid_external_id", "external_id must be 1 to 200 characters")
+		}
+		in.ExternalID = &ext
+	}
+	j := Job{CompanyID: caller.CompanyID, ExternalID: in.ExternalID, Title: in.Title}
+	var created bool
+	err := s.write(ctx, func(tx Tx) (err error) {
+		created, err = tx.UpsertJob(ctx, &j)
+		return err
+	})
+	return j, created, err
+}
+
+// Job returns a job of the caller's company.
+func (s *Service) Job(ctx context.Context, caller User, id int64) (Job, error) {
+	return s.store.Job(ctx, caller.CompanyID, id)
+}
+
+// Jobs lists the caller's company's jobs, newest first.
+func (s *Service) Jobs(ctx context.Context, caller User) ([]Job, error) {
+	return s.store.Jobs(ctx, caller.CompanyID)
+}
+
+// AddApplicant records that a contact applied to a job.
+func (s *Service) AddApplicant(ctx context.Context, caller User, jobID, contactID int64) error {
+	return s.write(ctx, func(tx Tx) error {
+		if _, err := tx.Job(ctx, caller.CompanyID, jobID); err != nil {
+			return err
+		}
+		if _, err := tx.Contact(ctx, caller.CompanyID, contactID); err != nil {
+			return err
+		}
+		_, err := tx.AddApplicant(ctx, jobID, contactID)
+		return err
+	})
+}

@@ -1,0 +1,51 @@
+package inbox
+
+import (
+	"context"
+	"time"
+)
+
+// RunJanitor does the housekeeping of time every interval until ctx ends:
+// expired sessions and tickets go, events past retention go (a client resuming
+// from before them is told to resync), sends cut short by a crash are marked
+// unknown, and sends never confirmed fail visibly rather than wait forever.
+func (s *Service) RunJanitor(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("housekeeping", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// stuckSend is longer than any send call takes: a send in flight for longer
+// belongs to a process that died.
+const stuckSend = 2 * time.Minute
+
+// Sweep runs the housekeeping once.
+func (s *Service) Sweep(ctx context.Context) error {
+	now := s.now()
+	var unconfirmed []int64
+	_, err := s.store.Tx(ctx, func(tx Tx) (err error) {
+		unconfirmed, err = tx.Sweep(ctx, now, now.Add(-s.cfg.EventRetention), now.Add(-24*time.Hour),
+			now.Add(-stuckSend), now.Add(-s.cfg.Outbox.Unconfirmed))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range unconfirmed {
+		err := s.ApplyStatus(ctx, StatusUpdate{MessageID: id, Status: StatusFailed,
+			ErrorReason: "no delivery report came from the SMS provider; the text may not have been sent"})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

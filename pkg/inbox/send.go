@@ -1,0 +1,185 @@
+package inbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxBodyChars is the longest text a user may send (B6).
+const MaxBodyChars = 1600
+
+// SendRequest is a text a user wants to send to a contact.
+type SendRequest struct {
+	Body           string
+	NumberID       int64  // optional: which of the caller's numbers sends it
+	IdempotencyKey string // optional: a repeat with the same key sends nothing
+}
+
+// Send queues a text from the caller to a contact and returns the queued
+// message; the outbox sends it. The checks run in the server, in order: the
+// caller may see the contact (else not_found); texting is on (sms_disabled);
+// the caller is assigned to the sending number (not_assigned); the contact
+// opted in (opted_out, no_consent); the body is 1 to 1,600 characters
+// (invalid_body); a number is decided (number_required).
+func (s *Service) Send(ctx context.Context, caller User, contactID int64, req SendRequest) (Message, error) {
+	if len(req.IdempotencyKey) > 255 {
+		return Message{}, Invalid("invalid_idempotency_key", "an Idempotency-Key must be at most 255 characters")
+	}
+	hash := requestHash(contactID, req.Body)
+	if req.IdempotencyKey != "" {
+		if m, ok, err := s.repeatedSend(ctx, caller, req.IdempotencyKey, hash); ok || err != nil {
+			return m, err
+		}
+	}
+	var m Message
+	err := s.write(ctx, func(tx Tx) error {
+		c, err := tx.Contact(ctx, caller.CompanyID, contactID)
+		if err != nil {
+			return err
+		}
+		if !c.SMSEnabled {
+			return Errorf(KindConflict, "sms_disabled", "text messaging is switched off for your company")
+		}
+		number, err := s.sendingNumber(ctx, tx, caller, c, req.NumberID)
+		if err != nil {
+			return err
+		}
+		switch c.Consent {
+		case ConsentOptedOut:
+			return Errorf(KindConflict, "opted_out", "%s has opted out of text messages; email or call them instead", c.Name)
+		case ConsentUnknown:
+			return Errorf(KindConflict, "no_consent", "%s has not opted in to text messages; email or call them instead", c.Name)
+		}
+		body := strings.TrimSpace(req.Body)
+		if n := utf8.RuneCountInString(body); n == 0 || n > MaxBodyChars {
+			return Invalid("invalid_body", "a text must be 1 to %d characters; this one has %d", MaxBodyChars, n)
+		}
+		if number == nil {
+			return Invalid("number_required", "you are assigned to several numbers; choose which one sends this text")
+		}
+		m = Message{CompanyID: caller.CompanyID, Direction: Outbound, Body: body, Status: StatusQueued,
+			SentBy: &caller, IdempotencyKey: req.IdempotencyKey, RequestHash: hash}
+		dup, err := s.addMessage(ctx, tx, c, *number, &m)
+		if err != nil {
+			return err
+		}
+		if dup {
+			return errRepeatedKey
+		}
+		return nil
+	})
+	if err == errRepeatedKey {
+		// Another request with the same key won the race: answer its message.
+		m, _, err = s.repeatedSend(ctx, caller, req.IdempotencyKey, hash)
+		return m, err
+	}
+	if err == nil {
+		s.wakeOutbox()
+	}
+	return m, err
+}
+
+var errRepeatedKey = Errorf(KindConflict, "repeated_key", "a message with this Idempotency-Key was stored meanwhile")
+
+// repeatedSend answers a send whose Idempotency-Key was used before: the same
+// message if the request is the same, idempotency_mismatch if not.
+func (s *Service) repeatedSend(ctx context.Context, caller User, key, hash string) (Message, bool, error) {
+	m, stored, err := s.store.MessageByIdempotencyKey(ctx, caller.ID, key)
+	switch {
+	case ErrorKind(err) == KindNotFound:
+		return Message{}, false, nil
+	case err != nil:
+		return Message{}, false, err
+	case stored != hash:
+		return Message{}, true, Invalid("idempotency_mismatch", "this Idempotency-Key was used for a different text or contact")
+	}
+	return m, true, nil
+}
+
+func requestHash(contactID int64, body string) string {
+	sum := sha256.Sum256([]byte(strconv.FormatInt(contactID, 10) + "\x00" + strings.TrimSpace(body)))
+	return hex.EncodeToString(sum[:])
+}
+
+// sendingNumber picks the number a text goes out on (API.md): the one asked
+// for, which the caller must be assigned to; else the number of the most
+// recent thread between the contact and one of the caller's numbers; else the
+// caller's only number. nil means the caller must choose.
+func (s *Service) sendingNumber(ctx context.Context, q Queries, caller User, c Contact, numberID int64) (*Number, error) {
+	mine, err := q.UserNumbers(ctx, caller.ID)
+	if err != nil {
+		return nil, err
+	}
+	if numberID != 0 {
+		n, err := q.Number(ctx, caller.CompanyID, numberID)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(numberIDs(mine), n.ID) {
+			return nil, Errorf(KindForbidden, "not_assigned", "you are not assigned to the number %s (%s), so you cannot text from it", n.E164, n.Label)
+		}
+		return &n, nil
+	}
+	switch len(mine) {
+	case 0:
+		return nil, Errorf(KindForbidden, "not_assigned", "you are not assigned to any number; ask an admin to assign you one")
+	case 1:
+		return &mine[0], nil
+	}
+	threads, err := q.Threads(ctx, caller.CompanyID, ThreadFilter{NumberIDs: numberIDs(mine), ContactID: c.ID, Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	var latest *Thread
+	for i, th := range threads {
+		if th.LastMessageAt != nil && (latest == nil || th.LastMessageAt.After(*latest.LastMessageAt)) {
+			latest = &threads[i]
+		}
+	}
+	if latest == nil {
+		return nil, nil
+	}
+	return &latest.Number, nil
+}
+
+// addMessage stores a message on the thread of a number and a contact, and
+// emits its events: message.created on the number's topic, and
+// contact.updated on the company's when the contact's icon changes (the first
+// message turns it green, S8).
+func (s *Service) addMessage(ctx context.Context, tx Tx, c Contact, n Number, m *Message) (bool, error) {
+	threadID, err := tx.EnsureThread(ctx, c.CompanyID, n.ID, c.ID)
+	if err != nil {
+		return false, err
+	}
+	m.ThreadID, m.CompanyID = threadID, c.CompanyID
+	_, m.Segments, m.Encoding = CountSegments(m.Body)
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = s.now()
+	}
+	dup, err := tx.InsertMessage(ctx, m)
+	if err != nil || dup {
+		return dup, err
+	}
+	if err := tx.TouchThread(ctx, *m); err != nil {
+		return false, err
+	}
+	th, err := tx.Thread(ctx, c.CompanyID, threadID)
+	if err != nil {
+		return false, err
+	}
+	if th.LastMessage != nil && th.LastMessage.ID == m.ID {
+		*m = *th.LastMessage
+	}
+	if err := tx.Emit(NumberTopic(n.ID), EventMessageCreated, map[string]any{"thread": th, "message": m}); err != nil {
+		return false, err
+	}
+	if c.Icon() != th.Contact.Icon() {
+		return false, tx.Emit(CompanyTopic(c.CompanyID), EventContactUpdated, map[string]Contact{"contact": th.Contact})
+	}
+	return false, nil
+}

@@ -1,0 +1,119 @@
+package inbox
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Config tunes a Service. Zero values take the defaults of DefaultConfig.
+type Config struct {
+	// PublicURL is the base URL Plivo calls; status callback URLs are built from it.
+	PublicURL string
+	// Region is the default region for phone numbers written without a country code.
+	Region string
+	// SessionTTL is how long a sign-in lasts.
+	SessionTTL time.Duration
+	// TicketTTL is how long a websocket ticket is valid.
+	TicketTTL time.Duration
+	// EventRetention is how long events are kept for resume.
+	EventRetention time.Duration
+	// PasswordCost is the bcrypt cost of password hashes.
+	PasswordCost int
+	// Outbox tunes the send queue.
+	Outbox OutboxConfig
+}
+
+// DefaultConfig is the configuration of a production Service.
+func DefaultConfig() Config {
+	return Config{
+		Region:         DefaultRegion,
+		SessionTTL:     14 * 24 * time.Hour,
+		TicketTTL:      30 * time.Second,
+		EventRetention: 72 * time.Hour,
+		PasswordCost:   11,
+		Outbox:         DefaultOutboxConfig(),
+	}
+}
+
+// Service carries out every use case of smsinbox over a Store (the truth),
+// a Bus (the doorbell to every process's websockets) and a Sender (Plivo).
+type Service struct {
+	store  Store
+	bus    Bus
+	sender Sender
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	wake   chan struct{} // nudges the outbox when a message is queued
+}
+
+// New returns a Service. Missing configuration takes DefaultConfig's values.
+func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Service {
+	def := DefaultConfig()
+	if cfg.Region == "" {
+		cfg.Region = def.Region
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = def.SessionTTL
+	}
+	if cfg.TicketTTL == 0 {
+		cfg.TicketTTL = def.TicketTTL
+	}
+	if cfg.EventRetention == 0 {
+		cfg.EventRetention = def.EventRetention
+	}
+	if cfg.PasswordCost == 0 {
+		cfg.PasswordCost = def.PasswordCost
+	}
+	cfg.Outbox = cfg.Outbox.withDefaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{
+		store: store, bus: bus, sender: sender, cfg: cfg, log: log,
+		now:  func() time.Time { return time.Now().UTC() },
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// write runs fn in a transaction and, once it has committed, publishes the
+// events it emitted. A publish failure is logged, not returned: the change is
+// stored, and every process reads missed events back from the store.
+func (s *Service) write(ctx context.Context, fn func(Tx) error) error {
+	events, err := s.store.Tx(ctx, fn)
+	if err != nil {
+		return err
+	}
+	s.publish(events)
+	return nil
+}
+
+// publishTimeout bounds a publish so a slow bus never holds up a webhook.
+const publishTimeout = 2 * time.Second
+
+func (s *Service) publish(events []Event) {
+	if len(events) == 0 {
+		return
+	}
+	// Not the request's context: the change is committed, so its events go
+	// out even if the client has gone.
+	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
+	defer cancel()
+	if err := s.bus.Publish(ctx, events...); err != nil {
+		s.log.Warn("publish events; sockets will catch up from the store", "events", len(events), "err", err)
+	}
+}
+
+// Ready reports whether the store and the bus answer; the error names the
+// failing part.
+func (s *Service) Ready(ctx context.Context) (store, bus error) {
+	return s.store.Ping(ctx), s.bus.Ping(ctx)
+}
+
+func requireAdmin(u User) error {
+	if !u.IsAdmin() {
+		return ErrForbidden
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package inbox
+
+import "context"
+
+// StatusUpdate is a delivery report from the provider.
+type StatusUpdate struct {
+	MessageID   int64 // ours, from the callback URL; 0 if absent
+	MessageUUID string
+	Status      Status
+	ErrorCode   string
+	ErrorReason string
+}
+
+// statusRank orders statuses: a status never moves backwards, and the final
+// ones (delivered, undelivered, failed) never change.
+func statusRank(s Status) int {
+	switch s {
+	case StatusQueued:
+		return 1
+	case StatusSent:
+		return 2
+	case StatusDelivered, StatusUndelivered, StatusFailed:
+		return 3
+	}
+	return 0
+}
+
+// ApplyStatus records a delivery report (B3). It matches the message by our
+// id, else by the provider's; a report for a message not known yet (it
+// overtook the send call) is kept and applied when the send records its id.
+// It is never an error to report something we cannot match.
+func (s *Service) ApplyStatus(ctx context.Context, u StatusUpdate) error {
+	if u.MessageUUID == "" && u.MessageID == 0 {
+		return Invalid("missing_message_uuid", "a status report needs a MessageUUID")
+	}
+	return s.write(ctx, func(tx Tx) error { return s.applyStatus(ctx, tx, u) })
+}
+
+func (s *Service) applyStatus(ctx context.Context, tx Tx, u StatusUpdate) error {
+	var (
+		m   Message
+		err error
+	)
+	if u.MessageID != 0 {
+		m, err = tx.MessageByID(ctx, u.MessageID)
+	}
+	if u.MessageID == 0 || ErrorKind(err) == KindNotFound {
+		if u.MessageUUID == "" {
+			return nil // nothing to match it with, now or later
+		}
+		m, err = tx.MessageByUUID(ctx, u.MessageUUID)
+		if ErrorKind(err) == KindNotFound {
+			return tx.AddPendingStatus(ctx, u)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if m.Direction != Outbound {
+		return nil
+	}
+	if m.PlivoUUID == nil && u.MessageUUID != "" {
+		m.PlivoUUID = &u.MessageUUID
+	}
+	changed := statusRank(u.Status) > statusRank(m.Status)
+	if changed {
+		m.Status = u.Status
+		if u.Status == StatusFailed || u.Status == StatusUndelivered {
+			m.ErrorCode, m.ErrorReason = u.ErrorCode, u.ErrorReason
+		}
+	}
+	// Any report means the provider has the message: it is never sent again.
+	if err := tx.SetStatus(ctx, m); err != nil {
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	if m, err = tx.Message(ctx, m.CompanyID, m.ID); err != nil {
+		return err
+	}
+	return tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m})
+}

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"smsinbox/pkg/inbox"
+)
+
+// statusOf is the one place an error becomes an HTTP status.
+func statusOf(kind inbox.Kind) int {
+	switch kind {
+	case inbox.KindInvalid:
+		return http.StatusUnprocessableEntity
+	case inbox.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case inbox.KindForbidden:
+		return http.StatusForbidden
+	case inbox.KindNotFound:
+		return http.StatusNotFound
+	case inbox.KindConflict:
+		return http.StatusConflict
+	case inbox.KindRateLimited:
+		return http.StatusTooManyRequests
+	case inbox.KindUnavailable:
+		return http.StatusServiceUnavailable
+	case inbox.KindMalformed:
+		return http.StatusBadRequest
+	case inbox.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// writeError answers with the JSON error of API.md, and logs what the client
+// cannot act on (5xx) once, here at the edge.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *inbox.Error
+	if !errors.As(err, &e) {
+		e = &inbox.Error{Kind: inbox.KindInternal, Code: "internal", Message: "something went wrong on our side; try again", Err: err}
+	}
+	status := statusOf(e.Kind)
+	if status >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	if e.Kind == inbox.KindRateLimited {
+		w.Header().Set("Retry-After", "60")
+	}
+	writeJSON(w, status, errorBody{errorDetail{e.Code, e.Message}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v) //nolint:errcheck // the client went away; nothing to do
+}
+
+// maxJSONBody bounds every JSON request body.
+const maxJSONBody = 64 << 10
+
+// decode reads a JSON request body into v: at most maxJSONBody bytes, one
+// JSON value, with a clear error for each way it can be wrong.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			return inbox.Errorf(inbox.KindTooLarge, "body_too_large", "the request body is over %d bytes", maxJSONBody)
+		case errors.Is(err, io.EOF):
+			return inbox.Errorf(inbox.KindMalformed, "invalid_json", "the request needs a JSON body")
+		case errors.As(err, &typeErr):
+			return inbox.Errorf(inbox.KindMalformed, "invalid_json", "the field %q has the wrong type", typeErr.Field)
+		default:
+			return inbox.Errorf(inbox.KindMalformed, "invalid_json", "the body is not valid JSON: %v", err)
+		}
+	}
+	if dec.More() {
+		return inbox.Errorf(inbox.KindMalformed, "invalid_json", "the body must be a single JSON value")
+	}
+	return nil
+}

@@ -1,0 +1,61 @@
+package web
+
+import "net/http"
+
+// routes lists every route of the server.
+func (s *Server) routes(static, metrics http.Handler) http.Handler {
+	mux := http.NewServeMux()
+
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
+
+	mux.HandleFunc("POST /api/session", s.login)
+	mux.Handle("DELETE /api/session", s.authed(s.logout))
+	mux.Handle("GET /api/me", s.authed(s.me))
+	mux.Handle("POST /api/tokens", s.authed(s.createToken))
+	mux.Handle("POST /api/ws-ticket", s.authed(s.createTicket))
+
+	mux.Handle("POST /api/users", s.authed(s.createUser))
+	mux.Handle("GET /api/users", s.authed(s.listUsers))
+	mux.Handle("POST /api/numbers", s.authed(s.createNumber))
+	mux.Handle("GET /api/numbers", s.authed(s.listNumbers))
+	mux.Handle("PUT /api/numbers/{id}/assignees", s.authed(s.setAssignees))
+	mux.Handle("GET /api/company", s.authed(s.getCompany))
+	mux.Handle("PUT /api/company", s.authed(s.updateCompany))
+
+	mux.Handle("POST /api/contacts", s.authed(s.upsertContact))
+	mux.Handle("GET /api/contacts", s.authed(s.listContacts))
+	mux.Handle("GET /api/contacts/{id}", s.authed(s.getContact))
+	mux.Handle("GET /api/contacts/{id}/consent", s.authed(s.consentLedger))
+	mux.Handle("POST /api/jobs", s.authed(s.upsertJob))
+	mux.Handle("GET /api/jobs", s.authed(s.listJobs))
+	mux.Handle("GET /api/jobs/{id}", s.authed(s.getJob))
+	mux.Handle("POST /api/jobs/{id}/applicants", s.authed(s.addApplicant))
+	mux.Handle("GET /api/jobs/{id}/applicants", s.authed(s.listApplicants))
+
+	mux.Handle("GET /api/inbox", s.authed(s.inbox))
+	mux.Handle("GET /api/contacts/{id}/messages", s.authed(s.contactMessages))
+	mux.Handle("POST /api/contacts/{id}/messages", s.authed(s.send))
+	mux.Handle("GET /api/threads/{id}/messages", s.authed(s.threadMessages))
+	mux.Handle("POST /api/threads/{id}/read", s.authed(s.markRead))
+	mux.Handle("POST /api/threads/{id}/unread", s.authed(s.markUnread))
+
+	mux.HandleFunc("POST /webhooks/plivo/inbound", s.inboundWebhook)
+	mux.HandleFunc("POST /webhooks/plivo/status", s.statusWebhook)
+
+	mux.HandleFunc("GET /ws", s.websocket)
+
+	if s.phone != nil {
+		mux.HandleFunc("GET /api/dev/phone", s.phoneTexts)
+		mux.HandleFunc("POST /api/dev/phone", s.phoneSend)
+	}
+
+	mux.HandleFunc("/api/", s.apiNotFound)
+	if static != nil {
+		mux.Handle("/", static)
+	}
+	return instrument(mux)
+}

@@ -1,0 +1,86 @@
+// Package web is smsinbox's HTTP face: the JSON API of API.md, the Plivo
+// webhooks, the websocket endpoint (served by the hub it is given), health and
+// metrics, and the static UI. routes.go lists every route. Handlers tell a
+// straight story — parse, validate, call the Service, respond — and errors
+// become HTTP statuses in one function, statusOf.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"smsinbox/pkg/inbox"
+)
+
+// Webhooks verifies and reads Plivo's webhook requests. Both methods check
+// the signature before anything else; a bad one is a KindForbidden error.
+type Webhooks interface {
+	Inbound(r *http.Request) (inbox.InboundSMS, error)
+	Status(r *http.Request) (inbox.StatusUpdate, error)
+}
+
+// Phone is the dev-mode candidate phone of the Plivo simulator (/dev/phone).
+type Phone interface {
+	// Texts returns every text the simulated phones sent or got, oldest first.
+	Texts() any
+	// Send posts a signed inbound webhook from a simulated phone.
+	Send(ctx context.Context, from, to, text string) error
+}
+
+// Options wires a Server.
+type Options struct {
+	Service  *inbox.Service
+	Hub      http.Handler // GET /ws, after authentication
+	Static   http.Handler // the UI: every path no other route takes
+	Webhooks Webhooks
+	Phone    Phone        // nil unless the simulator stands in for Plivo
+	Metrics  http.Handler // nil when metrics have their own listener
+	// PublicURL is the server's external base URL: cookies are Secure when
+	// it is https.
+	PublicURL *url.URL
+	// AllowedOrigins may send cookie-authenticated writes besides the
+	// server's own origin.
+	AllowedOrigins []string
+	Logger         *slog.Logger
+}
+
+// Server is the HTTP handler of smsinbox.
+type Server struct {
+	svc      *inbox.Service
+	hub      http.Handler
+	webhooks Webhooks
+	phone    Phone
+	log      *slog.Logger
+	secure   bool
+	csrf     *http.CrossOriginProtection
+	logins   *limiter
+	handler  http.Handler
+}
+
+// New returns a Server.
+func New(o Options) (*Server, error) {
+	s := &Server{
+		svc: o.Service, hub: o.Hub, webhooks: o.Webhooks, phone: o.Phone, log: o.Logger,
+		secure: o.PublicURL != nil && o.PublicURL.Scheme == "https",
+		csrf:   http.NewCrossOriginProtection(),
+		logins: newLimiter(10, 15*time.Minute),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	for _, origin := range o.AllowedOrigins {
+		if err := s.csrf.AddTrustedOrigin(strings.TrimRight(origin, "/")); err != nil {
+			return nil, err
+		}
+	}
+	s.handler = s.routes(o.Static, o.Metrics)
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}

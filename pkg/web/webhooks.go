@@ -1,0 +1,60 @@
+package web
+
+import (
+	"net/http"
+
+	"smsinbox/pkg/inbox"
+)
+
+// inboundWebhook stores a text a contact sent. Plivo retries what is not
+// answered 2xx, so the answer follows the commit: 200 once stored (or stored
+// before), 403 for a bad signature, 404 for a number we do not manage, 400
+// for a request that can never succeed, and 503 for anything else so that
+// Plivo tries again.
+func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
+	in, err := s.webhooks.Inbound(r)
+	if err == nil {
+		_, err = s.svc.ReceiveSMS(r.Context(), in)
+	}
+	s.answerWebhook(w, r, "inbound", err)
+}
+
+// statusWebhook stores a delivery report. A report we cannot match yet is
+// kept and answered 200; only a bad signature gets a 4xx.
+func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
+	u, err := s.webhooks.Status(r)
+	if err == nil {
+		err = s.svc.ApplyStatus(r.Context(), u)
+	}
+	if k := inbox.ErrorKind(err); err != nil && k != inbox.KindForbidden && k != inbox.KindInternal && k != inbox.KindUnavailable {
+		// Retrying a report we cannot read or place would not help.
+		s.log.Warn("status report ignored", "err", err)
+		err = nil
+	}
+	s.answerWebhook(w, r, "status", err)
+}
+
+func (s *Server) answerWebhook(w http.ResponseWriter, r *http.Request, kind string, err error) {
+	if err == nil {
+		webhooks.WithLabelValues(kind, "stored").Inc()
+		writeJSON(w, http.StatusOK, map[string]string{"status": "stored"})
+		return
+	}
+	switch inbox.ErrorKind(err) {
+	case inbox.KindForbidden:
+		webhooks.WithLabelValues(kind, "bad_signature").Inc()
+		s.log.Warn("webhook refused", "kind", kind, "remote", r.RemoteAddr, "err", err)
+	case inbox.KindNotFound:
+		webhooks.WithLabelValues(kind, "unknown_number").Inc()
+	case inbox.KindInvalid, inbox.KindMalformed, inbox.KindTooLarge:
+		webhooks.WithLabelValues(kind, "invalid").Inc()
+		s.log.Warn("webhook invalid", "kind", kind, "err", err)
+		if inbox.ErrorKind(err) == inbox.KindInvalid {
+			err = &inbox.Error{Kind: inbox.KindMalformed, Code: inbox.ErrorCode(err), Message: err.Error()}
+		}
+	default:
+		webhooks.WithLabelValues(kind, "retry").Inc()
+		err = inbox.Unavailable("storage", err)
+	}
+	s.writeError(w, r, err)
+}
