@@ -15,7 +15,7 @@ import (
 // adminCreate bootstraps a database: it creates the company if missing and
 // an admin in it, and prints the admin's id. It works beside a running server
 // on the same embedded store (SQLite waits on its busy timeout).
-func adminCreate(ctx context.Context, cfg Config, log *slog.Logger, args []string) error {
+func adminCreate(ctx context.Context, cfg Config, log *slog.Logger, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	company := fs.String("company", "", "company name (created if missing)")
@@ -35,11 +35,11 @@ func adminCreate(ctx context.Context, cfg Config, log *slog.Logger, args []strin
 	defer db.Close()
 	// Nothing is published: the events are stored, and running servers'
 	// sockets read them when they next resume.
-	svc := inbox.New(db, pubsub.NewMemory(), nil, inbox.Config{}, log)
+	svc := inbox.New(db, pubsub.NewMemory(), nil, inbox.Config{PasswordCost: cfg.PasswordCost}, log)
 	u, err := svc.Bootstrap(ctx, *company, inbox.NewUser{Email: *email, Name: *name, Password: *password})
 	if err != nil {
 		return err
 	}
-	fmt.Println(u.ID)
+	fmt.Fprintln(out, u.ID)
 	return nil
 }

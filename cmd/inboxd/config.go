@@ -27,6 +27,7 @@ type Config struct {
 	LogFormat      string        // INBOX_LOG_FORMAT: text or json
 	SendInterval   time.Duration // INBOX_SEND_INTERVAL: least time between two sends of a number
 	EventRetention time.Duration // INBOX_EVENT_RETENTION: how long events are kept for resume
+	PasswordCost   int           // INBOX_PASSWORD_COST: bcrypt cost of new password hashes
 }
 
 // devAuthToken signs webhooks when the simulator stands in for Plivo and no
@@ -88,6 +89,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.EventRetention, err = duration(getenv, "INBOX_EVENT_RETENTION", 72*time.Hour); err != nil {
 		return c, err
+	}
+	c.PasswordCost = 11
+	if v := getenv("INBOX_PASSWORD_COST"); v != "" {
+		if c.PasswordCost, err = strconv.Atoi(v); err != nil || c.PasswordCost < 4 || c.PasswordCost > 31 {
+			return c, fmt.Errorf("INBOX_PASSWORD_COST %q: want a bcrypt cost from 4 to 31", v)
+		}
 	}
 	switch c.LogFormat {
 	case "text", "json":

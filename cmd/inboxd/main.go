@@ -49,7 +49,7 @@ func run(args []string) error {
 		if len(args) == 0 || args[0] != "create" {
 			return errors.New("usage: inboxd admin create --company NAME --email E --password P")
 		}
-		return adminCreate(ctx, cfg, log, args[1:])
+		return adminCreate(ctx, cfg, log, args[1:], os.Stdout)
 	case "simulate":
 		if len(args) == 0 || args[0] != "inbound" {
 			return errors.New("usage: inboxd simulate inbound --url BASE --from +1… --to +1… --text …")

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -21,10 +23,21 @@ import (
 	"smsinbox/static"
 )
 
-// serve runs the server until ctx ends (SIGINT or SIGTERM), then shuts down
-// gracefully: the listener stops taking requests, in-flight ones finish, the
-// sockets are closed with "going away", and the background work stops.
+// serve listens on INBOX_ADDR and runs the server until ctx ends.
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return serveOn(ctx, cfg, log, ln, os.Stdout)
+}
+
+// serveOn runs the server on ln until ctx ends (SIGINT or SIGTERM), then
+// shuts down gracefully: the listener stops taking requests, in-flight ones
+// finish, the sockets are closed with "going away", and the background work
+// stops. It owns ln. The start-up banner goes to out.
+func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener, out io.Writer) error {
+	defer ln.Close()
 	db, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -62,6 +75,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	svcCfg.PublicURL = cfg.PublicURL.String()
 	svcCfg.EventRetention = cfg.EventRetention
 	svcCfg.Outbox.PerNumber = cfg.SendInterval
+	svcCfg.PasswordCost = cfg.PasswordCost
 	svc := inbox.New(db, bus, sender, svcCfg, log)
 
 	demo := false
@@ -92,10 +106,6 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	servers := []*http.Server{srv}
@@ -103,7 +113,6 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
-			ln.Close()
 			return fmt.Errorf("listen on %s: %w", cfg.MetricsAddr, err)
 		}
 		mux := http.NewServeMux()
@@ -142,7 +151,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			}
 		}()
 	}
-	banner(cfg, db.Engine(), demo, ln.Addr().String())
+	banner(out, cfg, db.Engine(), demo, ln.Addr().String())
 
 	var runErr error
 	select {
@@ -164,7 +173,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 }
 
 // banner tells the person who ran the server where it is and how to sign in.
-func banner(cfg Config, engine string, demo bool, addr string) {
+func banner(out io.Writer, cfg Config, engine string, demo bool, addr string) {
 	bus := "in-process"
 	if cfg.RedisURL != "" {
 		bus = "redis"
@@ -173,13 +182,13 @@ func banner(cfg Config, engine string, demo bool, addr string) {
 	if cfg.Simulated() {
 		plivoMode = "simulator (dev mode; candidate phone at " + cfg.PublicURL.String() + "/dev/phone)"
 	}
-	fmt.Printf("\nsmsinbox is listening on http://%s (public URL %s)\n", addr, cfg.PublicURL)
-	fmt.Printf("  store: %s · bus: %s · SMS: %s\n", engine, bus, plivoMode)
+	fmt.Fprintf(out, "\nsmsinbox is listening on http://%s (public URL %s)\n", addr, cfg.PublicURL)
+	fmt.Fprintf(out, "  store: %s · bus: %s · SMS: %s\n", engine, bus, plivoMode)
 	if demo {
-		fmt.Printf("  demo company %q; every demo user's password is %q:\n", demoCompany, demoPassword)
+		fmt.Fprintf(out, "  demo company %q; every demo user's password is %q:\n", demoCompany, demoPassword)
 		for _, u := range demoUsers {
-			fmt.Printf("    %-16s %s\n", u.Email, u.Role)
+			fmt.Fprintf(out, "    %-16s %s\n", u.Email, u.Role)
 		}
 	}
-	fmt.Println()
+	fmt.Fprintln(out)
 }

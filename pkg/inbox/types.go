@@ -133,6 +133,31 @@ func (c Contact) MarshalJSON() ([]byte, error) {
 		ContactSMS{c.Consent, c.Icon(), c.ConsentSource, c.ConsentAt}, c.CreatedAt})
 }
 
+// UnmarshalJSON reads the Contact of API.md, for Go clients of the API.
+func (c *Contact) UnmarshalJSON(b []byte) error {
+	var v struct {
+		ID         int64      `json:"id"`
+		ExternalID *string    `json:"external_id"`
+		Name       string     `json:"name"`
+		Phone      string     `json:"phone"`
+		Email      string     `json:"email"`
+		Kind       string     `json:"kind"`
+		SMS        ContactSMS `json:"sms"`
+		CreatedAt  time.Time  `json:"created_at"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*c = Contact{ID: v.ID, ExternalID: v.ExternalID, Name: v.Name, Phone: v.Phone, Email: v.Email, Kind: v.Kind,
+		Consent: v.SMS.Consent, ConsentSource: v.SMS.Source, ConsentAt: v.SMS.ChangedAt, CreatedAt: v.CreatedAt,
+		// The icon is derived; these two make Icon() answer what the server said.
+		SMSEnabled: v.SMS.Icon != IconHidden || v.SMS.Consent != ConsentOptedIn}
+	if v.SMS.Icon == IconGreen {
+		c.LastMessageAt = &v.CreatedAt
+	}
+	return nil
+}
+
 // ConsentChange is one entry of a contact's consent ledger.
 type ConsentChange struct {
 	ID        int64     `json:"id" db:"id"`
