@@ -21,6 +21,7 @@ type Config struct {
 	PlivoAuthID    string        // PLIVO_AUTH_ID: empty → the simulator
 	PlivoAuthToken string        // PLIVO_AUTH_TOKEN
 	PlivoAPIURL    string        // PLIVO_API_URL
+	PlivoTimeout   time.Duration // PLIVO_TIMEOUT: how long a send call may take
 	Demo           *bool         // INBOX_DEMO: nil → on for an empty embedded store
 	MetricsAddr    string        // INBOX_METRICS_ADDR: empty → /metrics on the main listener
 	LogLevel       string        // INBOX_LOG_LEVEL: debug, info, warn, error
@@ -85,6 +86,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		c.Demo = &b
 	}
 	if c.SendInterval, err = duration(getenv, "INBOX_SEND_INTERVAL", time.Second); err != nil {
+		return c, err
+	}
+	if c.PlivoTimeout, err = duration(getenv, "PLIVO_TIMEOUT", 10*time.Second); err != nil {
 		return c, err
 	}
 	if c.EventRetention, err = duration(getenv, "INBOX_EVENT_RETENTION", 72*time.Hour); err != nil {

@@ -40,12 +40,14 @@ func (w webhooks) Status(r *http.Request) (inbox.StatusUpdate, error) {
 
 func webhookError(err error) error {
 	switch {
-	case errors.Is(err, plivo.ErrBadSignature):
-		return &inbox.Error{Kind: inbox.KindForbidden, Code: "bad_signature", Message: "the Plivo signature is missing or wrong", Err: err}
 	case errors.Is(err, plivo.ErrTooLarge):
 		return &inbox.Error{Kind: inbox.KindTooLarge, Code: "body_too_large", Message: "the webhook body is too large", Err: err}
+	case errors.Is(err, plivo.ErrBadSignature), errors.Is(err, plivo.ErrMalformed):
+		// A form that cannot be verified (a repeated key rides unsigned)
+		// is refused like a forged one.
+		return &inbox.Error{Kind: inbox.KindForbidden, Code: "bad_signature", Message: "the Plivo signature is missing, wrong or does not cover this request", Err: err}
 	default:
-		return &inbox.Error{Kind: inbox.KindMalformed, Code: "malformed_webhook", Message: err.Error(), Err: err}
+		return err // the verifier is misconfigured: a 5xx, so Plivo retries
 	}
 }
 

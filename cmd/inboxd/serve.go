@@ -64,7 +64,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 		sim = plivo.NewSimulator(cfg.PlivoAuthToken, nil, log)
 		sender, devPh = sim, phone{sim: sim, baseURL: cfg.PublicURL.String()}
 	} else {
-		ps, err := plivo.NewSender(cfg.PlivoAuthID, cfg.PlivoAuthToken, cfg.PlivoAPIURL, nil)
+		ps, err := plivo.NewSender(cfg.PlivoAuthID, cfg.PlivoAuthToken, cfg.PlivoAPIURL, &http.Client{Timeout: cfg.PlivoTimeout})
 		if err != nil {
 			return err
 		}

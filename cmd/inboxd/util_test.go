@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"testing"
@@ -15,4 +16,14 @@ func mustURL(t *testing.T, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+func decodeJSON(t *testing.T, raw []byte, v any) {
+	t.Helper()
+	if len(raw) == 0 {
+		return
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("decode %s: %v", raw, err)
+	}
 }

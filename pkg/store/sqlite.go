@@ -30,7 +30,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	params := []string{
-		"_pragma=busy_timeout(10000)",
+		"_pragma=busy_timeout(5000)",
 		"_pragma=foreign_keys(1)",
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(FULL)", // a webhook is answered only after its commit is on disk

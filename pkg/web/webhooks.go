@@ -1,10 +1,16 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"smsinbox/pkg/inbox"
 )
+
+// webhookDeadline is well inside the 8 s Plivo waits: a store too slow to
+// answer in time gets a 503, and Plivo's retry, rather than Plivo's timeout.
+const webhookDeadline = 5 * time.Second
 
 // inboundWebhook stores a text a contact sent. Plivo retries what is not
 // answered 2xx, so the answer follows the commit: 200 once stored (or stored
@@ -12,9 +18,11 @@ import (
 // for a request that can never succeed, and 503 for anything else so that
 // Plivo tries again.
 func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
+	defer cancel()
 	in, err := s.webhooks.Inbound(r)
 	if err == nil {
-		_, err = s.svc.ReceiveSMS(r.Context(), in)
+		_, err = s.svc.ReceiveSMS(ctx, in)
 	}
 	s.answerWebhook(w, r, "inbound", err)
 }
@@ -22,9 +30,11 @@ func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
 // statusWebhook stores a delivery report. A report we cannot match yet is
 // kept and answered 200; only a bad signature gets a 4xx.
 func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
+	defer cancel()
 	u, err := s.webhooks.Status(r)
 	if err == nil {
-		err = s.svc.ApplyStatus(r.Context(), u)
+		err = s.svc.ApplyStatus(ctx, u)
 	}
 	if k := inbox.ErrorKind(err); err != nil && k != inbox.KindForbidden && k != inbox.KindInternal && k != inbox.KindUnavailable {
 		// Retrying a report we cannot read or place would not help.

@@ -36,6 +36,7 @@ type Server struct {
 	closeOnce sync.Once
 
 	mu       sync.Mutex
+	onCreate func(Create)
 	creates  []Create
 	requests int
 	script   []step
@@ -114,6 +115,15 @@ func (s *Server) HangNext(n int) {
 	}
 }
 
+// OnCreate sets a function called with each accepted text before the fake
+// answers: a test can deliver a status callback that overtakes the answer,
+// as Plivo's sometimes do.
+func (s *Server) OnCreate(fn func(Create)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onCreate = fn
+}
+
 // DropNext makes the fake close the next n connections as soon as they are
 // accepted, before reading any request.
 func (s *Server) DropNext(n int) {
@@ -167,10 +177,14 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	uuid := newUUID()
+	c := Create{Src: body.Src, Dst: body.Dst, Text: body.Text, URL: body.URL, Method: body.Method, MessageUUID: uuid}
 	s.mu.Lock()
-	s.creates = append(s.creates, Create{Src: body.Src, Dst: body.Dst, Text: body.Text,
-		URL: body.URL, Method: body.Method, MessageUUID: uuid})
+	s.creates = append(s.creates, c)
+	onCreate := s.onCreate
 	s.mu.Unlock()
+	if onCreate != nil {
+		onCreate(c)
+	}
 	if next.hang {
 		select {
 		case <-r.Context().Done():

@@ -1,0 +1,26 @@
+# smsinbox — the README's two commands, and the rest.
+GO ?= go
+
+.PHONY: run test build lint bench bench-quick clean
+
+## run: start the server on a fresh machine with only Go: embedded store,
+## in-process bus, demo data, Plivo simulator.
+run:
+	$(GO) run ./cmd/inboxd
+
+## test: start PostgreSQL and Redis if needed, install Chromium if missing,
+## then run every test.
+test:
+	scripts/test.sh
+
+## build: the binary, in bin/.
+build:
+	$(GO) build -o bin/inboxd ./cmd/inboxd
+
+## lint: gofmt and go vet.
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin data bench-results test-artifacts
