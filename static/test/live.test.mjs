@@ -182,11 +182,22 @@ test('typing frames pass through; typing is sent at most every 2 s per thread', 
   s.frame({ type: 'typing', topic: 'number:3', seq: 0, data: { thread_id: 4, user: { id: 2 } } });
   assert.equal(h.log.events.at(-1).type, 'typing');
   assert.equal(h.live.sendTyping(4), true);
+  await h.advance(500);
+  assert.equal(h.live.sendTyping(4), false, 'inside the window');
   assert.equal(h.live.sendTyping(4), false);
   assert.equal(h.live.sendTyping(5), true);
-  await h.advance(2000);
-  assert.equal(h.live.sendTyping(4), true);
+  assert.deepEqual(s.sent.map((f) => f.thread_id), [4, 5]);
+  // The keystrokes inside the window go out once, when it ends.
+  await h.advance(1500);
   assert.deepEqual(s.sent.map((f) => f.thread_id), [4, 5, 4]);
+  await h.advance(5000);
+  assert.deepEqual(s.sent.map((f) => f.thread_id), [4, 5, 4], 'no more without typing');
+  // A cancelled trailing frame is not sent (the message went out).
+  h.live.sendTyping(4);
+  h.live.sendTyping(4);
+  h.live.cancelTyping(4);
+  await h.advance(3000);
+  assert.deepEqual(s.sent.map((f) => f.thread_id), [4, 5, 4, 4]);
 });
 
 test('no hello within 10 s: reconnect', async () => {

@@ -55,6 +55,7 @@ export function createLive(o) {
   let stallTimer = null;
   let status = 'stopped';
   const typingSent = new Map(); // thread id → last sent time
+  const typingTrailing = new Map(); // thread id → timer of the trailing frame
 
   function setStatus(s) {
     if (s === status) return;
@@ -227,6 +228,8 @@ export function createLive(o) {
     tracker.reset();
     everHello = false;
     typingSent.clear();
+    for (const t of typingTrailing.values()) clearTimer(t);
+    typingTrailing.clear();
     setStatus('stopped');
   }
 
@@ -240,15 +243,34 @@ export function createLive(o) {
     connect();
   }
 
-  /** Tells the other assignees "I am typing", at most every 2 s per thread. */
+  /**
+   * Tells the other assignees "I am typing", at most every 2 s per thread.
+   * Keystrokes inside the 2 s window are not lost: one trailing frame goes
+   * out when the window ends (cancelTyping drops it, e.g. once sent).
+   */
   function sendTyping(threadId) {
     if (!threadId) return false;
     const t = now();
     const last = typingSent.get(threadId) ?? -Infinity;
-    if (t - last < TYPING_EVERY_MS) return false;
+    if (t - last < TYPING_EVERY_MS) {
+      if (!typingTrailing.has(threadId)) {
+        typingTrailing.set(threadId, setTimer(() => {
+          typingTrailing.delete(threadId);
+          sendTyping(threadId);
+        }, last + TYPING_EVERY_MS - t));
+      }
+      return false;
+    }
     if (!send({ type: 'typing', thread_id: threadId })) return false;
     typingSent.set(threadId, t);
     return true;
+  }
+
+  /** Drops a pending trailing typing frame of the thread. */
+  function cancelTyping(threadId) {
+    const timer = typingTrailing.get(threadId);
+    if (timer != null) clearTimer(timer);
+    typingTrailing.delete(threadId);
   }
 
   return {
@@ -256,6 +278,7 @@ export function createLive(o) {
     stop,
     nudge,
     sendTyping,
+    cancelTyping,
     tracker,
     get status() {
       return status;

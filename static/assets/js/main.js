@@ -3,8 +3,8 @@
 
 import { h } from './dom.js';
 import { setUnauthenticatedHandler, errorText } from './api.js';
-import { store, isAdmin } from './store.js';
-import { startRouter, route, navigate } from './router.js';
+import { store, isAdmin, on } from './store.js';
+import { startRouter, route, navigate, refresh, currentName } from './router.js';
 import { loadMe, startLive, signOut, endSession } from './session.js';
 import { mountTopbar } from './components/topbar.js';
 import { setIconClick } from './components/smsicon.js';
@@ -109,6 +109,17 @@ async function beforeEnter(r, path) {
   topbar.hidden = false;
   return true;
 }
+
+// The company topic feeds contacts (icons) and settings: after a resync or a
+// settings change, the visible lists are fetched again. Number topics feed
+// threads, which the inbox, the modal and the profile refetch themselves.
+const LIVE_PAGES = new Set(['candidates', 'profile', 'job']);
+on('resync', (topic) => {
+  if (String(topic).startsWith('company:') && LIVE_PAGES.has(currentName())) refresh();
+});
+on('company', () => {
+  if (LIVE_PAGES.has(currentName())) refresh();
+});
 
 setUnauthenticatedHandler(() => onUnauthenticated());
 setIconClick((contact, opener) => openSmsModal(contact, { opener }));

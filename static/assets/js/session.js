@@ -94,6 +94,11 @@ export function sendTyping(threadId) {
   return live ? live.sendTyping(threadId) : false;
 }
 
+/** Drops a pending typing frame (the message was sent, the modal closed). */
+export function cancelTyping(threadId) {
+  if (live) live.cancelTyping(threadId);
+}
+
 function onHello(data, info) {
   const inbox = data.inbox || {};
   store.inbox.reset(inbox.threads || []);

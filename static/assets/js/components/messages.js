@@ -1,7 +1,7 @@
 // messages.js — how one message reads: direction, sender, time, delivery
 // status with its tick (B3). Shared by the SMS modal and the profile history.
 
-import { h } from '../dom.js';
+import { h, replace } from '../dom.js';
 import { messageTime, fullTime, isoTime } from '../time.js';
 
 /** Words and ticks for each status. */
@@ -67,7 +67,7 @@ export function threadMessage(m, contact) {
 export function fillThreadMessage(li, m, contact) {
   li.setAttribute('data-status', m.status);
   const reason = failureReason(m);
-  li.replaceChildren(
+  replace(li,
     h('p', { class: 'msg-body' }, m.body || ''),
     h('p', { class: 'msg-meta' },
       h('span', { class: 'msg-sender' }, senderName(m, contact)),
@@ -76,5 +76,18 @@ export function fillThreadMessage(li, m, contact) {
       m.direction === 'outbound' ? [' · ', statusBadge(m)] : null,
       m.segments > 1 ? h('span', { class: 'msg-segments' }, ` · ${m.segments} segments`) : null),
     reason ? h('p', { class: 'msg-error', testid: 'message-error' }, reason) : null,
+    m.flagged ? h('p', { class: 'msg-flag', testid: 'message-flag' },
+      'Mentions an opt-out word. If they want no more texts, stop texting them.') : null,
+    attachments(m),
   );
+}
+
+/** Links to an MMS message's media (only http(s) URLs become links). */
+export function attachments(m) {
+  const urls = (m.media_urls || []).filter((u) => /^https?:\/\//i.test(String(u)));
+  if (urls.length === 0) return null;
+  return h('p', { class: 'msg-media' }, urls.map((u, i) => [
+    i ? ' · ' : '',
+    h('a', { href: u, target: '_blank', rel: 'noopener noreferrer', 'data-external': '' }, `Attachment ${i + 1}`),
+  ]));
 }

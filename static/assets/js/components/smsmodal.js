@@ -5,7 +5,7 @@
 import { h, replace, showError } from '../dom.js';
 import { get, post, randomKey, isAbort, ApiError } from '../api.js';
 import { store, on, putContact, markCommunicated } from '../store.js';
-import { markRead, sendTyping } from '../session.js';
+import { markRead, sendTyping, cancelTyping } from '../session.js';
 import { countSegments, describeCount, MAX_CHARACTERS } from '../segments.js';
 import { threadMessage, fillThreadMessage } from './messages.js';
 
@@ -140,11 +140,18 @@ function teardown() {
   const { ac, opener, els } = M;
   saveDraft();
   for (const t of M.typers.values()) clearTimeout(t.timer);
+  if (M.thread) cancelTyping(M.thread.id);
   ac.abort();
   M = null;
   if (dlg?.open) dlg.close();
   els.root.remove();
   if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+  else if (opener instanceof HTMLElement && opener.dataset.contactId) {
+    // The icon was redrawn while the modal was open (blue turned green):
+    // return focus to the icon that replaced it.
+    const again = document.querySelector(`.sms-slot[data-contact-slot="${Number(opener.dataset.contactId)}"] button`);
+    if (again instanceof HTMLElement) again.focus();
+  }
 }
 
 function trapFocus(ev) {
@@ -492,6 +499,7 @@ async function doSend() {
       headers: { 'Idempotency-Key': d.key },
     });
     drafts.delete(m.contact.id);
+    if (m.thread) cancelTyping(m.thread.id);
     if (M !== m) return;
     compose.value = '';
     const msg = res?.message;

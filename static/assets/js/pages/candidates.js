@@ -22,7 +22,7 @@ export default async function candidatesPage(ctx) {
   const status = h('p', { class: 'muted', role: 'status', testid: 'contacts-status' });
   const error = h('div', { class: 'notice notice-error', role: 'alert', testid: 'page-error', hidden: true });
   const more = h('button', { type: 'button', class: 'btn', testid: 'load-more', hidden: true }, 'Load more');
-  main.append(pageHead('Candidate Pool', 'Candidates and hires. Text anyone with an SMS icon.'), form, error, el, status,
+  append(main, pageHead('Candidate Pool', 'Candidates and hires. Text anyone with an SMS icon.'), form, error, el, status,
     h('div', { class: 'more-row' }, more));
 
   let cursor = null;

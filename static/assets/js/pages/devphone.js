@@ -3,7 +3,7 @@
 // conversation shows every simulated text of the chosen phone, refreshed
 // every second.
 
-import { h, field, showError, replace } from '../dom.js';
+import { h, field, showError, replace, append } from '../dom.js';
 import { get, post, isAbort, errorText } from '../api.js';
 import { messageTime, fullTime, isoTime } from '../time.js';
 
@@ -41,7 +41,7 @@ export default async function devPhonePage(ctx) {
   const empty = h('p', { class: 'muted phone-empty' }, 'No texts on this phone yet.');
   const form = h('form', { class: 'phone-compose' }, text, send);
 
-  main.append(h('div', { class: 'sim' },
+  append(main, h('div', { class: 'sim' },
     h('div', { class: 'sim-head' },
       h('h1', { class: 'page-title' }, 'Candidate phone'),
       h('p', { class: 'muted' }, 'Dev mode: texts from here reach the inbox through the real webhook, signed by the server. ',

@@ -10,14 +10,14 @@ import { longDate } from '../time.js';
 /** @param {import('../router.js').PageContext} ctx */
 export async function jobsPage(ctx) {
   const { main, signal } = ctx;
-  main.append(pageHead('Job Postings', 'Open a posting to see and text its applicants.'));
+  append(main, pageHead('Job Postings', 'Open a posting to see and text its applicants.'));
   let jobs;
   try {
     const res = await get('/api/jobs', { signal });
     jobs = Array.isArray(res) ? res : res?.jobs || [];
   } catch (err) {
     if (isAbort(err)) return;
-    main.append(loadError(err, 'job postings'));
+    append(main, loadError(err, 'job postings'));
     return;
   }
   const { el, tbody, row } = table(['Title', 'Applicants', 'Posted'], { caption: 'Job postings', testid: 'jobs-table' });
@@ -26,7 +26,7 @@ export async function jobsPage(ctx) {
     j.applicants != null ? String(j.applicants) : '',
     longDate(j.created_at),
   ])));
-  main.append(jobs.length ? el : h('p', { class: 'muted' }, 'No job postings yet.'));
+  append(main, jobs.length ? el : h('p', { class: 'muted' }, 'No job postings yet.'));
   focusHeading(main);
 }
 
@@ -44,14 +44,14 @@ export async function jobPage(ctx) {
     contacts = Array.isArray(a) ? a : a?.contacts || [];
   } catch (err) {
     if (isAbort(err)) return;
-    main.append(h('p', null, h('a', { href: '/jobs' }, '← Job Postings')),
+    append(main, h('p', null, h('a', { href: '/jobs' }, '← Job Postings')),
       loadError(err, err.status === 404 ? 'this job posting (it does not exist)' : 'this job posting'));
     return;
   }
   rememberContacts(contacts);
   const { el, tbody, row } = table(CONTACT_COLUMNS, { caption: `Applicants for ${job.title || 'this job'}`, testid: 'applicants-table' });
   append(tbody, contacts.map((c) => contactRow(row, c)));
-  main.append(
+  append(main, 
     h('p', { class: 'crumbs' }, h('a', { href: '/jobs' }, '← Job Postings')),
     pageHead(job.title || `Job #${params.id}`, `${contacts.length} ${contacts.length === 1 ? 'applicant' : 'applicants'}`),
     contacts.length ? el : h('p', { class: 'muted' }, 'No applicants yet.'));

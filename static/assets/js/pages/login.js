@@ -1,6 +1,6 @@
 // login.js — sign in (/login).
 
-import { h, field, showError } from '../dom.js';
+import { h, field, showError, append } from '../dom.js';
 import { ApiError } from '../api.js';
 import { signIn } from '../session.js';
 
@@ -46,7 +46,7 @@ export default function loginPage(ctx, onSignedIn) {
     }
   });
 
-  main.append(h('div', { class: 'login' },
+  append(main, h('div', { class: 'login' },
     h('div', { class: 'login-card card' },
       h('div', { class: 'login-brand' },
         h('img', { src: new URL('../../icon.svg', import.meta.url).href, alt: '', width: 40, height: 40 }),

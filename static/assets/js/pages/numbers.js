@@ -9,7 +9,7 @@ import { pageHead, loadError, focusHeading } from './common.js';
 /** @param {import('../router.js').PageContext} ctx */
 export default async function numbersPage(ctx) {
   const { main, signal } = ctx;
-  main.append(pageHead('Numbers', 'Company phone numbers. Only a number\u2019s assignees see and send its texts.'));
+  append(main, pageHead('Numbers', 'Company phone numbers. Only a number\u2019s assignees see and send its texts.'));
   let numbers;
   let users;
   let company = null;
@@ -27,7 +27,7 @@ export default async function numbersPage(ctx) {
     company = c;
   } catch (err) {
     if (isAbort(err)) return;
-    main.append(loadError(err, 'numbers'));
+    append(main, loadError(err, 'numbers'));
     return;
   }
 
@@ -132,8 +132,8 @@ export default async function numbersPage(ctx) {
   };
   new MutationObserver(showNone).observe(tbody, { childList: true });
   showNone();
-  main.append(h('section', { class: 'card' }, h('h2', { class: 'section-title' }, 'Numbers and assignees'), none, el), addForm);
-  main.append(companyCard(company));
+  append(main, h('section', { class: 'card' }, h('h2', { class: 'section-title' }, 'Numbers and assignees'), none, el), addForm);
+  append(main, companyCard(company));
   focusHeading(main);
 }
 

@@ -2,11 +2,11 @@
 // icon next to it (S7), consent with its source and date, and the expandable
 // "SMS Message History" (S12), kept live.
 
-import { h, replace } from '../dom.js';
+import { h, replace, append } from '../dom.js';
 import { get, isAbort, errorText } from '../api.js';
 import { store, on, putContact, isAdmin } from '../store.js';
 import { smsIcon } from '../components/smsicon.js';
-import { senderName, statusBadge, failureReason } from '../components/messages.js';
+import { senderName, statusBadge, failureReason, attachments } from '../components/messages.js';
 import { fullTime, isoTime, longDate } from '../time.js';
 import { pageHead, loadError, kindBadge, focusHeading } from './common.js';
 
@@ -37,7 +37,7 @@ export default async function profilePage(ctx) {
     contact = await get(`/api/contacts/${id}`, { signal });
   } catch (err) {
     if (isAbort(err)) return;
-    main.append(h('p', { class: 'crumbs' }, h('a', { href: '/candidates' }, '← Candidate Pool')),
+    append(main, h('p', { class: 'crumbs' }, h('a', { href: '/candidates' }, '← Candidate Pool')),
       loadError(err, err.status === 404 ? 'this profile (it does not exist)' : 'this profile'));
     return;
   }
@@ -65,7 +65,7 @@ export default async function profilePage(ctx) {
   const earlier = h('button', { type: 'button', class: 'btn btn-link', testid: 'history-load-earlier', hidden: true }, 'Load earlier messages');
   history.append(earlier, list, note);
 
-  main.append(
+  append(main, 
     h('p', { class: 'crumbs' }, h('a', { href: '/candidates' }, '← Candidate Pool')),
     pageHead(contact.name || contact.phone || `Contact #${id}`, null, kindBadge(contact.kind)),
     h('section', { class: 'card' },
@@ -103,7 +103,9 @@ export default async function profilePage(ctx) {
       h('time', { datetime: isoTime(m.created_at) }, fullTime(m.created_at)),
       m.direction === 'outbound' ? statusBadge(m) : null),
     h('p', { class: 'history-body' }, m.body || ''),
-    reason ? h('p', { class: 'msg-error' }, reason) : null);
+    reason ? h('p', { class: 'msg-error' }, reason) : null,
+    m.flagged ? h('p', { class: 'msg-flag' }, 'Mentions an opt-out word.') : null,
+    attachments(m));
   }
 
   function render() {

@@ -39,7 +39,7 @@ export function apiQuery(filters) {
 /** @param {import('../router.js').PageContext} ctx */
 export default async function reportPage(ctx) {
   const { main, signal, query } = ctx;
-  main.append(pageHead('SMS Text Messaging Activity', 'Every text on every company number.'));
+  append(main, pageHead('SMS Text Messaging Activity', 'Every text on every company number.'));
   const filters = {};
   for (const k of FILTERS) filters[k] = query.get(k) || '';
 
@@ -57,7 +57,7 @@ export default async function reportPage(ctx) {
     if (c) contactName = contactLabel(c);
   } catch (err) {
     if (isAbort(err)) return;
-    main.append(loadError(err, 'the report'));
+    append(main, loadError(err, 'the report'));
     return;
   }
 
@@ -112,7 +112,7 @@ export default async function reportPage(ctx) {
   const empty = h('p', { class: 'muted', hidden: true }, 'No messages match these filters.');
   const more = h('button', { type: 'button', class: 'btn', testid: 'report-more', hidden: true }, 'Load more');
   const error = h('div', { class: 'notice notice-error', role: 'alert', testid: 'page-error', hidden: true });
-  main.append(form, h('section', { class: 'card' },
+  append(main, form, h('section', { class: 'card' },
     h('div', { class: 'results-head' }, totals, exportLink), error, el, empty, h('div', { class: 'more-row' }, more)));
 
   let cursor = null;

@@ -7,7 +7,7 @@ import { pageHead, loadError, focusHeading } from './common.js';
 /** @param {import('../router.js').PageContext} ctx */
 export default async function usersPage(ctx) {
   const { main, signal } = ctx;
-  main.append(pageHead('Users', 'Admins manage numbers and read every thread in the report; recruiters text from their numbers.'));
+  append(main, pageHead('Users', 'Admins manage numbers and read every thread in the report; recruiters text from their numbers.'));
   const { el, tbody, row } = table(['Name', 'Email', 'Role'], { caption: 'Users', testid: 'users-table' });
   const userRow = (u) => row({ testid: 'user-row', 'data-user-id': u.id }, [
     u.name || '', u.email || '', h('span', { class: ['pill', `pill-${u.role}`] }, u.role === 'admin' ? 'Admin' : 'Recruiter'),
@@ -17,7 +17,7 @@ export default async function usersPage(ctx) {
     append(tbody, (res?.users || []).map(userRow));
   } catch (err) {
     if (isAbort(err)) return;
-    main.append(loadError(err, 'users'));
+    append(main, loadError(err, 'users'));
     return;
   }
 
@@ -60,6 +60,6 @@ export default async function usersPage(ctx) {
     }
   });
 
-  main.append(h('section', { class: 'card' }, el), form);
+  append(main, h('section', { class: 'card' }, el), form);
   focusHeading(main);
 }
