@@ -1,0 +1,70 @@
+// Package hub serves GET /ws: it keeps the websockets of this process, hands
+// each of them the events of the topics its user may see, in order, exactly
+// once, and lets a socket that missed anything resume from the store.
+//
+// # Where events come from
+//
+// The store is the truth. Every change is stored together with one event per
+// affected topic, each carrying its topic's next gapless seq, and is
+// published on the inbox.Bus only after commit. The bus brings every event of
+// the deployment to every process's Hub; the Hub keeps, per topic with local
+// sockets, the last seq it fanned out, drops duplicates, holds an event that
+// arrives ahead of its predecessor for a moment (GapWait), then reads what is
+// missing from the Source: once per topic, never once per socket. When the
+// bus reconnects after an outage, every locally subscribed topic is filled
+// from the store the same way.
+//
+// # The protocol (docs/API.md, "Real-time")
+//
+// Server → client frames are JSON text {"type","topic","seq","data"}:
+//
+//   - hello, first: data is inbox.Hello (user, topics with their current seq,
+//     inbox), read in one snapshot. Events committed after the snapshot follow
+//     it; none before it does.
+//   - every stored event as is (message.created, thread.read, ...).
+//   - typing (seq 0): relayed to the other users' sockets on the topic.
+//   - resync (seq 0), data {"topic","seq"}: the events after the client's
+//     resume point cannot be replayed; refetch over REST. The topic's frames
+//     that follow are the events after data.seq (a field added to API.md).
+//   - topics (seq 0), data {"added":{"number:5":12},"removed":["number:3"]}:
+//     an extension to API.md. The user's assignments changed: a removed topic
+//     sends nothing more, live or by resume; an added topic sends every event
+//     after the seq given (the client should refetch its inbox for it).
+//
+// Client → server frames:
+//
+//   - {"type":"resume","topics":{"number:3":38}}: for each topic this socket
+//     may get now, every event after 38 in order, then live with no gap and no
+//     duplicate. Topics it may not get are ignored. A resume point that is
+//     older than the events this connection already sent past its snapshot
+//     cannot be served in order and is answered with resync; so send resume
+//     right when the socket opens (it may arrive before hello, and is then
+//     served before anything live).
+//   - {"type":"typing","thread_id":N}: at most one per thread every 2 s is
+//     relayed; others are dropped.
+//
+// Unknown types and malformed JSON are ignored, so that older servers accept
+// newer clients. A binary frame closes the socket with 1003, more than a
+// burst of 60 frames at a sustained 30 per second with 1008.
+//
+// # Close codes
+//
+//   - 1001 going away: the server is shutting down; reconnect and resume.
+//   - 1003 unsupported data: the client sent a binary frame.
+//   - 1008 policy violation: the client sent frames too fast.
+//   - 1009 message too big: a client frame was over Options.ReadLimit.
+//   - 1013 try again later: the store failed while serving this socket;
+//     reconnect and resume.
+//   - 4000 (StatusTooSlow) too slow: the client did not read its frames fast
+//     enough and its queue filled up; reconnect and resume.
+//
+// A socket whose peer stops answering pings, or whose writes stall past
+// Options.WriteTimeout, is dropped without a close frame.
+//
+// # Cost
+//
+// An idle socket costs one goroutine (its reader) and a few small maps. Its
+// writer goroutine runs only while it has frames queued and writes all of
+// them in one run; a sync goroutine runs only while it reads from the store.
+// Each event is encoded once and its bytes shared by every socket it goes to.
+package hub

@@ -1,0 +1,268 @@
+package hub
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"smsinbox/pkg/inbox"
+)
+
+// StatusTooSlow closes a socket whose client did not read its frames fast
+// enough: it should reconnect and resume.
+const StatusTooSlow websocket.StatusCode = 4000
+
+// Options tune a Hub; zero values take the defaults.
+type Options struct {
+	// OriginPatterns are the origins allowed to open a socket besides the
+	// request's own host, as coder/websocket matches them: "host" or
+	// "scheme://host", with path.Match wildcards.
+	OriginPatterns []string
+	// ReadLimit is the largest client frame in bytes (default 4 KiB); a
+	// larger one closes the socket with 1009.
+	ReadLimit int64
+	// PingInterval is how often an idle client is pinged (default 30 s); a
+	// client that does not answer within WriteTimeout is dropped.
+	PingInterval time.Duration
+	// WriteTimeout bounds each run of writes to a socket (default 10 s).
+	WriteTimeout time.Duration
+	// QueueSize is how many frames may wait for a socket (default 256);
+	// one more closes it with StatusTooSlow.
+	QueueSize int
+	// GapWait is how long an event that arrived ahead of its predecessor
+	// waits for it before the missing ones are read from the store
+	// (default 250 ms).
+	GapWait time.Duration
+	// Logger gets the hub's logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.ReadLimit <= 0 {
+		o.ReadLimit = 4 << 10
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = 30 * time.Second
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	if o.QueueSize <= 0 {
+		o.QueueSize = 256
+	}
+	if o.GapWait <= 0 {
+		o.GapWait = 250 * time.Millisecond
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// The hub's life: sockets are accepted only while it runs.
+const (
+	stateIdle = iota
+	stateRunning
+	stateStopped
+)
+
+// shardCount spreads topics over this many locks, so that fan-out on one
+// topic does not wait for fan-out on another.
+const shardCount = 64
+
+// Hub keeps this process's websockets and delivers events to them. It is an
+// http.Handler for GET /ws; Run feeds it from the bus.
+type Hub struct {
+	src  Source
+	bus  inbox.Bus
+	opts Options
+	log  *slog.Logger
+	// quarter is QueueSize/4 (at least 1): the store page size of a
+	// socket's replay, the most live frames it holds meanwhile, and the
+	// backlog a replay waits for before its next page.
+	quarter int
+
+	seed   maphash.Seed
+	shards [shardCount]shard
+
+	mu      sync.Mutex
+	state   int
+	sockets map[*socket]struct{}
+	// wg counts every goroutine of every socket, so that Run returns only
+	// once they have all ended.
+	wg sync.WaitGroup
+
+	fills fillQueue
+}
+
+// New returns a Hub reading from src and fed by bus; call Run to start it.
+func New(src Source, bus inbox.Bus, opts Options) *Hub {
+	opts = opts.withDefaults()
+	h := &Hub{
+		src:     src,
+		bus:     bus,
+		opts:    opts,
+		log:     opts.Logger,
+		quarter: max(1, opts.QueueSize/4),
+		seed:    maphash.MakeSeed(),
+		sockets: make(map[*socket]struct{}),
+		fills:   newFillQueue(),
+	}
+	for i := range h.shards {
+		h.shards[i].topics = make(map[string]*topic)
+	}
+	return h
+}
+
+// Sockets returns the number of open websockets.
+func (h *Hub) Sockets() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.sockets)
+}
+
+// Run delivers the bus's events to the hub's sockets until ctx ends, then
+// closes every socket with 1001 (going away) and returns once all of their
+// goroutines have ended. It returns an error only if the bus subscription
+// failed before ctx ended.
+func (h *Hub) Run(ctx context.Context) error {
+	h.mu.Lock()
+	if h.state != stateIdle {
+		h.mu.Unlock()
+		return errors.New("hub: Run called twice")
+	}
+	h.state = stateRunning
+	h.mu.Unlock()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var fillers sync.WaitGroup
+	for range fillWorkers {
+		fillers.Go(func() { h.fillLoop(runCtx) })
+	}
+	err := h.bus.Subscribe(runCtx, h.deliver, h.refillAll)
+	cancel()
+	h.shutdown()
+	fillers.Wait()
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("hub: subscribe to the bus: %w", err)
+	}
+	return nil
+}
+
+// shutdown refuses new sockets, closes the open ones and waits for them.
+func (h *Hub) shutdown() {
+	h.mu.Lock()
+	h.state = stateStopped
+	open := slices.Collect(maps.Keys(h.sockets))
+	h.mu.Unlock()
+	var closing sync.WaitGroup
+	for _, s := range open {
+		closing.Go(func() { s.close(closeShutdown) })
+	}
+	closing.Wait()
+	h.wg.Wait()
+}
+
+// ServeHTTP upgrades GET /ws to a websocket. The web layer has already
+// authenticated the request and put the user in its context.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	u, ok := inbox.UserFrom(r.Context())
+	if !ok {
+		writeError(w, http.StatusUnauthorized, inbox.ErrUnauthenticated.Code, inbox.ErrUnauthenticated.Message)
+		return
+	}
+	if !h.running() {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "real-time updates are not running; try again")
+		return
+	}
+	rec := &hijackRecorder{ResponseWriter: w}
+	ws, err := websocket.Accept(rec, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
+	if err != nil {
+		// Accept has answered (403 for a foreign origin, 4xx for a bad handshake).
+		h.log.Debug("hub: websocket refused", "user", u.ID, "origin", r.Header.Get("Origin"), "err", err)
+		return
+	}
+	// From here on only u, ws and the raw connection are kept: returning
+	// lets net/http free the request and its connection state, and the
+	// socket lives on in its own reader goroutine.
+	h.open(ws, rec.conn, u)
+}
+
+func (h *Hub) running() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.state == stateRunning
+}
+
+// open registers an accepted websocket and starts it.
+func (h *Hub) open(ws *websocket.Conn, nc net.Conn, u inbox.User) {
+	ws.SetReadLimit(h.opts.ReadLimit)
+	s := newSocket(h, ws, nc, u)
+	h.mu.Lock()
+	if h.state != stateRunning {
+		h.mu.Unlock()
+		_ = ws.Close(closeShutdown.code, closeShutdown.text)
+		return
+	}
+	h.sockets[s] = struct{}{}
+	h.wg.Add(1) // the reader, started below
+	h.mu.Unlock()
+	openSockets.Inc()
+	s.start()
+	go s.readLoop()
+}
+
+// forget removes a closing socket from the hub's set.
+func (h *Hub) forget(s *socket) {
+	h.mu.Lock()
+	_, ok := h.sockets[s]
+	delete(h.sockets, s)
+	h.mu.Unlock()
+	if ok {
+		openSockets.Dec()
+	}
+}
+
+// hijackRecorder keeps the connection that websocket.Accept hijacks, so that
+// writes can be bounded by a deadline on it: coder/websocket otherwise bounds
+// each write with a context, which costs a timer registration per frame.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+// Hijack hijacks the underlying connection and remembers it.
+func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, fmt.Errorf("hijack: %w", err)
+	}
+	w.conn = c
+	return c, brw, nil
+}
+
+// writeError answers with the JSON error of API.md.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	type body struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	_ = json.NewEncoder(w).Encode(struct {
+		Error body `json:"error"`
+	}{body{code, message}})
+}

@@ -1,0 +1,46 @@
+package hub
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// The hub's metrics, on the default registry. They are per process: a
+// deployment's totals are the sum over its instances.
+var (
+	openSockets = promauto.NewGauge(prometheus.GaugeOpts{
+		Name: "smsinbox_ws_open_sockets",
+		Help: "Websockets open on this process.",
+	})
+	framesSent = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_frames_sent_total",
+		Help: "Frames written to websockets.",
+	})
+	framesDropped = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "smsinbox_ws_frames_dropped_total",
+		Help: "Frames not written: duplicate events from the bus (reason duplicate), or frames still queued when a socket closed (reason closed).",
+	}, []string{"reason"})
+	slowDisconnects = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_slow_consumer_disconnects_total",
+		Help: "Websockets closed because their queue of unwritten frames was full.",
+	})
+	resumes = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "smsinbox_ws_resumes_total",
+		Help: "Resume requests served, by outcome: recovered (every event replayed) or resync (the client must refetch).",
+	}, []string{"outcome"})
+	gapFills = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "smsinbox_ws_gap_fills_total",
+		Help: "Reads of a topic's missing events from the store, by result: ok, pruned, error.",
+	}, []string{"result"})
+)
+
+// Label values, spelled once.
+var (
+	droppedDuplicate = framesDropped.WithLabelValues("duplicate")
+	droppedClosed    = framesDropped.WithLabelValues("closed")
+	resumeRecovered  = resumes.WithLabelValues("recovered")
+	resumeResync     = resumes.WithLabelValues("resync")
+	fillOK           = gapFills.WithLabelValues("ok")
+	fillPruned       = gapFills.WithLabelValues("pruned")
+	fillError        = gapFills.WithLabelValues("error")
+)

@@ -1,0 +1,169 @@
+package hub
+
+import (
+	"context"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"smsinbox/pkg/inbox"
+)
+
+// socket is one websocket of one user.
+//
+// Goroutines: the reader lives as long as the connection; the writer runs
+// only while frames are queued; the sync goroutine runs only while it has
+// jobs (hello, resume, catch-up, topic changes), which read the store.
+type socket struct {
+	h       *Hub
+	user    inbox.User
+	company string // the user's company topic
+	ws      *websocket.Conn
+	nc      net.Conn // the raw connection, for write deadlines; nil if unknown
+	// ctx is the connection's lifetime: store reads for the socket end when
+	// it closes. It is kept here because that work is started from the
+	// bus's delivery callback, which has no context to pass.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu        sync.Mutex
+	closed    bool
+	helloSent bool
+	// topics are the topics the socket may get now, each with its
+	// position: the permission check of both live and replayed events.
+	topics map[string]*sub
+	// registered are the topics the hub delivers to this socket.
+	registered map[string]bool
+	// early are resume points that arrived before hello was sent.
+	early map[string]int64
+	// memberSeq is the seq of the company topic that the topic set is up to
+	// date with: older number.updated events, replayed, change nothing.
+	memberSeq int64
+	queue     [][]byte // frames waiting for the writer
+	backlog   int      // frames queued or being written
+	writing   bool
+	room      chan struct{} // closed when the backlog falls to a quarter of QueueSize
+	jobs      []job
+	syncing   bool
+	pinger    *time.Timer
+
+	// Reader-only state: only the reader goroutine touches it.
+	tokens   float64
+	tokensAt time.Time
+	typedAt  map[int64]time.Time
+	threads  map[int64]string
+}
+
+// sub is a socket's position in one topic.
+type sub struct {
+	next int64 // the next seq to send
+	base int64 // the seq of the snapshot the client was given (hello or topics)
+	// wait holds live frames in held instead of sending them: the snapshot
+	// is not read yet, or a replay from the store is under way.
+	wait bool
+	held []*frame
+	lost bool // held overflowed since the last store read
+	// resuming: the client asked for the events after resumeAt.
+	resuming bool
+	resumeAt int64
+	queued   bool // a catch-up job is queued
+}
+
+func newSocket(h *Hub, ws *websocket.Conn, nc net.Conn, u inbox.User) *socket {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &socket{
+		h:          h,
+		user:       u,
+		company:    inbox.CompanyTopic(u.CompanyID),
+		ws:         ws,
+		nc:         nc,
+		ctx:        ctx,
+		cancel:     cancel,
+		topics:     make(map[string]*sub),
+		registered: make(map[string]bool),
+		tokens:     clientBurst,
+		tokensAt:   time.Now(),
+	}
+}
+
+// start subscribes to the company topic before the hello snapshot is read,
+// so that no assignment change committed after it is missed, and queues
+// the hello.
+func (s *socket) start() {
+	s.mu.Lock()
+	s.topics[s.company] = &sub{wait: true}
+	s.registered[s.company] = true
+	s.mu.Unlock()
+	s.h.subscribe(s.company, s)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queueJobLocked(job{kind: jobHello})
+	s.pinger = time.AfterFunc(s.h.opts.PingInterval, s.ping)
+}
+
+// offer is the hub's fan-out of the next stored event of a topic. It runs
+// under the topic's shard lock: it must not block.
+func (s *socket) offer(f *frame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	sub := s.topics[f.topic]
+	switch {
+	case sub == nil:
+		// Unassigned a moment ago; the hub forgets it soon.
+	case sub.wait:
+		s.holdLocked(sub, f)
+	case f.seq < sub.next:
+		// Already sent by a replay.
+	case f.seq == sub.next:
+		s.takeLocked(sub, f)
+	default:
+		// This socket missed some (it started from an older snapshot than
+		// the hub): hold this one and read the rest from the store.
+		sub.wait = true
+		s.holdLocked(sub, f)
+		s.catchUpLocked(f.topic, sub)
+	}
+}
+
+// relay is the hub's fan-out of an ephemeral frame (typing): no seq, no
+// order, never to the typing user's own sockets.
+func (s *socket) relay(f *frame) {
+	if f.typer != 0 && f.typer == s.user.ID {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// A topic just added is confirmed (next > 0) by its topics frame first.
+	if sub := s.topics[f.topic]; s.closed || !s.helloSent || sub == nil || sub.next == 0 || f.b == nil {
+		return
+	}
+	s.enqueueLocked(f.b)
+}
+
+// takeLocked sends f, the next event of sub, and applies what it changes.
+func (s *socket) takeLocked(sub *sub, f *frame) {
+	sub.next = f.seq + 1
+	if f.b != nil {
+		s.enqueueLocked(f.b)
+	}
+	if f.assign != nil && f.topic == s.company && f.seq > s.memberSeq {
+		s.memberSeq = f.seq
+		s.assignLocked(f.assign)
+	}
+}
+
+// holdLocked keeps a live frame until sub's replay or snapshot catches up.
+// Past a quarter of QueueSize the held frames are dropped: they are in the
+// store, and the replay reads on until it has them.
+func (s *socket) holdLocked(sub *sub, f *frame) {
+	if len(sub.held) >= s.h.quarter {
+		sub.held, sub.lost = nil, true
+	}
+	sub.held = append(sub.held, f)
+}

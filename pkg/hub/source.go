@@ -1,0 +1,25 @@
+package hub
+
+import (
+	"context"
+
+	"smsinbox/pkg/inbox"
+)
+
+// Source is what the hub reads from the store (inbox.Service implements it).
+type Source interface {
+	// Hello reads, in ONE consistent snapshot, the topics u may get now
+	// (number:{id} of every number u is assigned to, and company:{id}) with
+	// each topic's current seq (0 if none yet), and u's inbox.
+	Hello(ctx context.Context, u inbox.User) (inbox.Hello, error)
+	// TopicSeqs returns the current seq of each topic (0 if none).
+	TopicSeqs(ctx context.Context, topics []string) (map[string]int64, error)
+	// EventsAfter returns up to limit stored events of topic with seq >
+	// after, in seq order; inbox.ErrEventsPruned when some of them are no
+	// longer kept (older than retention) or after is beyond the topic's
+	// current seq.
+	EventsAfter(ctx context.Context, topic string, after int64, limit int) ([]inbox.Event, error)
+	// ThreadTopic returns the number topic of a thread u may see (u assigned
+	// to its number), or an error.
+	ThreadTopic(ctx context.Context, u inbox.User, threadID int64) (string, error)
+}
