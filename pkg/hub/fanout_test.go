@@ -1,0 +1,115 @@
+package hub
+
+import (
+	"testing"
+	"time"
+
+	"smsinbox/pkg/inbox"
+)
+
+func message(n int) map[string]any { return map[string]any{"message": map[string]any{"id": n}} }
+
+// An event of number N reaches every socket of its assignees and no one
+// else's.
+func TestRouting(t *testing.T) {
+	e := newEnv(t, Options{})
+	a1, a2, b, c := e.dial(alice), e.dial(alice), e.dial(bob), e.dial(carol)
+	for _, cl := range []*client{a1, a2, b, c} {
+		cl.hello()
+	}
+	ev := e.publish(topicN, inbox.EventMessageCreated, message(1))
+	m := e.marker()
+	for _, cl := range []*client{a1, a2, b} {
+		cl.expect(ev)
+		cl.expect(m)
+	}
+	c.expect(m) // and not ev before it
+}
+
+// Events published out of order (6 before 5) go out in order, and a lost one
+// is read from the store once for the topic, not once per socket.
+func TestOrderAndGaps(t *testing.T) {
+	e := newEnv(t, Options{})
+	clients := []*client{e.dial(alice), e.dial(alice), e.dial(bob)}
+	for _, cl := range clients {
+		cl.hello()
+	}
+	var evs []inbox.Event
+	for i := range 9 {
+		evs = append(evs, e.store.append(topicN, inbox.EventMessageCreated, message(i+1)))
+	}
+	e.send(evs[0], evs[1], evs[2], evs[3], evs[5], evs[4])
+	for _, cl := range clients {
+		cl.expectSeqs(topicN, 1, 6)
+	}
+
+	before := e.store.eventsAfterCalls.Load()
+	e.send(evs[6], evs[8]) // 8 is lost on the bus
+	for _, cl := range clients {
+		cl.expectSeqs(topicN, 7, 9)
+	}
+	if got := e.store.eventsAfterCalls.Load() - before; got != 1 {
+		t.Errorf("store reads to fill one gap for %d sockets: got %d, want 1", len(clients), got)
+	}
+	m := e.marker()
+	for _, cl := range clients {
+		cl.expect(m)
+	}
+}
+
+func TestDuplicatesDeliveredOnce(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.dial(alice)
+	a.hello()
+	e1 := e.publish(topicN, inbox.EventMessageCreated, message(1))
+	e.send(e1)
+	e2 := e.store.append(topicN, inbox.EventMessageCreated, message(2))
+	e.send(e1, e2, e2, e1)
+	a.expect(e1)
+	a.expect(e2)
+	a.expect(e.marker())
+}
+
+// Events lost while the bus was away are read back when it recovers.
+func TestBusRecovered(t *testing.T) {
+	e := newEnv(t, Options{GapWait: waitFor}) // only recovery may fill
+	a := e.dial(alice)
+	a.hello()
+	e.bus.down.Store(true)
+	e.publish(topicN, inbox.EventMessageCreated, message(1))
+	e.publish(topicN, inbox.EventThreadRead, message(2))
+	e.bus.down.Store(false)
+	e.bus.recover()
+	a.expectSeqs(topicN, 1, 2)
+	a.expect(e.publish(topicN, inbox.EventMessageCreated, message(3)))
+}
+
+// A gap the store no longer has: the hub moves on, and each socket, finding
+// the gap pruned too, gets resync and then live events.
+func TestGapPruned(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.dial(alice)
+	a.hello()
+	var last inbox.Event
+	for i := range 5 {
+		last = e.store.append(topicN, inbox.EventMessageCreated, message(i+1))
+	}
+	e.store.prune(topicN, 3)
+	e.send(last) // 1..4 were lost on the bus
+	a.expectResync(topicN, 5)
+	a.expect(e.publish(topicN, inbox.EventMessageCreated, message(6)))
+}
+
+// A gap fill that fails is retried until the store answers.
+func TestGapFillRetried(t *testing.T) {
+	e := newEnv(t, Options{GapWait: 10 * time.Millisecond})
+	a := e.dial(alice)
+	a.hello()
+	failed := counterValue(t, fillError)
+	e.store.down.Store(true)
+	e.store.append(topicN, inbox.EventMessageCreated, message(1)) // lost on the bus
+	e.publish(topicN, inbox.EventMessageCreated, message(2))
+	eventually(t, "a failed fill", func() bool { return counterValue(t, fillError) > failed })
+	e.store.down.Store(false)
+	a.expectSeqs(topicN, 1, 2)
+}
