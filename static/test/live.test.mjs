@@ -76,6 +76,28 @@ test('connects with a ticket and applies events in order', async () => {
   assert.equal(h.live.status, 'open');
 });
 
+test('the first socket sends no resume when it opens', async () => {
+  const h = harness();
+  h.live.start();
+  await flush();
+  h.sock().onopen();
+  assert.deepEqual(h.sock().sent, []);
+});
+
+test('a topic first seen in a reconnect hello is resumed after hello', async () => {
+  const h = harness();
+  h.live.start();
+  await flush();
+  h.sock().frame(hello({ 'number:3': 4 }));
+  h.live.tracker.accept('number:9', 2); // an event of a topic the hello did not list
+  h.sock().close();
+  await h.advance(1000);
+  h.sock().onopen();
+  assert.deepEqual(h.sock().sent, [{ type: 'resume', topics: { 'number:3': 4, 'number:9': 2 } }]);
+  h.sock().frame(hello({ 'number:3': 4, 'number:9': 5 }));
+  assert.equal(h.sock().sent.length, 1);
+});
+
 test('events before hello are ignored', async () => {
   const h = harness();
   h.live.start();
@@ -122,9 +144,12 @@ test('reconnect: backoff, new ticket, resume from the last applied seq', async (
   await h.advance(backoffDelay(0, () => 0.5));
   assert.equal(h.sockets.length, 2);
   assert.equal(h.sock().url, 'ws://host/ws?ticket=t2');
+  // The resume goes out as soon as the socket opens, before hello.
+  h.sock().onopen();
+  assert.deepEqual(h.sock().sent, [{ type: 'resume', topics: { 'number:3': 5, 'company:1': 2 } }]);
   h.sock().frame(hello({ 'number:3': 7, 'company:1': 2 }));
   assert.equal(h.log.hellos[1].info.first, false);
-  assert.deepEqual(h.sock().sent, [{ type: 'resume', topics: { 'number:3': 5 } }]);
+  assert.equal(h.sock().sent.length, 1, 'no second resume after hello');
   h.sock().frame(ev('number:3', 6));
   h.sock().frame(ev('number:3', 7));
   h.sock().frame(ev('number:3', 8));

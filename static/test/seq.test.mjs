@@ -113,3 +113,11 @@ test('an event of an unknown topic sets its base (the topics frame may follow)',
   assert.equal(s.accept('number:9', 4).action, 'ignore');
   assert.equal(s.accept('number:9', 5).action, 'apply');
 });
+
+test('resumePoints lists every known topic at its last seq', () => {
+  const s = new SeqTracker();
+  assert.equal(s.resumePoints(), null);
+  s.hello({ 'number:3': 5, 'company:1': 2 });
+  s.accept('number:3', 6);
+  assert.deepEqual(s.resumePoints(), { 'number:3': 6, 'company:1': 2 });
+});

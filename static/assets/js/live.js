@@ -54,6 +54,8 @@ export function createLive(o) {
   let helloTimer = null;
   let stallTimer = null;
   let status = 'stopped';
+  /** @type {Record<string, number>|null} the resume sent when the socket opened */
+  let earlyResume = null;
   const typingSent = new Map(); // thread id → last sent time
   const typingTrailing = new Map(); // thread id → timer of the trailing frame
 
@@ -128,6 +130,16 @@ export function createLive(o) {
     }
     ws = sock;
     gotHello = false;
+    earlyResume = null;
+    sock.onopen = () => {
+      if (sock !== ws) return;
+      // Reconnecting: ask for what we missed right away. The server serves a
+      // resume that arrives before anything live without a gap; one sent
+      // after hello may come too late (live events already went out past
+      // its snapshot) and be answered with a resync.
+      earlyResume = tracker.resumePoints();
+      if (earlyResume) send({ type: 'resume', topics: earlyResume });
+    };
     sock.onmessage = (ev) => {
       if (sock !== ws) return;
       let frame;
@@ -169,9 +181,13 @@ export function createLive(o) {
       o.onHello(data, { resync: r.resync, forgotten: r.forgotten, added: r.added, first: !everHello });
       everHello = true;
       if (r.resume) {
-        send({ type: 'resume', topics: r.resume });
+        // Topics asked for when the socket opened are already on their way.
+        const rest = Object.fromEntries(Object.entries(r.resume)
+          .filter(([t]) => !(earlyResume && Object.hasOwn(earlyResume, t))));
+        if (Object.keys(rest).length) send({ type: 'resume', topics: rest });
         watchStalls();
       }
+      earlyResume = null;
       return;
     }
     if (!gotHello) return; // nothing is meaningful before hello

@@ -117,6 +117,16 @@ export class SeqTracker {
   }
 
   /**
+   * Every known topic with its last applied seq: the resume a reconnecting
+   * socket sends as soon as it opens, or null when nothing is known yet.
+   * @returns {Record<string, number>|null}
+   */
+  resumePoints() {
+    if (this.last.size === 0) return null;
+    return Object.fromEntries(this.last);
+  }
+
+  /**
    * Topics whose replay has stalled for longer than ms: ask again.
    * @param {number} now
    * @param {number} ms

@@ -67,7 +67,7 @@ export default async function profilePage(ctx) {
 
   append(main, 
     h('p', { class: 'crumbs' }, h('a', { href: '/candidates' }, '← Candidate Pool')),
-    pageHead(contact.name || contact.phone || `Contact #${id}`, null, kindBadge(contact.kind)),
+    pageHead(contact.name || contact.phone || `Contact #${id}`, kindBadge(contact.kind)),
     h('section', { class: 'card' },
       h('dl', { class: 'facts' },
         h('dt', null, 'Phone'), phone,
