@@ -16,7 +16,7 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-func counterValue(t *testing.T, c prometheus.Counter) float64 {
+func counterValue(t testing.TB, c prometheus.Counter) float64 {
 	t.Helper()
 	var m dto.Metric
 	if err := c.Write(&m); err != nil {

@@ -41,7 +41,7 @@ const waitFor = 10 * time.Second
 
 // env is a running Hub behind an httptest.Server, with a fake store and bus.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	store *fakeStore
 	bus   *fakeBus
 	hub   *Hub
@@ -53,7 +53,7 @@ type env struct {
 
 // newEnv starts a hub; requests name their user in the X-User header, as the
 // web layer's authentication would.
-func newEnv(t *testing.T, opts Options) *env {
+func newEnv(t testing.TB, opts Options) *env {
 	t.Helper()
 	st := newFakeStore(company)
 	for id, name := range map[int64]string{alice: "Alice", bob: "Bob", carol: "Carol"} {
@@ -138,7 +138,7 @@ func (f testFrame) String() string { return fmt.Sprintf("%s %s#%d %s", f.Type, f
 
 // client is a test's websocket; a goroutine reads its frames into a channel.
 type client struct {
-	t      *testing.T
+	t      testing.TB
 	name   string
 	ws     *websocket.Conn
 	frames chan testFrame
@@ -293,7 +293,7 @@ func (c *client) closed() websocket.StatusCode {
 }
 
 // eventually polls cond until it holds or the wait is over.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	if !poll(cond) {
 		t.Fatalf("%s: not within %v", what, waitFor)

@@ -1,0 +1,48 @@
+package hub
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/coder/websocket"
+
+	"smsinbox/pkg/inbox"
+)
+
+// BenchmarkFanout publishes events on a number watched by 1,000 sockets and
+// reports the cost per frame written (server and client share the process).
+func BenchmarkFanout(b *testing.B) {
+	const sockets = 1000
+	e := newEnv(b, Options{QueueSize: 4096})
+	var hellos sync.WaitGroup
+	for range sockets {
+		ws, _, err := websocket.Dial(context.Background(), e.wsURL(), dialOptions(alice))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { ws.CloseNow() })
+		hellos.Add(1)
+		go func() {
+			for n := 0; ; n++ {
+				if _, _, err := ws.Read(context.Background()); err != nil {
+					return
+				}
+				if n == 0 {
+					hellos.Done()
+				}
+			}
+		}()
+	}
+	hellos.Wait()
+	body := map[string]any{"message": map[string]any{"body": "Thanks, see you at 10 tomorrow!"}}
+	start := counterValue(b, framesSent)
+	b.ResetTimer()
+	for range b.N {
+		e.publish(topicN, inbox.EventMessageCreated, body)
+	}
+	want := start + float64(b.N*sockets)
+	eventually(b, "frames written", func() bool { return counterValue(b, framesSent) >= want })
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*sockets), "ns/frame")
+}
