@@ -43,9 +43,10 @@
 //   - {"type":"typing","thread_id":N}: at most one per thread every 2 s is
 //     relayed; others are dropped.
 //
-// Unknown types and malformed JSON are ignored, so that older servers accept
-// newer clients. A binary frame closes the socket with 1003, more than a
-// burst of 60 frames at a sustained 30 per second with 1008.
+// Unknown types and malformed JSON are ignored (logged at debug), so that
+// older servers accept newer clients. What is clearly abuse closes the
+// socket: a binary frame with 1003, more than 30 frames a second (after a
+// burst of 60) with 1008.
 //
 // # Close codes
 //

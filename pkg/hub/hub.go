@@ -83,7 +83,8 @@ const (
 const shardCount = 64
 
 // Hub keeps this process's websockets and delivers events to them. It is an
-// http.Handler for GET /ws; Run feeds it from the bus.
+// http.Handler for GET /ws; Run feeds it from the bus, and sockets are
+// accepted only while Run runs (503 unavailable before and after).
 type Hub struct {
 	src  Source
 	bus  inbox.Bus
