@@ -166,4 +166,3 @@ func (r *redisServer) stop() {
 	r.cmd.Process.Kill()
 	r.cmd.Wait()
 }
-

@@ -34,7 +34,7 @@ type socket struct {
 
 	mu      sync.Mutex
 	hello   *inbox.Hello
-	unread  map[int64]int   // thread id → unread count
+	unread  map[int64]int    // thread id → unread count
 	lastSeq map[string]int64 // topic → last seq seen
 }
 
