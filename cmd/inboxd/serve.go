@@ -50,6 +50,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 		if err != nil {
 			return fmt.Errorf("REDIS_URL: %w", err)
 		}
+		redis.SetLogger(redisLogger{log})
 		rb := pubsub.NewRedis(opt, cfg.RedisPrefix, pubsub.RedisOptions{Logger: log})
 		defer rb.Close()
 		bus = rb
@@ -170,6 +171,14 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	stopWork()
 	wg.Wait()
 	return runErr
+}
+
+// redisLogger sends go-redis's own pool chatter to the debug log: the bus
+// already reports, once per outage, what matters.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
 }
 
 // banner tells the person who ran the server where it is and how to sign in.

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -46,6 +47,9 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	wake   chan struct{} // nudges the outbox when a message is queued
+
+	publishFailures atomic.Int64 // failed publishes not logged yet
+	publishLogged   atomic.Int64 // when one was last logged (unix ns)
 }
 
 // New returns a Service. Missing configuration takes DefaultConfig's values.
@@ -101,9 +105,25 @@ func (s *Service) publish(events []Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
 	if err := s.bus.Publish(ctx, events...); err != nil {
-		s.log.Warn("publish events; sockets will catch up from the store", "events", len(events), "err", err)
+		s.publishFailed(err)
 	}
 }
+
+// publishFailed logs a failed publish at most once every publishLogEvery,
+// with how many failed meanwhile: an outage of the bus is one story, not one
+// line per webhook.
+func (s *Service) publishFailed(err error) {
+	n := s.publishFailures.Add(1)
+	now := time.Now().UnixNano()
+	last := s.publishLogged.Load()
+	if now-last < int64(publishLogEvery) || !s.publishLogged.CompareAndSwap(last, now) {
+		return
+	}
+	s.publishFailures.Add(-n)
+	s.log.Warn("publishing events failed; sockets catch up from the store", "failures", n, "err", err)
+}
+
+const publishLogEvery = 10 * time.Second
 
 // Ready reports whether the store and the bus answer; the error names the
 // failing part.
