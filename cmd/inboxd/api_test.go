@@ -24,8 +24,10 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Errorf("readyz = %v, want store and bus ok", ready)
 	}
 	code, body := c.raw("GET", "/metrics", nil, nil)
-	if code != 200 || !strings.Contains(string(body), "smsinbox_http_requests_total") {
-		t.Errorf("/metrics: got %d, want 200 with smsinbox_http_requests_total", code)
+	for _, m := range []string{"smsinbox_http_requests_total", "smsinbox_outbox_queue_depth 0", "go_goroutines"} {
+		if code != 200 || !strings.Contains(string(body), m) {
+			t.Errorf("/metrics: got %d, want 200 with %s", code, m)
+		}
 	}
 	if got := c.call("GET", "/api/nope", nil, 404, nil); got != "not_found" {
 		t.Errorf("unknown API route: got code %q, want not_found", got)

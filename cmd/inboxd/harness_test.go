@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,8 +20,9 @@ import (
 // testServer is a real inboxd — store, bus, hub, outbox, webhooks — serving
 // on a real socket in this process.
 type testServer struct {
-	URL string
-	cfg Config
+	URL  string
+	cfg  Config
+	stop func() // shuts the server down gracefully, as SIGTERM does
 }
 
 // startServer runs inboxd with the test defaults overridden by env, until the
@@ -53,18 +55,22 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveOn(ctx, cfg, log, ln, io.Discard) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server stopped with: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("server did not stop within 20 s")
-		}
-	})
+	var once sync.Once
 	s := &testServer{URL: base, cfg: cfg}
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("server stopped with: %v", err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Error("server did not stop within 20 s")
+			}
+		})
+	}
+	t.Cleanup(s.stop)
 	eventually(t, 10*time.Second, "the server answers /healthz", func() bool {
 		resp, err := http.Get(base + "/healthz")
 		if err != nil {

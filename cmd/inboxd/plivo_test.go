@@ -562,3 +562,40 @@ func TestStoreFailureAnswers503(t *testing.T) {
 		t.Errorf("after the retry: %d contacts, want 1", len(contacts.Contacts))
 	}
 }
+
+// The send queue is durable and shared: texts queued while Plivo fails stay
+// queued through a shutdown, and two servers on one database then send each
+// of them exactly once.
+func TestOutboxSurvivesRestartAndSharesWork(t *testing.T) {
+	t.Parallel()
+	pg := storetest.PostgresURL(t)
+	f := newPlivoFixture(t, map[string]string{"DATABASE_URL": pg})
+	f.fake.FailNext(1000, 503, 0) // Plivo is down: every attempt is refused
+	const n = 12
+	contacts := make([]inbox.Contact, n)
+	for i := range contacts {
+		f.admin.call("POST", "/api/contacts", map[string]any{"name": "C" + itoa(int64(i)), "phone": "+14155550" + itoa(int64(140+i)),
+			"sms_opt_in": true}, 201, &contacts[i])
+		f.ana.call("POST", "/api/contacts/"+itoa(contacts[i].ID)+"/messages", map[string]string{"body": "queued " + itoa(int64(i))}, 202, nil)
+	}
+	eventually(t, 10*time.Second, "Plivo is tried", func() bool { return f.fake.Requests() > 0 })
+	f.s.stop()
+
+	// Plivo is back; two fresh servers share the database and the queue.
+	healthy := plivotest.NewServer(t, testAuthID, testAuthToken)
+	env := map[string]string{"DATABASE_URL": pg, "PLIVO_AUTH_ID": testAuthID, "PLIVO_AUTH_TOKEN": testAuthToken,
+		"PLIVO_API_URL": healthy.URL, "PLIVO_TIMEOUT": "1s"}
+	startServer(t, env)
+	startServer(t, env)
+	eventually(t, 60*time.Second, "every queued text is sent", func() bool { return len(healthy.Creates()) >= n })
+	time.Sleep(500 * time.Millisecond) // a double send, if any, would land now
+	seen := map[string]int{}
+	for _, c := range healthy.Creates() {
+		seen[c.Text]++
+	}
+	for i := range n {
+		if got := seen["queued "+itoa(int64(i))]; got != 1 {
+			t.Errorf("text %d was sent %d times, want exactly once", i, got)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func (p *process) run(t *testing.T, args ...string) string {
 
 // server gives the harness's client and webhook helpers a process.
 func (p *process) server(t *testing.T, token string) *testServer {
-	return &testServer{URL: p.URL, cfg: Config{PlivoAuthToken: token}}
+	return &testServer{URL: p.URL, cfg: Config{PlivoAuthToken: token}, stop: func() {}}
 }
 
 func freeAddr(t *testing.T) string {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
@@ -87,7 +88,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	}
 
 	h := hub.New(svc, bus, hub.Options{OriginPatterns: cfg.AllowedOrigins, Logger: log})
-	metrics := promhttp.Handler()
+	metrics := metricsHandler(svc)
 	var inlineMetrics http.Handler // /metrics on the main listener unless it has its own
 	if cfg.MetricsAddr == "" {
 		inlineMetrics = metrics
@@ -171,6 +172,25 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	stopWork()
 	wg.Wait()
 	return runErr
+}
+
+// metricsHandler serves the package metrics of the default registry and the
+// send queue's depth, read from the store at each scrape (the queue is shared
+// by every instance, so any one of them can tell).
+func metricsHandler(svc *inbox.Service) http.Handler {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "smsinbox_outbox_queue_depth", Help: "Messages waiting to be sent, across every instance.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := svc.QueueDepth(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+	return promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, reg}, promhttp.HandlerOpts{})
 }
 
 // redisLogger sends go-redis's own pool chatter to the debug log: the bus

@@ -145,6 +145,11 @@ func (s *Service) RunOutbox(ctx context.Context) error {
 	}
 }
 
+// QueueDepth counts the messages waiting to be sent, across every process.
+func (s *Service) QueueDepth(ctx context.Context) (int, error) {
+	return s.store.QueueDepth(ctx)
+}
+
 func (s *Service) claim(ctx context.Context, limit int) ([]OutboundJob, error) {
 	var jobs []OutboundJob
 	_, err := s.store.Tx(ctx, func(tx Tx) (err error) {

@@ -23,6 +23,7 @@ type Store interface {
 // Tx is a write transaction.
 type Tx interface {
 	Queries
+	ReportRecorder
 
 	// Emit adds an event for topic to the transaction; data is its JSON payload.
 	Emit(topic, typ string, data any) error
@@ -97,6 +98,7 @@ type Tx interface {
 // Queries are the reads; every one is scoped by company or by a user, so no
 // caller can reach another company's rows.
 type Queries interface {
+	ReportQueries
 	Company(ctx context.Context, id int64) (Company, error)
 	CompanyByName(ctx context.Context, name string) (Company, error)
 
@@ -143,6 +145,9 @@ type Queries interface {
 	// Messages returns messages of the given threads with id < Before (if
 	// set), the newest Limit of them, oldest first.
 	Messages(ctx context.Context, companyID int64, threadIDs []int64, before int64, limit int) ([]Message, error)
+
+	// QueueDepth counts the messages waiting to be sent.
+	QueueDepth(ctx context.Context) (int, error)
 
 	// TopicSeqs returns the current seq of each topic (0 for none yet).
 	TopicSeqs(ctx context.Context, topics []string) (map[string]int64, error)

@@ -52,6 +52,14 @@ func (t *tx) ClaimSends(ctx context.Context, now time.Time, perNumber time.Durat
 	return jobs, nil
 }
 
+func (q queries) QueueDepth(ctx context.Context) (int, error) {
+	var n int
+	if err := q.get(ctx, &n, `SELECT count(*) FROM messages WHERE send_state = 'pending'`); err != nil {
+		return 0, fmt.Errorf("count queued messages: %w", err)
+	}
+	return n, nil
+}
+
 func (t *tx) MarkSent(ctx context.Context, messageID int64, providerID string) error {
 	err := t.exec(ctx, `UPDATE messages SET send_state = 'done', plivo_uuid = COALESCE(plivo_uuid, ?), updated_at = ?
 		WHERE id = ?`, providerID, t.now(), messageID)
