@@ -214,3 +214,13 @@ CREATE TABLE IF NOT EXISTS report_audit (
     created_at DATETIME NOT NULL
 );
 CREATE INDEX IF NOT EXISTS report_audit_company ON report_audit (company_id, id);
+
+-- The SMS Activity report (admins, S4). Each filter has an index that leads
+-- with the company and ends in the report's order (created_at, id), so the
+-- first page of any filter is a short range read newest first, never a scan
+-- of the month for rows that match rarely (a quiet contact, a status nobody
+-- has); with no filter, messages_company_time serves.
+CREATE INDEX IF NOT EXISTS messages_report_number ON messages (company_id, number_id, created_at, id);
+CREATE INDEX IF NOT EXISTS messages_report_sender ON messages (company_id, sent_by, created_at, id);
+CREATE INDEX IF NOT EXISTS messages_report_contact ON messages (company_id, contact_id, created_at, id);
+CREATE INDEX IF NOT EXISTS messages_report_status ON messages (company_id, status, created_at, id);
