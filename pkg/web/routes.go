@@ -43,6 +43,9 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	mux.Handle("POST /api/threads/{id}/read", s.authed(s.markRead))
 	mux.Handle("POST /api/threads/{id}/unread", s.authed(s.markUnread))
 
+	mux.Handle("GET /api/reports/sms-activity", s.authed(s.report))
+	mux.Handle("GET /api/reports/audit", s.authed(s.reportAudit))
+
 	mux.HandleFunc("POST /webhooks/plivo/inbound", s.inboundWebhook)
 	mux.HandleFunc("POST /webhooks/plivo/status", s.statusWebhook)
 
