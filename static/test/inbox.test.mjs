@@ -1,7 +1,7 @@
 // Unit tests of the client's inbox model (bell count, widget order).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InboxModel } from '../assets/js/inbox.js';
+import { InboxModel, mergeMessage } from '../assets/js/inbox.js';
 
 const t = (id, unread, at, number = 1) => ({
   id, unread_count: unread, last_message_at: at, number: { id: number }, contact: { id: id * 10 },
@@ -56,4 +56,22 @@ test('dropping a number forgets its threads', () => {
   m.dropNumber(1);
   assert.deepEqual([...m.threads.keys()], [2]);
   assert.equal(m.unread, 1);
+});
+
+test('a stale copy of a message never takes its status back (B3)', () => {
+  const delivered = { id: 7, status: 'delivered', body: 'Hi' };
+  const answer = { id: 7, status: 'queued', body: 'Hi', segments: 1 };
+  assert.deepEqual(mergeMessage(delivered, answer), { id: 7, status: 'delivered', body: 'Hi', segments: 1, error_code: undefined, error_reason: undefined });
+  assert.equal(mergeMessage({ id: 7, status: 'queued' }, { id: 7, status: 'sent' }).status, 'sent');
+  const failed = mergeMessage({ id: 7, status: 'sent' }, { id: 7, status: 'failed', error_code: '30', error_reason: 'Unknown' });
+  assert.equal(failed.error_reason, 'Unknown');
+  assert.equal(mergeMessage(undefined, answer), answer);
+  assert.equal(mergeMessage(answer, undefined), answer);
+});
+
+test('the preview keeps the newest status of the last message', () => {
+  const m = new InboxModel();
+  m.reset([{ id: 1, unread_count: 0, last_message: { id: 7, thread_id: 1, status: 'delivered' } }]);
+  m.messageStatus({ id: 7, thread_id: 1, status: 'sent' });
+  assert.equal(m.get(1).last_message.status, 'delivered');
 });

@@ -9,6 +9,29 @@ export function threadTime(t) {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
+/** How far along its life a message's status is; a status never goes back. */
+const STATUS_RANK = { queued: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, received: 3 };
+
+/**
+ * Merges a newer copy of a message into the known one. A copy can be older
+ * than it looks: the answer to a send, or a page fetched while the send was
+ * under way, can arrive after the live status events that overtook it; its
+ * status must not take the message back from "delivered" to "queued".
+ * @param {any} old the known copy, if any
+ * @param {any} msg the copy that just arrived
+ */
+export function mergeMessage(old, msg) {
+  if (!old) return msg;
+  if (!msg) return old;
+  const merged = { ...old, ...msg };
+  if ((STATUS_RANK[old.status] || 0) > (STATUS_RANK[msg.status] || 0)) {
+    merged.status = old.status;
+    merged.error_code = old.error_code;
+    merged.error_reason = old.error_reason;
+  }
+  return merged;
+}
+
 export class InboxModel {
   constructor() {
     /** @type {Map<number, any>} thread id → Thread */
@@ -51,7 +74,7 @@ export class InboxModel {
   messageStatus(message) {
     const t = message && this.threads.get(message.thread_id);
     if (t && t.last_message && t.last_message.id === message.id) {
-      t.last_message = { ...t.last_message, ...message };
+      t.last_message = mergeMessage(t.last_message, message);
       return t;
     }
     return null;

@@ -125,7 +125,9 @@ async function render(scrollTop) {
     await r.page({ main, params, query: new URLSearchParams(location.search), signal: controller.signal, path });
   } catch (err) {
     if (err && err.name === 'AbortError') return;
-    console.warn('page failed:', err);
+    // A page that throws is a bug: an error, so that the browser tests,
+    // which fail on any console error, catch it.
+    console.error('page failed:', err);
   } finally {
     if (current && current.controller === controller) main.setAttribute('aria-busy', 'false');
   }

@@ -104,64 +104,58 @@ export function createBell() {
     document.title = n > 0 ? `(${n}) ${APP}` : APP;
   }
 
+  // One item per thread, kept across renders: a live event updates the
+  // item in place and moves only what changed place, so that an item's
+  // buttons stay the same elements — a click in flight still lands, and a
+  // keyboard user's focus stays where it was.
+  /** @type {Map<number, {li: HTMLElement, openBtn: HTMLElement, unreadBtn: HTMLButtonElement, thread: any, key: string}>} */
+  const items = new Map();
+
   function renderList() {
     const threads = store.inbox.sorted();
     const now = Date.now();
-    replace(list, threads.map((t) => inboxItem(t, now)));
+    const order = threads.map((t) => {
+      let item = items.get(t.id);
+      if (!item) {
+        item = createItem();
+        items.set(t.id, item);
+      }
+      updateItem(item, t, now);
+      return item.li;
+    });
+    const shown = new Set(threads.map((t) => t.id));
+    for (const [id, item] of items) {
+      if (!shown.has(id)) {
+        item.li.remove();
+        items.delete(id);
+      }
+    }
+    order.forEach((li, i) => {
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+    });
     empty.hidden = threads.length > 0;
   }
 
-  function inboxItem(t, now) {
-    const contact = t.contact || {};
-    const name = contact.name || contact.phone || 'Unknown';
-    const unread = t.unread_count > 0;
-    const last = t.last_message;
-    const at = t.last_message_at || last?.created_at;
-    let preview = last?.body || '';
-    if (last && last.direction === 'outbound') preview = `${last.sent_by?.name || 'Auto-reply'}: ${preview}`;
-    const number = t.number ? (t.number.label ? `${t.number.label} · ${t.number.e164}` : t.number.e164) : '';
-    const attrib = [];
-    if (!unread && t.read_by) {
-      const ago = relativeTime(t.read_at, now);
-      attrib.push(h('span', { class: 'read-by', testid: 'read-by', title: fullTime(t.read_at) },
-        `Read by ${t.read_by.name || t.read_by.email}${ago ? ` · ${ago}` : ''}`));
-    }
-    if (t.replied_by) {
-      attrib.push(h('span', { class: 'replied-by', testid: 'replied-by' }, `Replied by ${t.replied_by.name || t.replied_by.email}`));
-    }
-    const openBtn = h('button', {
-      type: 'button', class: 'inbox-open', testid: 'inbox-open',
-      'aria-label': `Open conversation with ${name}${unread ? `, ${t.unread_count} unread` : ''}`,
-    },
-    h('span', { class: 'inbox-line' },
-      unread ? h('span', { class: 'unread-dot', 'aria-hidden': 'true' }) : null,
-      h('span', { class: 'inbox-name' }, name),
-      h('time', { class: 'inbox-time', title: fullTime(at) }, relativeTime(at, now))),
-    h('span', { class: 'inbox-number' }, number),
-    h('span', { class: 'inbox-preview' }, preview),
-    attrib.length ? h('span', { class: 'inbox-attrib' }, attrib) : null);
-    const unreadBtn = h('button', {
-      type: 'button', class: 'btn btn-small btn-quiet', testid: 'mark-unread', disabled: unread,
-      'aria-label': `Mark the conversation with ${name} unread for everyone on ${t.number?.label || 'this number'}`,
-      title: unread ? 'Already unread' : 'Mark unread for everyone on this number',
-    }, 'Mark unread');
+  function createItem() {
+    const openBtn = h('button', { type: 'button', class: 'inbox-open', testid: 'inbox-open' });
+    const unreadBtn = /** @type {HTMLButtonElement} */ (h('button', {
+      type: 'button', class: 'btn btn-small btn-quiet', testid: 'mark-unread',
+    }, 'Mark unread'));
+    const li = h('li', { testid: 'inbox-item' }, openBtn, unreadBtn);
+    const item = { li, openBtn, unreadBtn, thread: null, key: '' };
     unreadBtn.addEventListener('click', async (ev) => {
       ev.stopPropagation();
       unreadBtn.disabled = true;
       try {
-        await markUnread(t.id);
+        await markUnread(item.thread.id);
       } catch (err) {
         showError(error, `Could not mark it unread: ${errorText(err)}`);
         unreadBtn.disabled = false;
       }
     });
-    const li = h('li', {
-      class: ['inbox-item', unread && 'is-unread'], testid: 'inbox-item',
-      'data-thread-id': t.id, 'data-unread': t.unread_count || 0,
-    }, openBtn, unreadBtn);
     const openIt = () => {
       close(false);
-      openThreadModal(store.inbox.get(t.id) || t, bell);
+      openThreadModal(store.inbox.get(item.thread.id) || item.thread, bell);
     };
     openBtn.addEventListener('click', (ev) => {
       ev.stopPropagation();
@@ -171,7 +165,48 @@ export function createBell() {
     li.addEventListener('click', (ev) => {
       if (!(/** @type {Element} */ (ev.target)).closest('button')) openIt();
     });
-    return li;
+    return item;
+  }
+
+  function updateItem(item, t, now) {
+    item.thread = t;
+    const contact = t.contact || {};
+    const name = contact.name || contact.phone || 'Unknown';
+    const unread = t.unread_count > 0;
+    const last = t.last_message;
+    const at = t.last_message_at || last?.created_at;
+    let preview = last?.body || '';
+    if (last && last.direction === 'outbound') preview = `${last.sent_by?.name || 'Auto-reply'}: ${preview}`;
+    const number = t.number ? (t.number.label ? `${t.number.label} · ${t.number.e164}` : t.number.e164) : '';
+    const readBy = !unread && t.read_by
+      ? `Read by ${t.read_by.name || t.read_by.email}${relativeTime(t.read_at, now) ? ` · ${relativeTime(t.read_at, now)}` : ''}`
+      : '';
+    const repliedBy = t.replied_by ? `Replied by ${t.replied_by.name || t.replied_by.email}` : '';
+    const when = relativeTime(at, now);
+    // What the item shows: when none of it changed, the item is left alone.
+    const key = JSON.stringify([name, t.unread_count || 0, preview, number, readBy, repliedBy, when, at, t.read_at, t.number?.label]);
+    if (key === item.key) return;
+    item.key = key;
+
+    const { li, openBtn, unreadBtn } = item;
+    li.className = unread ? 'inbox-item is-unread' : 'inbox-item';
+    li.setAttribute('data-thread-id', String(t.id));
+    li.setAttribute('data-unread', String(t.unread_count || 0));
+    const attrib = [];
+    if (readBy) attrib.push(h('span', { class: 'read-by', testid: 'read-by', title: fullTime(t.read_at) }, readBy));
+    if (repliedBy) attrib.push(h('span', { class: 'replied-by', testid: 'replied-by' }, repliedBy));
+    openBtn.setAttribute('aria-label', `Open conversation with ${name}${unread ? `, ${t.unread_count} unread` : ''}`);
+    replace(openBtn,
+      h('span', { class: 'inbox-line' },
+        unread ? h('span', { class: 'unread-dot', 'aria-hidden': 'true' }) : null,
+        h('span', { class: 'inbox-name' }, name),
+        h('time', { class: 'inbox-time', title: fullTime(at) }, when)),
+      h('span', { class: 'inbox-number' }, number),
+      h('span', { class: 'inbox-preview' }, preview),
+      attrib.length ? h('span', { class: 'inbox-attrib' }, attrib) : null);
+    unreadBtn.disabled = unread;
+    unreadBtn.setAttribute('aria-label', `Mark the conversation with ${name} unread for everyone on ${t.number?.label || 'this number'}`);
+    unreadBtn.title = unread ? 'Already unread' : 'Mark unread for everyone on this number';
   }
 
   on('inbox', () => {

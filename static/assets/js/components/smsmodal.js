@@ -8,6 +8,7 @@ import { store, on, putContact, markCommunicated } from '../store.js';
 import { markRead, sendTyping, cancelTyping } from '../session.js';
 import { countSegments, describeCount, MAX_CHARACTERS } from '../segments.js';
 import { threadMessage, fillThreadMessage } from './messages.js';
+import { mergeMessage } from '../inbox.js';
 
 const PAGE = 50;
 const TYPING_SHOWN_MS = 4000;
@@ -70,6 +71,9 @@ export function openSmsModal(contact, opts = {}) {
     thread: null,
     numberId: null, // chosen number when there is no thread yet
     messages: new Map(),
+    // The latest status event of every message, shown or not yet: a status
+    // can overtake the fetch or the send answer that brings its message.
+    statuses: new Map(),
     hasMore: false,
     loadSeq: 0,
     sending: false,
@@ -188,7 +192,7 @@ function build() {
     type: 'button', class: 'btn btn-link', testid: 'sms-load-earlier', hidden: true,
     on: { click: () => loadEarlier() },
   }, 'Load earlier messages');
-  const list = h('ol', { class: 'thread-list', testid: 'sms-thread', 'aria-label': 'Messages', role: 'log', 'aria-live': 'polite' });
+  const list = h('ol', { class: 'thread-list', testid: 'sms-thread', 'aria-label': 'Messages', role: 'log', 'aria-live': 'polite', 'aria-busy': 'true' });
   const empty = h('p', { class: 'thread-empty muted', hidden: true });
   const scroller = h('div', { class: 'thread-scroll' }, earlier, list, empty);
   const typing = h('p', { class: 'typing', testid: 'typing-indicator', 'aria-live': 'polite', hidden: true });
@@ -297,7 +301,7 @@ async function loadThread(threadId, seq = ++M.loadSeq) {
   m.numberId = thread.number?.id ?? null;
   m.messages.clear();
   const msgs = res?.messages || [];
-  for (const msg of msgs) m.messages.set(msg.id, msg);
+  for (const msg of msgs) m.messages.set(msg.id, mergeMessage(msg, m.statuses.get(msg.id)));
   m.hasMore = msgs.length >= PAGE;
   m.loading = false;
   render();
@@ -314,7 +318,7 @@ async function loadEarlier() {
     const res = await get(`/api/threads/${m.thread.id}/messages`, { query: { before: oldest, limit: PAGE }, signal: m.ac.signal });
     if (M !== m) return;
     const msgs = res?.messages || [];
-    for (const msg of msgs) m.messages.set(msg.id, msg);
+    for (const msg of msgs) m.messages.set(msg.id, mergeMessage(msg, m.statuses.get(msg.id)));
     m.hasMore = msgs.length >= PAGE;
     renderMessages();
     // Keep the message the user was reading where it was.
@@ -386,8 +390,10 @@ function onMessage({ thread, message }) {
 }
 
 function onStatus(message) {
-  if (!M || !M.messages.has(message.id)) return;
-  const merged = { ...M.messages.get(message.id), ...message };
+  if (!M) return;
+  M.statuses.set(message.id, mergeMessage(M.statuses.get(message.id), message));
+  if (!M.messages.has(message.id)) return;
+  const merged = mergeMessage(M.messages.get(message.id), message);
   M.messages.set(message.id, merged);
   const li = M.els.list.querySelector(`[data-message-id="${Number(message.id)}"]`);
   if (li) fillThreadMessage(/** @type {HTMLElement} */ (li), merged, M.contact);
@@ -418,15 +424,16 @@ function clearTyper(userId) {
 function addMessage(msg) {
   if (!M || !msg) return;
   const old = M.messages.get(msg.id);
-  M.messages.set(msg.id, old ? { ...old, ...msg } : msg);
   if (old) {
     onStatus(msg);
     return;
   }
+  const merged = mergeMessage(msg, M.statuses.get(msg.id));
+  M.messages.set(msg.id, merged);
   const list = M.els.list;
   const lastId = Math.max(-Infinity, ...[...M.messages.keys()].filter((id) => id !== msg.id));
   const nearEnd = isNearEnd();
-  if (msg.id > lastId) list.append(threadMessage(msg, M.contact));
+  if (msg.id > lastId) list.append(threadMessage(merged, M.contact));
   else renderMessages();
   M.els.empty.hidden = true;
   if (nearEnd || msg.direction === 'outbound') scrollToEnd(true);
@@ -590,6 +597,7 @@ function renderMessages() {
   const { list, empty, earlier } = M.els;
   const msgs = [...M.messages.values()].sort((a, b) => a.id - b.id);
   replace(list, msgs.map((m) => threadMessage(m, M.contact)));
+  list.setAttribute('aria-busy', String(M.loading));
   earlier.hidden = !M.hasMore;
   if (M.loading) {
     empty.textContent = 'Loading messages…';

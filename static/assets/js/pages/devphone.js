@@ -53,6 +53,7 @@ export default async function devPhonePage(ctx) {
       h('div', { class: 'phone-screen' }, who, h('div', { class: 'phone-scroll' }, convo, empty), form, error)), offline));
 
   let data = { numbers: [], contacts: [], messages: [] };
+  let suggested = false;
   let shownKey = '';
   let timer = null;
 
@@ -61,7 +62,12 @@ export default async function devPhonePage(ctx) {
     replace(to, data.numbers.map((n) => h('option', { value: n.e164 }, n.label ? `${n.label} (${n.e164})` : n.e164)));
     if (keepTo && data.numbers.some((n) => n.e164 === keepTo)) to.value = keepTo;
     replace(contactsList, data.contacts.map((c) => h('option', { value: c.phone }, c.name)));
-    if (!from.value && data.contacts.length) from.value = data.contacts[0].phone;
+    // Suggest a phone once: a field the user cleared stays theirs to fill,
+    // and the next poll must not type into it.
+    if (!suggested && data.contacts.length) {
+      suggested = true;
+      if (!from.value) from.value = data.contacts[0].phone;
+    }
   }
 
   function numberLabel(e164) {

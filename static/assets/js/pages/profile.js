@@ -9,6 +9,7 @@ import { smsIcon } from '../components/smsicon.js';
 import { senderName, statusBadge, failureReason, attachments } from '../components/messages.js';
 import { fullTime, isoTime, longDate } from '../time.js';
 import { pageHead, loadError, kindBadge, focusHeading } from './common.js';
+import { mergeMessage } from '../inbox.js';
 
 const HISTORY_LIMIT = 200;
 
@@ -59,7 +60,7 @@ export default async function profilePage(ctx) {
     type: 'button', class: 'disclosure', testid: 'sms-history-toggle',
     'aria-expanded': 'false', 'aria-controls': 'sms-history',
   }, h('span', { class: 'chevron', 'aria-hidden': 'true' }), 'SMS Message History');
-  const history = h('div', { id: 'sms-history', class: 'history', testid: 'sms-history', hidden: true });
+  const history = h('div', { id: 'sms-history', class: 'history', testid: 'sms-history', hidden: true, 'aria-busy': 'true' });
   const list = h('ol', { class: 'history-list', 'aria-label': 'Messages, oldest first' });
   const note = h('p', { class: 'muted' });
   const earlier = h('button', { type: 'button', class: 'btn btn-link', testid: 'history-load-earlier', hidden: true }, 'Load earlier messages');
@@ -118,6 +119,7 @@ export default async function profilePage(ctx) {
   }
 
   async function load(before) {
+    history.setAttribute('aria-busy', 'true');
     try {
       const res = await get(`/api/contacts/${id}/messages`, { query: { limit: HISTORY_LIMIT, before }, signal });
       for (const t of res?.threads || []) threads.set(t.id, t);
@@ -130,6 +132,8 @@ export default async function profilePage(ctx) {
     } catch (err) {
       if (isAbort(err)) return;
       replace(note, `Could not load the message history: ${errorText(err)}`);
+    } finally {
+      if (!signal.aborted) history.setAttribute('aria-busy', 'false');
     }
   }
 
@@ -153,7 +157,7 @@ export default async function profilePage(ctx) {
   on('message', ({ thread, message }) => {
     if (!loaded || !message || thread?.contact?.id !== id) return;
     threads.set(thread.id, thread);
-    messages.set(message.id, { ...(messages.get(message.id) || {}), ...message });
+    messages.set(message.id, mergeMessage(messages.get(message.id), message));
     const li = item(messages.get(message.id));
     const old = list.querySelector(`[data-message-id="${Number(message.id)}"]`);
     if (old) old.replaceWith(li);
@@ -161,7 +165,7 @@ export default async function profilePage(ctx) {
   }, signal);
   on('status', (m) => {
     if (!messages.has(m.id)) return;
-    messages.set(m.id, { ...messages.get(m.id), ...m });
+    messages.set(m.id, mergeMessage(messages.get(m.id), m));
     const old = list.querySelector(`[data-message-id="${Number(m.id)}"]`);
     if (old) old.replaceWith(item(messages.get(m.id)));
   }, signal);
