@@ -1,7 +1,7 @@
 # smsinbox — the README's two commands, and the rest.
 GO ?= go
 
-.PHONY: run test build lint bench bench-quick clean
+.PHONY: run test build lint bench bench-quick clean screenshots
 
 ## run: start the server on a fresh machine with only Go: embedded store,
 ## in-process bus, demo data, Plivo simulator.
@@ -12,6 +12,12 @@ run:
 ## then run every test.
 test:
 	scripts/test.sh
+
+## screenshots: run the browser tests and keep the README's pictures
+## (pool.png, bell.png, modal.png) in docs/screenshots/.
+screenshots:
+	@browser="$$(scripts/chromium.sh)" && [ -n "$$browser" ] || { echo "make screenshots needs Chromium" >&2; exit 1; }; \
+	CHROMIUM_PATH="$$browser" SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" $(GO) test -count=1 -run '^TestBrowser' ./cmd/inboxd/
 
 ## build: the binary, in bin/.
 build:
