@@ -28,5 +28,17 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
+## bench: issue 7's benchmarks at full size (10,000 sockets; S1-S5 and S2 on
+## the embedded store; RUNS runs, the table shows medians). Starts PostgreSQL
+## and Redis if needed; the JSON, logs and profiles go to bench-results/.
+## PROFILE=1 also profiles the servers; BENCH_FLAGS go to cmd/inboxbench.
+RUNS ?= 3
+bench:
+	scripts/bench.sh -runs $(RUNS) $(BENCH_FLAGS)
+
+## bench-quick: the same at 2,000 sockets for 10 s per scenario.
+bench-quick:
+	scripts/bench.sh -quick $(BENCH_FLAGS)
+
 clean:
 	rm -rf bin data bench-results test-artifacts

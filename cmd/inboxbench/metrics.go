@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Server metrics the bench reads from /metrics (Prometheus text format).
+const (
+	metricGoroutines = "go_goroutines"
+	metricSockets    = "smsinbox_ws_open_sockets"
+	metricSlow       = "smsinbox_ws_slow_consumer_disconnects_total"
+	metricFramesSent = "smsinbox_ws_frames_sent_total"
+)
+
+// metricsClient opens a new connection per scrape, so that no idle
+// keep-alive connection of the bench holds a server goroutine while the
+// goroutines are counted.
+var metricsClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+
+// scrape reads the unlabelled samples named in names from base's /metrics.
+func scrape(ctx context.Context, base string, names ...string) (map[string]float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := metricsClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s/metrics: %s", base, resp.Status)
+	}
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
+	out := make(map[string]float64, len(names))
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok || !want[name] {
+			continue
+		}
+		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+			out[name] = v
+		}
+	}
+	return out, sc.Err()
+}
+
+// scrapeSum sums one metric over several instances.
+func scrapeSum(ctx context.Context, bases []string, name string) (int64, error) {
+	var sum float64
+	for _, b := range bases {
+		m, err := scrape(ctx, b, name)
+		if err != nil {
+			return 0, err
+		}
+		sum += m[name]
+	}
+	return int64(sum), nil
+}

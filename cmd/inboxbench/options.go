@@ -1,0 +1,136 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The scenarios of issue 7.
+const (
+	scenS1       = "s1"        // broadcast: every socket on one number
+	scenS2       = "s2"        // inbox shape on PostgreSQL + Redis
+	scenS2SQLite = "s2-sqlite" // inbox shape on the embedded store and in-process bus
+	scenS3       = "s3"        // S2 with 10 % of the sockets reloading per minute
+	scenS4       = "s4"        // two instances, reads on one clearing bells on the other
+	scenS5       = "s5"        // the highest inbound rate one instance sustains
+)
+
+var allScenarios = []string{scenS1, scenS2, scenS3, scenS2SQLite, scenS4, scenS5}
+
+// options are the command line.
+type options struct {
+	inboxd      string
+	databaseURL string
+	redisURL    string
+	scenarios   []string
+	runs        int
+	conns       int
+	duration    time.Duration
+	settle      time.Duration
+	auth        string
+	connectConc int
+	setupConc   int
+	workers     int
+
+	s1Rate, s2Rate, s4Rate, s4ReadRate float64
+	churn                              float64
+	s5Conns                            int
+	s5Start, s5Step, s5Max             float64
+	s5StepDur, s5Duration              time.Duration
+	s5P99                              float64
+
+	jsonPath   string
+	resultsDir string
+	logDir     string
+	pprof      bool
+	profileDir string
+	quick      bool
+	keep       bool
+	stamp      string // names this invocation's databases, logs and files
+}
+
+func parseOptions(args []string) (*options, error) {
+	o := &options{}
+	fs := flag.NewFlagSet("inboxbench", flag.ContinueOnError)
+	fs.StringVar(&o.inboxd, "inboxd", "bin/inboxd", "the inboxd binary to run")
+	fs.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL of an existing database, used to create and drop a fresh one per scenario")
+	fs.StringVar(&o.redisURL, "redis-url", os.Getenv("REDIS_URL"), "Redis URL")
+	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios: "+strings.Join(allScenarios, ", "))
+	fs.IntVar(&o.runs, "runs", 1, "runs of every scenario; the table shows medians")
+	fs.BoolVar(&o.quick, "quick", false, "the quick preset: 2,000 sockets, 10 s per scenario, short S5 ramp (explicit flags win)")
+	fs.IntVar(&o.conns, "conns", 10000, "websockets per scenario (S1-S4)")
+	fs.DurationVar(&o.duration, "duration", 60*time.Second, "traffic per scenario")
+	fs.DurationVar(&o.settle, "settle", 3*time.Second, "pause before idle and after-traffic measurements")
+	fs.StringVar(&o.auth, "auth", authTicket, "websocket authentication: ticket (POST /api/ws-ticket, as the UI) or cookie")
+	fs.IntVar(&o.connectConc, "connect-concurrency", 64, "sockets connecting at once")
+	fs.IntVar(&o.setupConc, "setup-concurrency", 32, "API calls at once during set-up")
+	fs.IntVar(&o.workers, "workers", 256, "concurrent webhook requests at most (the pacer is open-loop: when all are busy, due requests queue for up to a second, then are dropped and counted)")
+	fs.Float64Var(&o.s1Rate, "s1-rate", 2, "S1 inbound SMS/s (each to every socket)")
+	fs.Float64Var(&o.s2Rate, "s2-rate", 500, "S2 and S3 inbound SMS/s")
+	fs.Float64Var(&o.churn, "churn", 0.10, "S3: fraction of the sockets reloading (with resume) per minute")
+	fs.Float64Var(&o.s4Rate, "s4-rate", 500, "S4 inbound SMS/s, over both instances")
+	fs.Float64Var(&o.s4ReadRate, "s4-read-rate", 100, "S4 thread reads/s, over both instances")
+	fs.IntVar(&o.s5Conns, "s5-conns", 1000, "S5 websockets")
+	fs.Float64Var(&o.s5Start, "s5-start", 250, "S5: first rate of the ramp, SMS/s")
+	fs.Float64Var(&o.s5Step, "s5-step", 250, "S5: rate added at each step")
+	fs.Float64Var(&o.s5Max, "s5-max", 6000, "S5: highest rate tried")
+	fs.DurationVar(&o.s5StepDur, "s5-step-duration", 10*time.Second, "S5: length of a ramp step")
+	fs.DurationVar(&o.s5Duration, "s5-duration", 60*time.Second, "S5: length of the confirmation at the best rate")
+	fs.Float64Var(&o.s5P99, "s5-p99", 50, "S5: the webhook p99 (ms) a rate must stay under")
+	fs.StringVar(&o.jsonPath, "json", "", "write the results as JSON here (default bench-results/<time>.json)")
+	fs.StringVar(&o.resultsDir, "results", "bench-results", "folder of the JSON, server logs and profiles")
+	fs.BoolVar(&o.pprof, "pprof", false, "profile the servers of S1, S2 and S5 (the binary must serve net/http/pprof on INBOX_PPROF_ADDR: see scripts/bench.sh)")
+	fs.BoolVar(&o.keep, "keep", false, "keep each scenario's PostgreSQL database (its name is logged) for inspection")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if o.quick {
+		quick := map[string]func(){
+			"conns": func() { o.conns = 2000 }, "duration": func() { o.duration = 10 * time.Second },
+			"settle": func() { o.settle = time.Second }, "s5-start": func() { o.s5Start = 500 },
+			"s5-step": func() { o.s5Step = 500 }, "s5-step-duration": func() { o.s5StepDur = 2 * time.Second },
+			"s5-duration": func() { o.s5Duration = 10 * time.Second },
+		}
+		for name, apply := range quick {
+			if !set[name] {
+				apply()
+			}
+		}
+	}
+	for _, s := range strings.Split(*scen, ",") {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if !slices.Contains(allScenarios, s) {
+			return nil, fmt.Errorf("unknown scenario %q (want %s)", s, strings.Join(allScenarios, ", "))
+		}
+		o.scenarios = append(o.scenarios, s)
+	}
+	if o.auth != authTicket && o.auth != authCookie {
+		return nil, fmt.Errorf("-auth %q: want ticket or cookie", o.auth)
+	}
+	if o.runs < 1 || o.conns < 10 || o.s5Conns < 10 || o.duration <= 0 {
+		return nil, errors.New("-runs must be at least 1, -conns and -s5-conns at least 10, -duration positive")
+	}
+	if o.needsPostgres() && (o.databaseURL == "" || o.redisURL == "") {
+		return nil, errors.New("the PostgreSQL scenarios need -database-url and -redis-url (or DATABASE_URL and REDIS_URL): scripts/bench.sh sets them")
+	}
+	o.stamp = time.Now().UTC().Format("20060102t150405")
+	o.logDir = o.resultsDir + "/logs"
+	o.profileDir = o.resultsDir + "/profiles"
+	if o.jsonPath == "" {
+		o.jsonPath = o.resultsDir + "/" + o.stamp + ".json"
+	}
+	return o, nil
+}
+
+func (o *options) has(s string) bool { return slices.Contains(o.scenarios, s) }
+
+func (o *options) needsPostgres() bool {
+	return slices.ContainsFunc(o.scenarios, func(s string) bool { return s != scenS2SQLite })
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"time"
+)
+
+// group is a set of scenarios measured on one session.
+type group struct {
+	name string
+	run  func(ctx context.Context, o *options, run int) ([]Result, error)
+	want func(o *options) bool
+}
+
+// groups are the sessions of a run, in order.
+var groups = []group{
+	{"s1", runS1, func(o *options) bool { return o.has(scenS1) }},
+	{"s2", runInbox, func(o *options) bool { return o.has(scenS2) || o.has(scenS3) }},
+	{"s2-sqlite", runSQLite, func(o *options) bool { return o.has(scenS2SQLite) }},
+	{"s4", runS4, func(o *options) bool { return o.has(scenS4) }},
+	{"s5", runS5, func(o *options) bool { return o.has(scenS5) }},
+}
+
+// runS1 is the broadcast: every socket on one number, few SMS, each to
+// every socket. What it measures is the server's CPU per delivered frame.
+func runS1(ctx context.Context, o *options, run int) ([]Result, error) {
+	s, err := openSession(ctx, o, "s1", run, true, 1, broadcastShape(o.conns))
+	if err != nil {
+		return nil, err
+	}
+	rs := []Result{s.measure(ctx, "S1", o.s1Rate, o.duration, o.workers, nil)}
+	s.close(ctx, rs)
+	return rs, nil
+}
+
+// runInbox is S2 on PostgreSQL + Redis and then, on the same sockets, S3:
+// the same traffic while a tenth of the tabs reload (with resume) per minute.
+func runInbox(ctx context.Context, o *options, run int) ([]Result, error) {
+	s, err := openSession(ctx, o, "s2", run, true, 1, inboxShape(o.conns))
+	if err != nil {
+		return nil, err
+	}
+	var rs []Result
+	if o.has(scenS2) {
+		rs = append(rs, s.measure(ctx, "S2", o.s2Rate, o.duration, o.workers, nil))
+	}
+	if o.has(scenS3) {
+		rs = append(rs, s.measure(ctx, "S3", o.s2Rate, o.duration, o.workers, func(ctx context.Context, ph *phase) func(*Result) {
+			churn(ctx, s.sw.tabs, o.churn, o.duration)
+			return nil
+		}))
+	}
+	s.close(ctx, rs)
+	return rs, nil
+}
+
+// runSQLite is S2 on the embedded default: SQLite and the in-process bus.
+func runSQLite(ctx context.Context, o *options, run int) ([]Result, error) {
+	s, err := openSession(ctx, o, "s2-sqlite", run, false, 1, inboxShape(o.conns))
+	if err != nil {
+		return nil, err
+	}
+	rs := []Result{s.measure(ctx, "S2-sqlite", o.s2Rate, o.duration, o.workers, nil)}
+	s.close(ctx, rs)
+	return rs, nil
+}
+
+// runS4 is two instances on one PostgreSQL and Redis: each user's first tab
+// on one, the second on the other; SMS come in on both; threads are read on
+// both as soon as they get a message, and each read's thread.read is timed
+// to the tabs on the other instance.
+func runS4(ctx context.Context, o *options, run int) ([]Result, error) {
+	s, err := openSession(ctx, o, "s4", run, true, 2, inboxShape(o.conns))
+	if err != nil {
+		return nil, err
+	}
+	rd := newReader(s.api, s.st.bases(), s.w, s.expected)
+	s.sw.setWatcher(rd.offer)
+	rs := []Result{s.measure(ctx, "S4", o.s4Rate, o.duration, o.workers, func(ctx context.Context, ph *phase) func(*Result) {
+		st := newSendStats()
+		rd.drive(ctx, o.s4ReadRate, o.duration, 16, st, ph)
+		return func(r *Result) {
+			t := ph.m.tally(kindRead)
+			r.Reads = &ReadResult{Rate: o.s4ReadRate, Sent: st.sent.Load(), OK: st.ok.Load(), Errors: st.errorCount(),
+				ErrorsBy: st.errorMap(), Skipped: st.skipped.Load(), API: st.latency.dist(),
+				Expected: t.Expected, Received: t.Received, Lost: t.Lost, Unexpected: t.Unexpected,
+				Delivery: t.Delivery, Cross: t.Cross}
+		}
+	})}
+	s.close(ctx, rs)
+	return rs, nil
+}
+
+// runS5 ramps the inbound rate on one instance step by step while every
+// request is answered 200 within the webhook p99 bound, then holds the
+// best rate for the full duration (stepping down if that fails).
+func runS5(ctx context.Context, o *options, run int) ([]Result, error) {
+	s, err := openSession(ctx, o, "s5", run, true, 1, inboxShape(o.s5Conns))
+	if err != nil {
+		return nil, err
+	}
+	workers := o.workers
+	ph := newPhase()
+	s.sw.phase.Store(ph)
+	var steps []RampStep
+	best := 0.0
+	for rate := o.s5Start; rate <= o.s5Max && ctx.Err() == nil; rate += o.s5Step {
+		st := newSendStats()
+		dropped := s.in.drive(ctx, rate, o.s5StepDur, workers, st, ph)
+		step := RampStep{Rate: rate, Achieved: float64(st.ok.Load()) / st.end.Sub(st.start).Seconds(),
+			Webhook: st.latency.dist(), LagP99: st.lag.dist().P99, Errors: st.errorCount(), Dropped: dropped}
+		step.Pass = step.Errors == 0 && step.Dropped == 0 && step.Webhook.P99 <= o.s5P99 && step.LagP99 <= o.s5P99
+		steps = append(steps, step)
+		logf("s5 run %d: ramp %.0f SMS/s: webhook p50 %.1f p99 %.1f ms, lag p99 %.1f ms, %d errors, %d dropped → %v",
+			run, rate, step.Webhook.P50, step.Webhook.P99, step.LagP99, step.Errors, step.Dropped, map[bool]string{true: "pass", false: "fail"}[step.Pass])
+		if !step.Pass {
+			break
+		}
+		best = rate
+	}
+	waitDelivered(ctx, ph, 30*time.Second)
+	time.Sleep(o.settle)
+	var r Result
+	for try := 0; try < 3; try++ {
+		rate := max(best, o.s5Start)
+		r = s.measure(ctx, "S5", rate, o.s5Duration, workers, nil)
+		r.Ramp = steps
+		if best > 0 && s5Pass(r, o.s5P99) {
+			break
+		}
+		if best == 0 {
+			r.Failure = "no rate of the ramp met the bounds"
+			break
+		}
+		r.Failure = "the confirmation at this rate failed"
+		best -= o.s5Step
+		time.Sleep(o.settle)
+	}
+	rs := []Result{r}
+	s.close(ctx, rs)
+	return rs, nil
+}
+
+// s5Pass reports whether a confirmation held: every webhook answered 200
+// within the p99 bound, nothing dropped, lost or duplicated.
+func s5Pass(r Result, p99 float64) bool {
+	return r.Errors == 0 && r.Dropped == 0 && r.Webhook.P99 <= p99 && r.Lost == 0 && r.Duplicates == 0
+}

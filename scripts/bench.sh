@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# bench.sh — what `make bench` and `make bench-quick` run (issue 7):
+#  1. PostgreSQL and Redis answer on 127.0.0.1 (scripts/services.sh starts
+#     them when they do not);
+#  2. inboxd and the load client cmd/inboxbench are built into a temporary
+#     folder; with PROFILE=1 inboxd is built with a net/http/pprof listener
+#     added at build time (go build -overlay; the source tree is not touched);
+#  3. the open-file limit is raised to the hard limit: 10,000 sockets need
+#     about 10,000 descriptors in the server and as many in the client;
+#  4. cmd/inboxbench runs the scenarios. It creates a fresh PostgreSQL
+#     database (and Redis prefix) per scenario and drops it afterwards,
+#     starts the servers as separate processes, creates the company with
+#     `inboxd admin create` and the API, and prints one table; the JSON,
+#     the servers' logs and any profiles go to bench-results/.
+# Arguments go to inboxbench: -quick, -runs 3, -scenarios s2,s5, -conns 5000,
+# -duration 30s, … (`go run ./cmd/inboxbench -h` lists them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval "$(scripts/services.sh)"
+export DATABASE_URL REDIS_URL
+
+bin="$(mktemp -d "${TMPDIR:-/tmp}/inboxbench-bin.XXXXXX")"
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/inboxd" ./cmd/inboxd
+go build -o "$bin/inboxbench" ./cmd/inboxbench
+inboxd="$bin/inboxd"
+if [ "${PROFILE:-0}" = 1 ]; then
+  printf '{"Replace":{"%s":"%s"}}\n' "$PWD/cmd/inboxd/zz_bench_pprof.go" \
+    "$PWD/cmd/inboxbench/testdata/pprofhook.go.txt" >"$bin/overlay.json"
+  go build -overlay "$bin/overlay.json" -o "$bin/inboxd-pprof" ./cmd/inboxd
+  inboxd="$bin/inboxd-pprof"
+  set -- -pprof "$@"
+fi
+
+# The servers inherit this shell's limit; inboxbench raises its own too.
+hard="$(ulimit -Hn)"
+if [ "$hard" != unlimited ] && [ "$hard" -lt 20000 ]; then
+  ulimit -Hn 20000 2>/dev/null && hard=20000 ||
+    echo "bench: the hard open-file limit is $hard; 10,000 sockets need about 11,000 per process (try -conns $((hard / 2)))" >&2
+fi
+ulimit -n "$hard" 2>/dev/null || ulimit -n 1048576
+
+"$bin/inboxbench" -inboxd "$inboxd" -database-url "$DATABASE_URL" -redis-url "$REDIS_URL" "$@"
