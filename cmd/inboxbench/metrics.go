@@ -16,6 +16,8 @@ const (
 	metricSockets    = "smsinbox_ws_open_sockets"
 	metricSlow       = "smsinbox_ws_slow_consumer_disconnects_total"
 	metricFramesSent = "smsinbox_ws_frames_sent_total"
+	metricHeapInuse  = "go_memstats_heap_inuse_bytes"
+	metricStack      = "go_memstats_stack_inuse_bytes"
 )
 
 // metricsClient opens a new connection per scrape, so that no idle

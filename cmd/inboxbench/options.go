@@ -32,6 +32,7 @@ type options struct {
 	conns       int
 	duration    time.Duration
 	settle      time.Duration
+	warmup      time.Duration
 	auth        string
 	connectConc int
 	setupConc   int
@@ -41,6 +42,7 @@ type options struct {
 	churn                              float64
 	s5Conns                            int
 	s5Start, s5Step, s5Max             float64
+	s5Refine                           int
 	s5StepDur, s5Duration              time.Duration
 	s5P99                              float64
 
@@ -66,6 +68,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.IntVar(&o.conns, "conns", 10000, "websockets per scenario (S1-S4)")
 	fs.DurationVar(&o.duration, "duration", 60*time.Second, "traffic per scenario")
 	fs.DurationVar(&o.settle, "settle", 3*time.Second, "pause before idle and after-traffic measurements")
+	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured traffic at the scenario's rate before its first measurement (fills the servers' connection pools)")
 	fs.StringVar(&o.auth, "auth", authTicket, "websocket authentication: ticket (POST /api/ws-ticket, as the UI) or cookie")
 	fs.IntVar(&o.connectConc, "connect-concurrency", 64, "sockets connecting at once")
 	fs.IntVar(&o.setupConc, "setup-concurrency", 32, "API calls at once during set-up")
@@ -79,6 +82,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.Float64Var(&o.s5Start, "s5-start", 250, "S5: first rate of the ramp, SMS/s")
 	fs.Float64Var(&o.s5Step, "s5-step", 250, "S5: rate added at each step")
 	fs.Float64Var(&o.s5Max, "s5-max", 6000, "S5: highest rate tried")
+	fs.IntVar(&o.s5Refine, "s5-refine", 2, "S5: bisection steps between the last rate that passed and the first that failed")
 	fs.DurationVar(&o.s5StepDur, "s5-step-duration", 10*time.Second, "S5: length of a ramp step")
 	fs.DurationVar(&o.s5Duration, "s5-duration", 60*time.Second, "S5: length of the confirmation at the best rate")
 	fs.Float64Var(&o.s5P99, "s5-p99", 50, "S5: the webhook p99 (ms) a rate must stay under")
@@ -94,8 +98,7 @@ func parseOptions(args []string) (*options, error) {
 	if o.quick {
 		quick := map[string]func(){
 			"conns": func() { o.conns = 2000 }, "duration": func() { o.duration = 10 * time.Second },
-			"settle": func() { o.settle = time.Second }, "s5-start": func() { o.s5Start = 500 },
-			"s5-step": func() { o.s5Step = 500 }, "s5-step-duration": func() { o.s5StepDur = 2 * time.Second },
+			"settle": func() { o.settle = time.Second }, "warmup": func() { o.warmup = time.Second }, "s5-step-duration": func() { o.s5StepDur = 2 * time.Second },
 			"s5-duration": func() { o.s5Duration = 10 * time.Second },
 		}
 		for name, apply := range quick {

@@ -23,6 +23,8 @@ func printTable(w io.Writer, ss []Summary) {
 	for _, s := range ss {
 		var notes []string
 		notes = append(notes, fmt.Sprintf("%d run(s), %.0f s", s.Runs, s.DurationS))
+		notes = append(notes, fmt.Sprintf("idle per socket: heap %.1f KB, stacks %.1f KB; connect per socket: inboxd %.0f µs, PostgreSQL %.0f µs CPU",
+			s.HeapIdleKBPerConn, s.StackIdleKBPerConn, s.ConnectCPUUsPerConn, s.ConnectDBCPUUsPerConn))
 		notes = append(notes, fmt.Sprintf("goroutines %.0f → %.0f idle → %.0f after → %.0f closed", s.Goroutines.Base, s.Goroutines.Idle, s.Goroutines.After, s.Goroutines.Closed))
 		notes = append(notes, fmt.Sprintf("CPU cores: inboxd %.2f, PostgreSQL %.2f (%.0f µs/SMS), bench %.2f; machine %.0f%% busy",
 			s.ServerCPUCores, s.DBCPUCores, s.DBCPUUsPerSMS, s.ClientCPUCores, 100*s.MachineCPUBusy))
@@ -39,7 +41,7 @@ func printTable(w io.Writer, ss []Summary) {
 		for _, f := range s.Failures {
 			notes = append(notes, "FAILED: "+f)
 		}
-		fmt.Fprintf(w, "  %-9s %s\n", s.Scenario, strings.Join(notes, "; "))
+		fmt.Fprintf(w, "  %-9s %s\n", s.Scenario, strings.Join(notes, ";\n            "))
 	}
 	fmt.Fprintln(w)
 	printTargets(w, ss)

@@ -17,13 +17,20 @@ type Result struct {
 
 	ConnectRate float64 `json:"connect_rate_per_s"` // sockets authenticated and hello'd per second
 	ConnectMs   Dist    `json:"connect_ms"`         // one socket: ticket, handshake, hello
+	// CPU per socket connected: the servers and the database's backends.
+	ConnectCPUUsPerConn   float64 `json:"connect_cpu_us_per_conn"`
+	ConnectDBCPUUsPerConn float64 `json:"connect_db_cpu_us_per_conn"`
 
-	RSSBaseKB         int64   `json:"rss_base_kb"`  // servers before any socket
-	RSSIdleKB         int64   `json:"rss_idle_kb"`  // with every socket open, idle
-	RSSStartKB        int64   `json:"rss_start_kb"` // when this scenario's traffic started
-	RSSAfterKB        int64   `json:"rss_after_kb"` // after the traffic
-	RSSIdleKBPerConn  float64 `json:"rss_idle_kb_per_conn"`
-	RSSAfterKBPerConn float64 `json:"rss_after_kb_per_conn"`
+	RSSBaseKB        int64   `json:"rss_base_kb"`  // servers before any socket
+	RSSIdleKB        int64   `json:"rss_idle_kb"`  // with every socket open, idle
+	RSSStartKB       int64   `json:"rss_start_kb"` // when this scenario's traffic started
+	RSSAfterKB       int64   `json:"rss_after_kb"` // after the traffic
+	RSSIdleKBPerConn float64 `json:"rss_idle_kb_per_conn"`
+	// The Go runtime's view of the idle cost, from /metrics: heap in use
+	// and goroutine stacks per socket (over the servers before any socket).
+	HeapIdleKBPerConn  float64 `json:"heap_inuse_idle_kb_per_conn"`
+	StackIdleKBPerConn float64 `json:"stack_inuse_idle_kb_per_conn"`
+	RSSAfterKBPerConn  float64 `json:"rss_after_kb_per_conn"`
 
 	Delivery         Dist    `json:"delivery_ms"` // webhook start to frame arrival, every expected tab
 	CPUUsPerDelivery float64 `json:"cpu_us_per_delivery"`

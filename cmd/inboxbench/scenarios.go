@@ -1,9 +1,6 @@
 package main
 
-import (
-	"context"
-	"time"
-)
+import "context"
 
 // group is a set of scenarios measured on one session.
 type group struct {
@@ -89,60 +86,4 @@ func runS4(ctx context.Context, o *options, run int) ([]Result, error) {
 	})}
 	s.close(ctx, rs)
 	return rs, nil
-}
-
-// runS5 ramps the inbound rate on one instance step by step while every
-// request is answered 200 within the webhook p99 bound, then holds the
-// best rate for the full duration (stepping down if that fails).
-func runS5(ctx context.Context, o *options, run int) ([]Result, error) {
-	s, err := openSession(ctx, o, "s5", run, true, 1, inboxShape(o.s5Conns))
-	if err != nil {
-		return nil, err
-	}
-	workers := o.workers
-	ph := newPhase()
-	s.sw.phase.Store(ph)
-	var steps []RampStep
-	best := 0.0
-	for rate := o.s5Start; rate <= o.s5Max && ctx.Err() == nil; rate += o.s5Step {
-		st := newSendStats()
-		dropped := s.in.drive(ctx, rate, o.s5StepDur, workers, st, ph)
-		step := RampStep{Rate: rate, Achieved: float64(st.ok.Load()) / st.end.Sub(st.start).Seconds(),
-			Webhook: st.latency.dist(), LagP99: st.lag.dist().P99, Errors: st.errorCount(), Dropped: dropped}
-		step.Pass = step.Errors == 0 && step.Dropped == 0 && step.Webhook.P99 <= o.s5P99 && step.LagP99 <= o.s5P99
-		steps = append(steps, step)
-		logf("s5 run %d: ramp %.0f SMS/s: webhook p50 %.1f p99 %.1f ms, lag p99 %.1f ms, %d errors, %d dropped → %v",
-			run, rate, step.Webhook.P50, step.Webhook.P99, step.LagP99, step.Errors, step.Dropped, map[bool]string{true: "pass", false: "fail"}[step.Pass])
-		if !step.Pass {
-			break
-		}
-		best = rate
-	}
-	waitDelivered(ctx, ph, 30*time.Second)
-	time.Sleep(o.settle)
-	var r Result
-	for try := 0; try < 3; try++ {
-		rate := max(best, o.s5Start)
-		r = s.measure(ctx, "S5", rate, o.s5Duration, workers, nil)
-		r.Ramp = steps
-		if best > 0 && s5Pass(r, o.s5P99) {
-			break
-		}
-		if best == 0 {
-			r.Failure = "no rate of the ramp met the bounds"
-			break
-		}
-		r.Failure = "the confirmation at this rate failed"
-		best -= o.s5Step
-		time.Sleep(o.settle)
-	}
-	rs := []Result{r}
-	s.close(ctx, rs)
-	return rs, nil
-}
-
-// s5Pass reports whether a confirmation held: every webhook answered 200
-// within the p99 bound, nothing dropped, lost or duplicated.
-func s5Pass(r Result, p99 float64) bool {
-	return r.Errors == 0 && r.Dropped == 0 && r.Webhook.P99 <= p99 && r.Lost == 0 && r.Duplicates == 0
 }

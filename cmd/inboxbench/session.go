@@ -23,6 +23,7 @@ type session struct {
 	expected map[string]int // tabs per number topic
 	common   Result         // what every phase shares: set-up and idle
 	base     procSample
+	warmed   bool
 }
 
 // openSession starts the servers, builds the company, signs the users in
@@ -75,6 +76,10 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 	if err != nil {
 		return nil, err
 	}
+	heap0, _ := scrapeSum(ctx, s.st.bases(), metricHeapInuse)
+	stack0, _ := scrapeSum(ctx, s.st.bases(), metricStack)
+	backends := backendPIDs(s.st.dbName)
+	db0 := cpuOf(backends)
 	var connectProfiles func() []string
 	if o.pprof {
 		// The connect phase is uniform: its first seconds are enough.
@@ -85,18 +90,26 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 		return nil, fmt.Errorf("connect the sockets: %w", err)
 	}
 	conns := len(s.sw.tabs)
+	connected, _ := readProcs(s.st.pids())
+	db1 := cpuOf(backends)
 	logf("%s run %d: %d sockets connected in %s (%.0f/s, %s auth)", name, run, conns, took.Round(time.Millisecond), float64(conns)/took.Seconds(), o.auth)
 	time.Sleep(o.settle)
 	idle, err := readProcs(s.st.pids())
 	if err != nil {
 		return nil, err
 	}
+	heap1, _ := scrapeSum(ctx, s.st.bases(), metricHeapInuse)
+	stack1, _ := scrapeSum(ctx, s.st.bases(), metricStack)
 	s.common = Result{
 		Run: run, Store: s.st.store, Bus: s.st.bus, Instances: instances, Conns: conns, Auth: o.auth,
 		ConnectRate: float64(conns) / took.Seconds(), ConnectMs: connectMs,
 		RSSBaseKB: s.base.rssKB, RSSIdleKB: idle.rssKB,
-		RSSIdleKBPerConn: float64(idle.rssKB-s.base.rssKB) / float64(conns),
-		Goroutines:       Goroutines{Base: gBase}, LoadAvg: load,
+		RSSIdleKBPerConn:      float64(idle.rssKB-s.base.rssKB) / float64(conns),
+		HeapIdleKBPerConn:     float64(heap1-heap0) / 1024 / float64(conns),
+		StackIdleKBPerConn:    float64(stack1-stack0) / 1024 / float64(conns),
+		ConnectCPUUsPerConn:   float64(connected.cpuUs-s.base.cpuUs) / float64(conns),
+		ConnectDBCPUUsPerConn: float64(db1-db0) / float64(conns),
+		Goroutines:            Goroutines{Base: gBase}, LoadAvg: load,
 	}
 	if o.pprof {
 		s.common.Profiles = append(connectProfiles(), s.snapshotProfiles(ctx, "heap-idle", "heap")...)
@@ -111,6 +124,7 @@ type phaseFn func(ctx context.Context, ph *phase) func(r *Result)
 // measure runs one phase: inbound SMS at rate for d (and extra beside it),
 // then waits for every frame, and accounts for it all.
 func (s *session) measure(ctx context.Context, scenario string, rate float64, d time.Duration, workers int, extra phaseFn) Result {
+	s.warm(ctx, rate, workers)
 	r := s.common
 	r.Scenario, r.Rate, r.DurationS, r.Started = scenario, rate, d.Seconds(), time.Now().UTC()
 	r.Profiles = append([]string(nil), s.common.Profiles...)
@@ -192,6 +206,21 @@ func (s *session) measure(ctx context.Context, scenario string, rate float64, d 
 	logf("%s run %d: %s delivered %d/%d frames, p50 %.2f p99 %.2f p99.9 %.2f ms, webhook p99 %.2f ms, %d errors, %d lost, %d dups",
 		s.name, s.run, scenario, r.ReceivedFrames, r.ExpectedFrames, r.Delivery.P50, r.Delivery.P99, r.Delivery.P999, r.Webhook.P99, r.Errors, r.Lost, r.Duplicates)
 	return r
+}
+
+// warm sends unmeasured traffic at rate for the -warmup duration, once per
+// session, and waits for it to be delivered: the servers open their
+// database connections and fill their caches outside the measurements.
+func (s *session) warm(ctx context.Context, rate float64, workers int) {
+	if s.warmed || s.o.warmup <= 0 {
+		return
+	}
+	s.warmed = true
+	ph := newPhase()
+	s.sw.phase.Store(ph)
+	s.in.drive(ctx, rate, s.o.warmup, workers, newSendStats(), ph)
+	waitDelivered(ctx, ph, 30*time.Second)
+	time.Sleep(s.o.settle)
 }
 
 // close closes every socket, waits for the servers to settle, records how

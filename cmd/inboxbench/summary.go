@@ -15,24 +15,28 @@ type Summary struct {
 	Achieved  float64 `json:"achieved_rate"`
 	DurationS float64 `json:"duration_s"`
 
-	ConnectRate       float64 `json:"connect_rate_per_s"`
-	RSSIdleKBPerConn  float64 `json:"rss_idle_kb_per_conn"`
-	RSSAfterKBPerConn float64 `json:"rss_after_kb_per_conn"`
-	Delivery          Dist    `json:"delivery_ms"`
-	CPUUsPerDelivery  float64 `json:"cpu_us_per_delivery"`
-	ServerCPUCores    float64 `json:"server_cpu_cores"`
-	ClientCPUCores    float64 `json:"client_cpu_cores"`
-	DBCPUCores        float64 `json:"db_cpu_cores"`
-	DBCPUUsPerSMS     float64 `json:"db_cpu_us_per_sms"`
-	MachineCPUBusy    float64 `json:"machine_cpu_busy"`
-	Webhook           Dist    `json:"webhook_ms"`
-	Sent              float64 `json:"sent"`
-	ExpectedFrames    float64 `json:"expected_frames"`
-	ReceivedFrames    float64 `json:"received_frames"`
-	ReadCross         *Dist   `json:"read_cross_instance_ms,omitempty"`
-	ReadDelivery      *Dist   `json:"read_delivery_ms,omitempty"`
-	Resume            *Dist   `json:"resume_ms,omitempty"`
-	Goroutines        struct {
+	ConnectRate           float64 `json:"connect_rate_per_s"`
+	RSSIdleKBPerConn      float64 `json:"rss_idle_kb_per_conn"`
+	RSSAfterKBPerConn     float64 `json:"rss_after_kb_per_conn"`
+	HeapIdleKBPerConn     float64 `json:"heap_inuse_idle_kb_per_conn"`
+	StackIdleKBPerConn    float64 `json:"stack_inuse_idle_kb_per_conn"`
+	ConnectCPUUsPerConn   float64 `json:"connect_cpu_us_per_conn"`
+	ConnectDBCPUUsPerConn float64 `json:"connect_db_cpu_us_per_conn"`
+	Delivery              Dist    `json:"delivery_ms"`
+	CPUUsPerDelivery      float64 `json:"cpu_us_per_delivery"`
+	ServerCPUCores        float64 `json:"server_cpu_cores"`
+	ClientCPUCores        float64 `json:"client_cpu_cores"`
+	DBCPUCores            float64 `json:"db_cpu_cores"`
+	DBCPUUsPerSMS         float64 `json:"db_cpu_us_per_sms"`
+	MachineCPUBusy        float64 `json:"machine_cpu_busy"`
+	Webhook               Dist    `json:"webhook_ms"`
+	Sent                  float64 `json:"sent"`
+	ExpectedFrames        float64 `json:"expected_frames"`
+	ReceivedFrames        float64 `json:"received_frames"`
+	ReadCross             *Dist   `json:"read_cross_instance_ms,omitempty"`
+	ReadDelivery          *Dist   `json:"read_delivery_ms,omitempty"`
+	Resume                *Dist   `json:"resume_ms,omitempty"`
+	Goroutines            struct {
 		Base   float64 `json:"base"`
 		Idle   float64 `json:"idle"`
 		After  float64 `json:"after"`
@@ -106,6 +110,10 @@ func summarizeOne(rs []Result) Summary {
 	s.ConnectRate = f(func(r Result) float64 { return r.ConnectRate })
 	s.RSSIdleKBPerConn = f(func(r Result) float64 { return r.RSSIdleKBPerConn })
 	s.RSSAfterKBPerConn = f(func(r Result) float64 { return r.RSSAfterKBPerConn })
+	s.HeapIdleKBPerConn = f(func(r Result) float64 { return r.HeapIdleKBPerConn })
+	s.StackIdleKBPerConn = f(func(r Result) float64 { return r.StackIdleKBPerConn })
+	s.ConnectCPUUsPerConn = f(func(r Result) float64 { return r.ConnectCPUUsPerConn })
+	s.ConnectDBCPUUsPerConn = f(func(r Result) float64 { return r.ConnectDBCPUUsPerConn })
 	s.Delivery = *dist(func(r Result) *Dist { return &r.Delivery })
 	s.Webhook = *dist(func(r Result) *Dist { return &r.Webhook })
 	s.CPUUsPerDelivery = f(func(r Result) float64 { return r.CPUUsPerDelivery })
