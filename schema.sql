@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     created_at   TIMESTAMPTZ NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS ws_tickets (
+-- Unlogged: a ticket lives 30 s, so losing them in a crash costs a reconnect,
+-- and their commits need not wait for the WAL flush.
+CREATE UNLOGGED TABLE IF NOT EXISTS ws_tickets (
     ticket_hash TEXT PRIMARY KEY,
     user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     expires_at  TIMESTAMPTZ NOT NULL

@@ -36,11 +36,7 @@ func (s *Service) ReceiveSMS(ctx context.Context, in InboundSMS) (Message, error
 		if err != nil {
 			return err
 		}
-		company, err := tx.Company(ctx, n.CompanyID)
-		if err != nil {
-			return err
-		}
-		c, err := s.contactByPhone(ctx, tx, company.ID, in.From)
+		c, err := s.contactByPhone(ctx, tx, n.CompanyID, in.From)
 		if err != nil {
 			return err
 		}
@@ -55,7 +51,10 @@ func (s *Service) ReceiveSMS(ctx context.Context, in InboundSMS) (Message, error
 		if dup {
 			return errDuplicate
 		}
-		replied, err = s.applyKeyword(ctx, tx, company, n, c, m, keyword, word)
+		if keyword == KeywordNone {
+			return nil
+		}
+		replied, err = s.applyKeyword(ctx, tx, n, c, m, keyword, word)
 		return err
 	})
 	if errors.Is(err, errDuplicate) {
@@ -86,7 +85,11 @@ func (s *Service) contactByPhone(ctx context.Context, tx Tx, companyID int64, ph
 // second confirmation); START opts back in; HELP gets the help reply. Every
 // change goes to the consent ledger with the keyword and the message. It
 // reports whether it queued a reply.
-func (s *Service) applyKeyword(ctx context.Context, tx Tx, company Company, n Number, c Contact, m Message, k Keyword, word string) (bool, error) {
+func (s *Service) applyKeyword(ctx context.Context, tx Tx, n Number, c Contact, m Message, k Keyword, word string) (bool, error) {
+	company, err := tx.Company(ctx, n.CompanyID)
+	if err != nil {
+		return false, err
+	}
 	var to Consent
 	reply := ""
 	switch k {
@@ -123,6 +126,6 @@ func (s *Service) applyKeyword(ctx context.Context, tx Tx, company Company, n Nu
 	// The reply is a system message (no sender); it bypasses the consent
 	// check on purpose: carriers expect the opt-out confirmation.
 	r := Message{Direction: Outbound, Body: reply, Status: StatusQueued}
-	_, err := s.addMessage(ctx, tx, c, n, &r)
+	_, err = s.addMessage(ctx, tx, c, n, &r)
 	return err == nil, err
 }

@@ -17,7 +17,7 @@ func (db *DB) Shape(ctx context.Context) ([]string, error) {
 	}
 	var indexes []string
 	var err error
-	if db.engine == "postgres" {
+	if db.postgres {
 		err = db.read.SelectContext(ctx, &cols, `SELECT table_name AS tbl, column_name AS col, is_nullable = 'NO' AS "notnull"
 			FROM information_schema.columns WHERE table_schema = current_schema()`)
 		if err == nil {

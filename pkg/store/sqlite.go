@@ -58,7 +58,6 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		queries: queries{q: read, bind: sqlx.QUESTION, now: utcNow},
 		write:   write,
 		read:    read,
-		engine:  "sqlite",
 		schema:  sqliteSchema,
 		closers: []func() error{read.Close, write.Close},
 	}

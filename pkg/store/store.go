@@ -25,18 +25,22 @@ type DB struct {
 	queries          // reads outside a transaction, on the read pool
 	write   *sqlx.DB // the pool transactions run on
 	read    *sqlx.DB // the pool plain reads run on (the same as write on PostgreSQL)
-	engine  string   // "postgres" or "sqlite"
 	schema  string   // the DDL Migrate applies
 	closers []func() error
 }
 
 // Engine names the database engine: "postgres" or "sqlite".
-func (db *DB) Engine() string { return db.engine }
+func (db *DB) Engine() string {
+	if db.postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
 
 // Migrate applies the schema; it is idempotent.
 func (db *DB) Migrate(ctx context.Context) error {
 	if _, err := db.write.ExecContext(ctx, db.schema); err != nil {
-		return fmt.Errorf("migrate %s: %w", db.engine, err)
+		return fmt.Errorf("migrate %s: %w", db.Engine(), err)
 	}
 	return nil
 }
@@ -44,7 +48,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.write.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping %s: %w", db.engine, err)
+		return fmt.Errorf("ping %s: %w", db.Engine(), err)
 	}
 	return nil
 }
@@ -67,7 +71,7 @@ func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, e
 	if err != nil {
 		return nil, unavailable("begin transaction", err)
 	}
-	t := &tx{queries: queries{q: sqlTx, bind: db.bind, now: db.now}, tx: sqlTx}
+	t := &tx{queries: queries{q: sqlTx, bind: db.bind, now: db.now, postgres: db.postgres}, tx: sqlTx}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return nil, err
@@ -86,7 +90,7 @@ func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, e
 // Snapshot runs fn on one consistent read-only view.
 func (db *DB) Snapshot(ctx context.Context, fn func(inbox.Queries) error) error {
 	opts := &sql.TxOptions{ReadOnly: true}
-	if db.engine == "postgres" {
+	if db.postgres {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
 	sqlTx, err := db.read.BeginTxx(ctx, opts)
@@ -94,7 +98,7 @@ func (db *DB) Snapshot(ctx context.Context, fn func(inbox.Queries) error) error 
 		return unavailable("begin snapshot", err)
 	}
 	defer sqlTx.Rollback() //nolint:errcheck // read-only: nothing to keep
-	return fn(queries{q: sqlTx, bind: db.bind, now: db.now})
+	return fn(queries{q: sqlTx, bind: db.bind, now: db.now, postgres: db.postgres})
 }
 
 // tx is a write transaction; it collects events until commit.
@@ -125,12 +129,23 @@ func (t *tx) storeEvents(ctx context.Context) ([]inbox.Event, error) {
 	now := t.now()
 	for i := range t.events {
 		e := &t.events[i]
+		e.CreatedAt = now
+		if t.postgres {
+			// One round trip: the counter's upsert feeds the insert.
+			err := t.get(ctx, &e.Seq, `WITH s AS (INSERT INTO topic_seqs (topic, seq) VALUES (?, 1)
+				ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + 1 RETURNING seq)
+				INSERT INTO events (topic, seq, type, payload, created_at) SELECT ?, s.seq, ?, ?, ? FROM s RETURNING seq`,
+				e.Topic, e.Topic, e.Type, string(e.Data), now)
+			if err != nil {
+				return nil, fmt.Errorf("store %s event on %s: %w", e.Type, e.Topic, err)
+			}
+			continue
+		}
 		err := t.get(ctx, &e.Seq, `INSERT INTO topic_seqs (topic, seq) VALUES (?, 1)
 			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + 1 RETURNING seq`, e.Topic)
 		if err != nil {
 			return nil, fmt.Errorf("next seq of %s: %w", e.Topic, err)
 		}
-		e.CreatedAt = now
 		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
 			e.Topic, e.Seq, e.Type, string(e.Data), now); err != nil {
 			return nil, fmt.Errorf("store %s event: %w", e.Type, err)
@@ -142,9 +157,10 @@ func (t *tx) storeEvents(ctx context.Context) ([]inbox.Event, error) {
 // queries runs SQL on a pool or a transaction. Every statement is written
 // with ? placeholders and rebound for the engine.
 type queries struct {
-	q    sqlx.ExtContext
-	bind int
-	now  func() time.Time
+	q        sqlx.ExtContext
+	bind     int
+	now      func() time.Time
+	postgres bool // the engine, for the few statements that differ
 }
 
 func (q queries) get(ctx context.Context, dest any, query string, args ...any) error {

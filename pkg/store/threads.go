@@ -34,27 +34,71 @@ type threadRow struct {
 	CompanyID     int64         `db:"company_id"`
 	UnreadCount   int           `db:"unread_count"`
 	ReadAt        *time.Time    `db:"read_at"`
-	LastMessageID *int64        `db:"last_message_id"`
 	LastMessageAt *time.Time    `db:"last_message_at"`
 	Number        inbox.Number  `db:"n"`
 	Contact       inbox.Contact `db:"c"`
 	ReadBy        nullUser      `db:"rb"`
 	RepliedBy     nullUser      `db:"pb"`
+	Last          nullMessage   `db:"lm"`
 }
 
-var threadSelect = `SELECT t.id, t.company_id, t.unread_count, t.read_at, t.last_message_id, t.last_message_at,
+// nullMessage scans a thread's LEFT JOINed last message, so that a thread
+// and its last message take one query.
+type nullMessage struct {
+	ID          sql.NullInt64  `db:"id"`
+	ThreadID    sql.NullInt64  `db:"thread_id"`
+	NumberID    sql.NullInt64  `db:"number_id"`
+	ContactID   sql.NullInt64  `db:"contact_id"`
+	Direction   sql.NullString `db:"direction"`
+	Body        sql.NullString `db:"body"`
+	Status      sql.NullString `db:"status"`
+	ErrorCode   sql.NullString `db:"error_code"`
+	ErrorReason sql.NullString `db:"error_reason"`
+	Segments    sql.NullInt64  `db:"segments"`
+	Encoding    sql.NullString `db:"encoding"`
+	PlivoUUID   *string        `db:"plivo_uuid"`
+	Media       sql.NullString `db:"media_urls"`
+	Flagged     sql.NullBool   `db:"flagged"`
+	CreatedAt   sql.NullTime   `db:"created_at"`
+	Sender      nullUser       `db:"u"`
+}
+
+func (m nullMessage) message(companyID int64) (*inbox.Message, error) {
+	if !m.ID.Valid {
+		return nil, nil
+	}
+	r := messageRow{Message: inbox.Message{
+		ID: m.ID.Int64, CompanyID: companyID, ThreadID: m.ThreadID.Int64, NumberID: m.NumberID.Int64,
+		ContactID: m.ContactID.Int64, Direction: inbox.Direction(m.Direction.String), Body: m.Body.String,
+		Status: inbox.Status(m.Status.String), ErrorCode: m.ErrorCode.String, ErrorReason: m.ErrorReason.String,
+		Segments: int(m.Segments.Int64), Encoding: m.Encoding.String, PlivoUUID: m.PlivoUUID,
+		Flagged: m.Flagged.Bool, CreatedAt: m.CreatedAt.Time,
+	}, Media: m.Media.String, Sender: m.Sender}
+	msg, err := r.message()
+	return &msg, err
+}
+
+var threadSelect = `SELECT t.id, t.company_id, t.unread_count, t.read_at, t.last_message_at,
 	n.id AS "n.id", n.company_id AS "n.company_id", n.e164 AS "n.e164", n.label AS "n.label",
 	c.id AS "c.id", c.company_id AS "c.company_id", c.external_id AS "c.external_id", c.name AS "c.name",
 	c.phone AS "c.phone", c.email AS "c.email", c.kind AS "c.kind", c.consent AS "c.consent",
 	c.consent_source AS "c.consent_source", c.consent_at AS "c.consent_at",
 	c.last_message_at AS "c.last_message_at", c.created_at AS "c.created_at", co.sms_enabled AS "c.sms_enabled",
-	` + nullUserColumns("rb") + `, ` + nullUserColumns("pb") + `
+	` + nullUserColumns("rb") + `, ` + nullUserColumns("pb") + `,
+	lm.id AS "lm.id", lm.thread_id AS "lm.thread_id", lm.number_id AS "lm.number_id", lm.contact_id AS "lm.contact_id",
+	lm.direction AS "lm.direction", lm.body AS "lm.body", lm.status AS "lm.status", lm.error_code AS "lm.error_code",
+	lm.error_reason AS "lm.error_reason", lm.segments AS "lm.segments", lm.encoding AS "lm.encoding",
+	lm.plivo_uuid AS "lm.plivo_uuid", lm.media_urls AS "lm.media_urls", lm.flagged AS "lm.flagged",
+	lm.created_at AS "lm.created_at", lu.id AS "lm.u.id", lu.email AS "lm.u.email", lu.name AS "lm.u.name",
+	lu.role AS "lm.u.role"
 	FROM threads t
 	JOIN numbers n ON n.id = t.number_id
 	JOIN contacts c ON c.id = t.contact_id
 	JOIN companies co ON co.id = t.company_id
 	LEFT JOIN users rb ON rb.id = t.read_by
-	LEFT JOIN users pb ON pb.id = t.replied_by `
+	LEFT JOIN users pb ON pb.id = t.replied_by
+	LEFT JOIN messages lm ON lm.id = t.last_message_id
+	LEFT JOIN users lu ON lu.id = lm.sent_by `
 
 // threadOrder puts unread threads first, then the most recent.
 const threadOrder = ` ORDER BY CASE WHEN t.unread_count > 0 THEN 0 ELSE 1 END,
@@ -68,11 +112,11 @@ func (q queries) Thread(ctx context.Context, companyID, id int64) (inbox.Thread,
 	if len(rows) == 0 {
 		return inbox.Thread{}, inbox.NotFound("thread")
 	}
-	threads, err := q.threads(ctx, companyID, rows)
+	ts, err := toThreads(rows)
 	if err != nil {
 		return inbox.Thread{}, err
 	}
-	return threads[0], nil
+	return ts[0], nil
 }
 
 func (q queries) Threads(ctx context.Context, companyID int64, f inbox.ThreadFilter) ([]inbox.Thread, error) {
@@ -99,36 +143,21 @@ func (q queries) Threads(ctx context.Context, companyID int64, f inbox.ThreadFil
 	if err := q.sel(ctx, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("list threads: %w", err)
 	}
-	return q.threads(ctx, companyID, rows)
+	return toThreads(rows)
 }
 
-// threads completes rows with their last messages, loaded in one query.
-func (q queries) threads(ctx context.Context, companyID int64, rows []threadRow) ([]inbox.Thread, error) {
-	var ids []int64
-	for _, r := range rows {
-		if r.LastMessageID != nil {
-			ids = append(ids, *r.LastMessageID)
-		}
-	}
-	last := map[int64]*inbox.Message{}
-	if len(ids) > 0 {
-		msgs, err := q.messagesWhere(ctx, `m.company_id = ? AND m.id IN (?)`, companyID, ids)
+// toThreads turns rows into Threads.
+func toThreads(rows []threadRow) ([]inbox.Thread, error) {
+	threads := make([]inbox.Thread, len(rows))
+	for i, r := range rows {
+		last, err := r.Last.message(r.CompanyID)
 		if err != nil {
 			return nil, err
 		}
-		for i := range msgs {
-			last[msgs[i].ID] = &msgs[i]
-		}
-	}
-	threads := make([]inbox.Thread, len(rows))
-	for i, r := range rows {
 		threads[i] = inbox.Thread{
 			ID: r.ID, CompanyID: r.CompanyID, Number: r.Number, Contact: r.Contact,
-			UnreadCount: r.UnreadCount, LastMessageAt: r.LastMessageAt,
+			UnreadCount: r.UnreadCount, LastMessage: last, LastMessageAt: r.LastMessageAt,
 			ReadBy: r.ReadBy.user(), ReadAt: r.ReadAt, RepliedBy: r.RepliedBy.user(),
-		}
-		if r.LastMessageID != nil {
-			threads[i].LastMessage = last[*r.LastMessageID]
 		}
 	}
 	return threads, nil
