@@ -76,28 +76,54 @@ var reportSelect = `SELECT m.id, m.created_at, m.direction, m.body, m.status, m.
 	JOIN contacts c ON c.id = m.contact_id
 	LEFT JOIN users u ON u.id = m.sent_by `
 
-// reportRowsQuery is the SQL of a page (or, with no limit, of every row):
-// newest first by (created_at, id), after the query's position if it has one.
+// reportRowsQuery is the SQL of a page of rq.Limit rows, newest first by
+// (created_at, id), after the query's position if it has one.
 func reportRowsQuery(companyID int64, rq inbox.ReportQuery) (string, []any) {
 	where, args := reportWhere(companyID, rq.ReportFilter)
 	if rq.After != nil {
 		where += ` AND (m.created_at, m.id) < (?, ?)`
 		args = append(args, rq.After.At.UTC(), rq.After.ID)
 	}
-	query := reportSelect + `WHERE ` + where + ` ORDER BY m.created_at DESC, m.id DESC`
-	if rq.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, rq.Limit)
-	}
-	return query, args
+	return reportSelect + `WHERE ` + where + ` ORDER BY m.created_at DESC, m.id DESC LIMIT ?`, append(args, rq.Limit)
 }
 
-// ReportRows streams the rows of q: one statement, read row by row from the
-// driver's cursor (lib/pq and SQLite both step through a result as it is
-// consumed), so an export of a million rows holds one row at a time. The
-// position is a row-value comparison on (created_at, id), which both engines
-// support and PostgreSQL turns into an index bound.
+// reportBatch is how many rows a read of the whole range (an export) takes
+// per statement.
+var reportBatch = 1000
+
+// ReportRows streams the rows of q, each read from the driver's cursor (lib/pq
+// and SQLite both step through a result as it is consumed) and handed to fn
+// at once, so memory holds one row whatever the range.
+//
+// A read of every row goes in batches of reportBatch, each continuing from
+// the last row's position. One statement for the whole range would be
+// planned by PostgreSQL as a scan, hash joins and a sort of the whole range
+// (spilled to disk for a month of a busy company) before its first row; a
+// batch is a page, which it reads from the filter's index in the report's
+// order, so the first rows go out at once and no statement runs for long.
+// Positions make the batches add up to every row exactly once.
 func (q queries) ReportRows(ctx context.Context, companyID int64, rq inbox.ReportQuery, fn func(inbox.ReportRow) error) error {
+	if rq.Limit > 0 {
+		return q.reportRows(ctx, companyID, rq, fn)
+	}
+	rq.Limit = reportBatch
+	for {
+		n := 0
+		err := q.reportRows(ctx, companyID, rq, func(r inbox.ReportRow) error {
+			n++
+			rq.After = &inbox.ReportPosition{At: r.At, ID: r.MessageID}
+			return fn(r)
+		})
+		if err != nil || n < rq.Limit {
+			return err
+		}
+	}
+}
+
+// reportRows runs one statement of rows. The position is a row-value
+// comparison on (created_at, id), which both engines support and PostgreSQL
+// turns into an index bound.
+func (q queries) reportRows(ctx context.Context, companyID int64, rq inbox.ReportQuery, fn func(inbox.ReportRow) error) error {
 	query, args := reportRowsQuery(companyID, rq)
 	rows, err := q.q.QueryxContext(ctx, sqlx.Rebind(q.bind, query), args...)
 	if err != nil {

@@ -254,6 +254,13 @@ func TestReportRowContent(t *testing.T) {
 		if len(rows) != len(w.msgs) {
 			t.Errorf("got %d rows, want %d", len(rows), len(w.msgs))
 		}
+		// A read of the whole range goes in batches by position; with
+		// batches of 4 and three messages to a time, batch boundaries fall
+		// between messages of the same time, and the rows are the same.
+		store.SetReportBatch(t, 4)
+		if got := ids(w.rows(t, inbox.ReportQuery{ReportFilter: inbox.ReportFilter{From: w.end.Add(-60 * 24 * time.Hour), To: w.end}}), rowID); !slices.Equal(got, ids(rows, rowID)) {
+			t.Errorf("read in batches of 4: got ids %v, want %v", got, ids(rows, rowID))
+		}
 		// fn's error stops the reading and comes back as it is.
 		stop := errors.New("client went away")
 		n := 0
