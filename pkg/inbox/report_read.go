@@ -46,8 +46,11 @@ func (s *Service) Report(ctx context.Context, caller User, f ReportFilter, p Rep
 			return err
 		}
 		groups, err := r.ReportGroups(ctx, caller.CompanyID, q.ReportFilter)
+		if err != nil {
+			return err
+		}
 		page.ReportSummary = summarize(groups)
-		return err
+		return nil
 	})
 	if err != nil {
 		return ReportPage{}, err
@@ -60,8 +63,8 @@ func (s *Service) Report(ctx context.Context, caller User, f ReportFilter, p Rep
 	return page, nil
 }
 
-// ReportRows calls fn with every message f selects, newest first, straight
-// from the database cursor: an export of any size runs in constant memory.
+// ReportRows calls fn with every message f selects, newest first, as the
+// store reads them: an export of any size runs in constant memory.
 // The query is audited, as format, before the first row is read; fn is not
 // called when the caller may not read the report or f is wrong.
 func (s *Service) ReportRows(ctx context.Context, caller User, f ReportFilter, format ReportFormat, fn func(ReportRow) error) error {
