@@ -26,7 +26,7 @@ func (db *DB) Shape(ctx context.Context) ([]string, error) {
 		}
 	} else {
 		err = db.read.SelectContext(ctx, &cols, `SELECT m.name AS tbl, p.name AS col, (p."notnull" OR p.pk > 0) AS "notnull"
-			FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table'`)
+			FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`)
 		if err == nil {
 			err = db.read.SelectContext(ctx, &indexes, `SELECT name FROM sqlite_master
 				WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'`)

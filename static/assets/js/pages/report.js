@@ -18,12 +18,12 @@ export function dayStart(day) {
   return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
 
-/** A local calendar day → the last millisecond of it (the filter is inclusive). */
+/** A local calendar day → the instant the next one starts (the API's "to" is exclusive). */
 export function dayEnd(day) {
   const d = new Date(`${day}T00:00:00`);
   if (Number.isNaN(d.getTime())) return '';
   d.setDate(d.getDate() + 1);
-  return new Date(d.getTime() - 1).toISOString();
+  return d.toISOString();
 }
 
 /** The API query for the filters of the page's URL. */
