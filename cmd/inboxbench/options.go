@@ -53,7 +53,8 @@ type options struct {
 	profileDir string
 	quick      bool
 	keep       bool
-	stamp      string // names this invocation's databases, logs and files
+	serverEnv  []string // extra KEY=VALUE for the servers (GOGC, INBOX_* knobs)
+	stamp      string   // names this invocation's databases, logs and files
 }
 
 func parseOptions(args []string) (*options, error) {
@@ -89,6 +90,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.jsonPath, "json", "", "write the results as JSON here (default bench-results/<time>.json)")
 	fs.StringVar(&o.resultsDir, "results", "bench-results", "folder of the JSON, server logs and profiles")
 	fs.BoolVar(&o.pprof, "pprof", false, "profile the servers of S1, S2 and S5 (the binary must serve net/http/pprof on INBOX_PPROF_ADDR: see scripts/bench.sh)")
+	env := fs.String("server-env", "", "comma-separated KEY=VALUE added to the servers' environment, for experiments (GOGC=50,GOMEMLIMIT=…)")
 	fs.BoolVar(&o.keep, "keep", false, "keep each scenario's PostgreSQL database (its name is logged) for inspection")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -106,6 +108,15 @@ func parseOptions(args []string) (*options, error) {
 				apply()
 			}
 		}
+	}
+	for _, kv := range strings.Split(*env, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+			return nil, fmt.Errorf("-server-env %q: want KEY=VALUE", kv)
+		}
+		o.serverEnv = append(o.serverEnv, kv)
 	}
 	for _, s := range strings.Split(*scen, ",") {
 		s = strings.ToLower(strings.TrimSpace(s))

@@ -20,21 +20,27 @@ func runS5(ctx context.Context, o *options, run int) ([]Result, error) {
 	ph := newPhase()
 	s.sw.phase.Store(ph)
 	var steps []RampStep
-	try := func(rate float64) bool {
+	once := func(rate float64) bool {
 		st := newSendStats()
+		m0, _ := readCPUTimes()
 		dropped := s.in.drive(ctx, rate, o.s5StepDur, o.workers, st, ph)
 		step := RampStep{Rate: rate, Achieved: float64(st.ok.Load()) / st.end.Sub(st.start).Seconds(),
 			Webhook: st.latency.dist(), LagP99: st.lag.dist().P99, Errors: st.errorCount(), Dropped: dropped}
+		m1, _ := readCPUTimes()
+		step.MachineCPUBusy = busyFraction(m0, m1)
 		step.Pass = step.Errors == 0 && step.Dropped == 0 && step.Webhook.P99 <= o.s5P99 && step.LagP99 <= o.s5P99
 		steps = append(steps, step)
-		logf("s5 run %d: ramp %.0f SMS/s: webhook p50 %.1f p99 %.1f ms, lag p99 %.1f ms, %d errors, %d dropped → %s",
-			run, rate, step.Webhook.P50, step.Webhook.P99, step.LagP99, step.Errors, step.Dropped, passWord(step.Pass))
+		logf("s5 run %d: ramp %.0f SMS/s: webhook p50 %.1f p99 %.1f ms, lag p99 %.1f ms, %d errors, %d dropped, machine %.0f%% busy → %s",
+			run, rate, step.Webhook.P50, step.Webhook.P99, step.LagP99, step.Errors, step.Dropped, 100*step.MachineCPUBusy, passWord(step.Pass))
 		if !step.Pass {
 			// Let the backlog of a failed step drain before the next one.
 			waitDelivered(ctx, ph, 30*time.Second)
 		}
 		return step.Pass
 	}
+	// A step fails only if it fails twice: on a shared machine another
+	// process's burst can spoil a few seconds.
+	try := func(rate float64) bool { return once(rate) || once(rate) }
 	best, worst := 0.0, 0.0 // the highest rate that passed, the lowest that failed
 	for rate := o.s5Start; rate <= o.s5Max && ctx.Err() == nil; rate += o.s5Step {
 		if !try(rate) {

@@ -12,7 +12,8 @@ type Result struct {
 	Instances int       `json:"instances"`
 	Conns     int       `json:"conns"`
 	Auth      string    `json:"auth"`
-	Rate      float64   `json:"rate"` // inbound SMS/s asked for
+	ServerEnv []string  `json:"server_env,omitempty"` // -server-env, if any
+	Rate      float64   `json:"rate"`                 // inbound SMS/s asked for
 	DurationS float64   `json:"duration_s"`
 
 	ConnectRate float64 `json:"connect_rate_per_s"` // sockets authenticated and hello'd per second
@@ -106,5 +107,8 @@ type RampStep struct {
 	LagP99   float64 `json:"pacer_lag_p99_ms"`
 	Errors   int64   `json:"errors"`
 	Dropped  int64   `json:"dropped"`
-	Pass     bool    `json:"pass"`
+	// MachineCPUBusy is the share of every CPU busy during the step,
+	// whoever used it.
+	MachineCPUBusy float64 `json:"machine_cpu_busy"`
+	Pass           bool    `json:"pass"`
 }

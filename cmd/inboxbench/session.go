@@ -33,7 +33,7 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 	s = &session{o: o, name: name, run: run}
 	logf("%s run %d: %d servers on %s, %d sockets over %d numbers", name, run, instances, storeName(postgres), sh.conns(), sh.numbers)
 	load := loadAvg()
-	if s.st, err = startStack(ctx, o, name, postgres, instances); err != nil {
+	if s.st, err = startStack(ctx, o, fmt.Sprintf("%s-run%d", name, run), postgres, instances); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -101,7 +101,7 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 	heap1, _ := scrapeSum(ctx, s.st.bases(), metricHeapInuse)
 	stack1, _ := scrapeSum(ctx, s.st.bases(), metricStack)
 	s.common = Result{
-		Run: run, Store: s.st.store, Bus: s.st.bus, Instances: instances, Conns: conns, Auth: o.auth,
+		Run: run, Store: s.st.store, Bus: s.st.bus, Instances: instances, Conns: conns, Auth: o.auth, ServerEnv: o.serverEnv,
 		ConnectRate: float64(conns) / took.Seconds(), ConnectMs: connectMs,
 		RSSBaseKB: s.base.rssKB, RSSIdleKB: idle.rssKB,
 		RSSIdleKBPerConn:      float64(idle.rssKB-s.base.rssKB) / float64(conns),

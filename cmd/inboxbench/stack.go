@@ -60,6 +60,7 @@ func startStack(ctx context.Context, o *options, name string, postgres bool, n i
 		// Sign-ins are set-up, not what is measured: a cheap hash keeps
 		// thousands of them quick. Sockets authenticate by ticket or session.
 		"INBOX_PASSWORD_COST=4"}
+	st.env = append(st.env, o.serverEnv...)
 	if postgres {
 		st.store, st.bus = "postgres", "redis"
 		st.dbName = "inboxbench_" + o.stamp + "_" + strings.ReplaceAll(strings.ToLower(name), "-", "_")
