@@ -59,9 +59,10 @@ func (r *reader) offer(threadID int64, topic string) {
 }
 
 // drive reads at rate for d into ph; a read due when no thread waits is
-// skipped.
-func (r *reader) drive(ctx context.Context, rate float64, d time.Duration, workers int, st *sendStats, ph *phase) {
-	pace(ctx, rate, d, workers, func(ctx context.Context, due time.Time) {
+// skipped. It returns how many due reads found every worker busy for a
+// second and were dropped.
+func (r *reader) drive(ctx context.Context, rate float64, d time.Duration, workers int, st *sendStats, ph *phase) int64 {
+	_, dropped := pace(ctx, rate, d, workers, func(ctx context.Context, due time.Time) {
 		var j readJob
 		select {
 		case j = <-r.queue:
@@ -100,4 +101,5 @@ func (r *reader) drive(ctx context.Context, rate float64, d time.Duration, worke
 		}
 	})
 	st.end = time.Now()
+	return dropped
 }

@@ -90,6 +90,7 @@ type ReadResult struct {
 	Errors     int64            `json:"errors"`
 	ErrorsBy   map[string]int64 `json:"errors_by,omitempty"`
 	Skipped    int64            `json:"skipped"` // due with no unread thread waiting, or no change
+	Dropped    int64            `json:"dropped"` // due while every worker was busy for a second
 	API        Dist             `json:"api_ms"`
 	Expected   int64            `json:"expected_frames"`
 	Received   int64            `json:"received_frames"`

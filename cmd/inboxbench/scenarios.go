@@ -75,11 +75,11 @@ func runS4(ctx context.Context, o *options, run int) ([]Result, error) {
 	s.sw.setWatcher(rd.offer)
 	rs := []Result{s.measure(ctx, "S4", o.s4Rate, o.duration, o.workers, func(ctx context.Context, ph *phase) func(*Result) {
 		st := newSendStats()
-		rd.drive(ctx, o.s4ReadRate, o.duration, 16, st, ph)
+		dropped := rd.drive(ctx, o.s4ReadRate, o.duration, o.workers, st, ph)
 		return func(r *Result) {
 			t := ph.m.tally(kindRead)
 			r.Reads = &ReadResult{Rate: o.s4ReadRate, Sent: st.sent.Load(), OK: st.ok.Load(), Errors: st.errorCount(),
-				ErrorsBy: st.errorMap(), Skipped: st.skipped.Load(), API: st.latency.dist(),
+				ErrorsBy: st.errorMap(), Skipped: st.skipped.Load(), Dropped: dropped, API: st.latency.dist(),
 				Expected: t.Expected, Received: t.Received, Lost: t.Lost, Unexpected: t.Unexpected,
 				Delivery: t.Delivery, Cross: t.Cross}
 		}
