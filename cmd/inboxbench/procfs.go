@@ -167,12 +167,31 @@ func backendPIDs(db string) []int {
 	return pids
 }
 
-// cpuOf sums the CPU time (µs) of pids, skipping those that have exited.
-func cpuOf(pids []int) int64 {
-	var sum int64
-	for _, pid := range pids {
+// dbCPU measures the CPU time of a database's backends over a window,
+// counting the whole life of backends that started within it (a pool
+// replaces a connection it had to close). Backends that exit within the
+// window take their share with them.
+type dbCPU struct {
+	db    string
+	start map[int]int64 // pid → CPU µs when the window opened
+}
+
+func startDBCPU(db string) *dbCPU {
+	c := &dbCPU{db: db, start: map[int]int64{}}
+	for _, pid := range backendPIDs(db) {
 		if s, err := readProc(pid); err == nil {
-			sum += s.cpuUs
+			c.start[pid] = s.cpuUs
+		}
+	}
+	return c
+}
+
+// used returns the backends' CPU µs since the window opened.
+func (c *dbCPU) used() int64 {
+	var sum int64
+	for _, pid := range backendPIDs(c.db) {
+		if s, err := readProc(pid); err == nil {
+			sum += s.cpuUs - c.start[pid]
 		}
 	}
 	return sum

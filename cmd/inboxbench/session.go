@@ -78,8 +78,7 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 	}
 	heap0, _ := scrapeSum(ctx, s.st.bases(), metricHeapInuse)
 	stack0, _ := scrapeSum(ctx, s.st.bases(), metricStack)
-	backends := backendPIDs(s.st.dbName)
-	db0 := cpuOf(backends)
+	dbConnect := startDBCPU(s.st.dbName)
 	var connectProfiles func() []string
 	if o.pprof {
 		// The connect phase is uniform: its first seconds are enough.
@@ -91,7 +90,7 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 	}
 	conns := len(s.sw.tabs)
 	connected, _ := readProcs(s.st.pids())
-	db1 := cpuOf(backends)
+	dbConnected := dbConnect.used()
 	logf("%s run %d: %d sockets connected in %s (%.0f/s, %s auth)", name, run, conns, took.Round(time.Millisecond), float64(conns)/took.Seconds(), o.auth)
 	time.Sleep(o.settle)
 	idle, err := readProcs(s.st.pids())
@@ -108,7 +107,7 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 		HeapIdleKBPerConn:     float64(heap1-heap0) / 1024 / float64(conns),
 		StackIdleKBPerConn:    float64(stack1-stack0) / 1024 / float64(conns),
 		ConnectCPUUsPerConn:   float64(connected.cpuUs-s.base.cpuUs) / float64(conns),
-		ConnectDBCPUUsPerConn: float64(db1-db0) / float64(conns),
+		ConnectDBCPUUsPerConn: float64(dbConnected) / float64(conns),
 		Goroutines:            Goroutines{Base: gBase}, LoadAvg: load,
 	}
 	if o.pprof {
@@ -140,8 +139,7 @@ func (s *session) measure(ctx context.Context, scenario string, rate float64, d 
 	}
 	r.RSSStartKB = p0.rssKB
 	c0, _ := readProc(os.Getpid())
-	backends := backendPIDs(s.st.dbName)
-	db0 := cpuOf(backends)
+	db := startDBCPU(s.st.dbName)
 	m0, _ := readCPUTimes()
 	var profiles func() []string
 	if s.o.pprof && scenario != "S3" && scenario != "S4" {
@@ -161,7 +159,7 @@ func (s *session) measure(ctx context.Context, scenario string, rate float64, d 
 	r.DrainMs = ms(int64(waitDelivered(ctx, ph, 30*time.Second)))
 	p1, _ := readProcs(s.st.pids())
 	c1, _ := readProc(os.Getpid())
-	db1 := cpuOf(backends)
+	dbUsed := db.used()
 	m1, _ := readCPUTimes()
 	wall := time.Since(st.start)
 
@@ -179,9 +177,9 @@ func (s *session) measure(ctx context.Context, scenario string, rate float64, d 
 	}
 	r.ServerCPUCores = float64(cpu) / float64(wall.Microseconds())
 	r.ClientCPUCores = float64(c1.cpuUs-c0.cpuUs) / float64(wall.Microseconds())
-	r.DBCPUCores = float64(db1-db0) / float64(wall.Microseconds())
+	r.DBCPUCores = float64(dbUsed) / float64(wall.Microseconds())
 	if ok := st.ok.Load(); ok > 0 {
-		r.DBCPUUsPerSMS = float64(db1-db0) / float64(ok)
+		r.DBCPUUsPerSMS = float64(dbUsed) / float64(ok)
 	}
 	r.MachineCPUBusy = busyFraction(m0, m1)
 	r.RSSAfterKB = p1.rssKB
