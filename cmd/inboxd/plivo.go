@@ -60,5 +60,13 @@ type phone struct {
 func (p phone) Texts() any { return p.sim.Messages("") }
 
 func (p phone) Send(ctx context.Context, from, to, text string) error {
-	return p.sim.SendInbound(ctx, p.baseURL, from, to, text)
+	err := p.sim.SendInbound(ctx, p.baseURL, from, to, text)
+	var pe *plivo.PostError
+	switch {
+	case errors.As(err, &pe) && pe.StatusCode == http.StatusNotFound:
+		return inbox.NotFound("company number " + to)
+	case errors.As(err, &pe) && pe.StatusCode < 500:
+		return inbox.Invalid("webhook_refused", "the inbound webhook refused the text (%d)", pe.StatusCode)
+	}
+	return err
 }
