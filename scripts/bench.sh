@@ -3,8 +3,11 @@
 #  1. PostgreSQL and Redis answer on 127.0.0.1 (scripts/services.sh starts
 #     them when they do not);
 #  2. inboxd and the load client cmd/inboxbench are built into a temporary
-#     folder; with PROFILE=1 inboxd is built with a net/http/pprof listener
-#     added at build time (go build -overlay; the source tree is not touched);
+#     folder: inboxd from the working tree, or with REV=<commit> from that
+#     commit exported by git archive (the numbers then belong to a commit,
+#     whatever is uncommitted here); with PROFILE=1 inboxd is built with a
+#     net/http/pprof listener added at build time (go build -overlay; the
+#     source tree is not touched);
 #  3. the open-file limit is raised to the hard limit: 10,000 sockets need
 #     about 10,000 descriptors in the server and as many in the client;
 #  4. cmd/inboxbench runs the scenarios. It creates a fresh PostgreSQL
@@ -22,15 +25,22 @@ export DATABASE_URL REDIS_URL
 
 bin="$(mktemp -d "${TMPDIR:-/tmp}/inboxbench-bin.XXXXXX")"
 trap 'rm -rf "$bin"' EXIT
-go build -o "$bin/inboxd" ./cmd/inboxd
 go build -o "$bin/inboxbench" ./cmd/inboxbench
-inboxd="$bin/inboxd"
+src="$PWD"
+if [ -n "${REV:-}" ]; then
+  rev="$(git rev-parse --verify "$REV^{commit}")"
+  src="$bin/src"
+  mkdir -p "$src"
+  git archive "$rev" | tar -x -C "$src"
+  set -- -revision "$rev" "$@"
+fi
 if [ "${PROFILE:-0}" = 1 ]; then
-  printf '{"Replace":{"%s":"%s"}}\n' "$PWD/cmd/inboxd/zz_bench_pprof.go" \
+  printf '{"Replace":{"%s":"%s"}}\n' "$src/cmd/inboxd/zz_bench_pprof.go" \
     "$PWD/cmd/inboxbench/testdata/pprofhook.go.txt" >"$bin/overlay.json"
-  go build -overlay "$bin/overlay.json" -o "$bin/inboxd-pprof" ./cmd/inboxd
-  inboxd="$bin/inboxd-pprof"
+  (cd "$src" && go build -overlay "$bin/overlay.json" -o "$bin/inboxd" ./cmd/inboxd)
   set -- -pprof "$@"
+else
+  (cd "$src" && go build -o "$bin/inboxd" ./cmd/inboxd)
 fi
 
 # The servers inherit this shell's limit; inboxbench raises its own too.
@@ -41,4 +51,4 @@ if [ "$hard" != unlimited ] && [ "$hard" -lt 20000 ]; then
 fi
 ulimit -n "$hard" 2>/dev/null || ulimit -n 1048576
 
-"$bin/inboxbench" -inboxd "$inboxd" -database-url "$DATABASE_URL" -redis-url "$REDIS_URL" "$@"
+"$bin/inboxbench" -inboxd "$bin/inboxd" -database-url "$DATABASE_URL" -redis-url "$REDIS_URL" "$@"

@@ -52,12 +52,13 @@ func main() {
 
 // report is the JSON file of one invocation.
 type report struct {
-	Command  []string  `json:"command"`
-	Started  time.Time `json:"started"`
-	Machine  machine   `json:"machine"`
-	Postgres *pgInfo   `json:"postgres,omitempty"`
-	Results  []Result  `json:"results"`
-	Medians  []Summary `json:"medians"`
+	Command  []string    `json:"command"`
+	Started  time.Time   `json:"started"`
+	Machine  machine     `json:"machine"`
+	Server   serverBuild `json:"server_build"`
+	Postgres *pgInfo     `json:"postgres,omitempty"`
+	Results  []Result    `json:"results"`
+	Medians  []Summary   `json:"medians"`
 }
 
 type machine struct {
@@ -85,7 +86,8 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	rep := report{Command: append([]string{"inboxbench"}, args...), Started: time.Now().UTC(), Machine: machineInfo()}
+	rep := report{Command: append([]string{"inboxbench"}, args...), Started: time.Now().UTC(), Machine: machineInfo(),
+		Server: readServerBuild(o.inboxd, o.revision)}
 	if rep.Machine.FileLimit, err = raiseFileLimit(uint64(max(o.conns, o.s5Conns) + 1000)); err != nil {
 		return err
 	}
@@ -99,7 +101,7 @@ func run(ctx context.Context, args []string) error {
 			logf("WARNING: PostgreSQL runs with fsync=%s synchronous_commit=%s: commits are not durable, so S5 does not count", fsync, sc)
 		}
 	}
-	logf("inboxbench: %s, %d CPUs; scenarios %s; %d run(s); %d sockets; %s each", rep.Machine.CPUModel, rep.Machine.CPUs,
+	logf("inboxbench: inboxd %s; %s, %d CPUs; scenarios %s; %d run(s); %d sockets; %s each", rep.Server, rep.Machine.CPUModel, rep.Machine.CPUs,
 		strings.Join(o.scenarios, ","), o.runs, o.conns, o.duration)
 	var failed []string
 	for run := 1; run <= o.runs && ctx.Err() == nil; run++ {
@@ -120,7 +122,7 @@ func run(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	fmt.Println()
+	fmt.Printf("\ninboxd %s, %s\n\n", rep.Server, time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	printTable(os.Stdout, rep.Medians)
 	fmt.Printf("\nresults: %s\n", o.jsonPath)
 	if len(failed) > 0 {

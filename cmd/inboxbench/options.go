@@ -54,6 +54,7 @@ type options struct {
 	quick      bool
 	keep       bool
 	serverEnv  []string // extra KEY=VALUE for the servers (GOGC, INBOX_* knobs)
+	revision   string   // the commit inboxd was built from, when it cannot tell
 	stamp      string   // names this invocation's databases, logs and files
 }
 
@@ -91,6 +92,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.resultsDir, "results", "bench-results", "folder of the JSON, server logs and profiles")
 	fs.BoolVar(&o.pprof, "pprof", false, "profile the servers of S1, S2 and S5 (the binary must serve net/http/pprof on INBOX_PPROF_ADDR: see scripts/bench.sh)")
 	env := fs.String("server-env", "", "comma-separated KEY=VALUE added to the servers' environment, for experiments (GOGC=50,GOMEMLIMIT=…)")
+	fs.StringVar(&o.revision, "revision", "", "the commit -inboxd was built from, recorded with the results (default: the binary's own VCS information)")
 	fs.BoolVar(&o.keep, "keep", false, "keep each scenario's PostgreSQL database (its name is logged) for inspection")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

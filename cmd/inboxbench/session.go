@@ -33,12 +33,14 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 	s = &session{o: o, name: name, run: run}
 	logf("%s run %d: %d servers on %s, %d sockets over %d numbers", name, run, instances, storeName(postgres), sh.conns(), sh.numbers)
 	load := loadAvg()
-	if s.st, err = startStack(ctx, o, fmt.Sprintf("%s-run%d", name, run), postgres, instances); err != nil {
+	st, err := startStack(ctx, o, fmt.Sprintf("%s-run%d", name, run), postgres, instances)
+	if err != nil {
 		return nil, err
 	}
+	s.st = st
 	defer func() {
 		if err != nil {
-			s.st.close()
+			st.close()
 		}
 	}()
 	for _, pid := range s.st.pids() {
@@ -86,6 +88,12 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 	}
 	took, connectMs, err := s.sw.connectAll(o.connectConc)
 	if err != nil {
+		if o.pprof {
+			// What the servers were doing when a socket got stuck.
+			files := s.snapshotProfiles(ctx, "goroutines-on-failure.txt", "goroutine?debug=2")
+			logf("%s run %d: goroutine dumps: %s", name, run, strings.Join(files, ", "))
+		}
+		s.sw.stop()
 		return nil, fmt.Errorf("connect the sockets: %w", err)
 	}
 	conns := len(s.sw.tabs)
