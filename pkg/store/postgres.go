@@ -31,12 +31,14 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
+	prepared := newStmts(pool, sqlx.DOLLAR)
 	db := &DB{
-		queries: queries{q: pool, bind: sqlx.DOLLAR, now: utcNow, postgres: true},
-		write:   pool,
-		read:    pool,
-		schema:  smsinbox.PostgresSchema,
-		closers: []func() error{pool.Close},
+		queries:    queries{q: pool, stmts: prepared, bind: sqlx.DOLLAR, now: utcNow, postgres: true},
+		write:      pool,
+		read:       pool,
+		writeStmts: prepared,
+		schema:     smsinbox.PostgresSchema,
+		closers:    []func() error{prepared.close, pool.Close},
 	}
 	return db, nil
 }

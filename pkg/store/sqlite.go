@@ -54,12 +54,14 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
+	readStmts, writeStmts := newStmts(read, sqlx.QUESTION), newStmts(write, sqlx.QUESTION)
 	db := &DB{
-		queries: queries{q: read, bind: sqlx.QUESTION, now: utcNow},
-		write:   write,
-		read:    read,
-		schema:  sqliteSchema,
-		closers: []func() error{read.Close, write.Close},
+		queries:    queries{q: read, stmts: readStmts, bind: sqlx.QUESTION, now: utcNow},
+		write:      write,
+		read:       read,
+		writeStmts: writeStmts,
+		schema:     sqliteSchema,
+		closers:    []func() error{readStmts.close, writeStmts.close, read.Close, write.Close},
 	}
 	return db, nil
 }

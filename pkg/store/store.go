@@ -25,8 +25,11 @@ type DB struct {
 	queries          // reads outside a transaction, on the read pool
 	write   *sqlx.DB // the pool transactions run on
 	read    *sqlx.DB // the pool plain reads run on (the same as write on PostgreSQL)
-	schema  string   // the DDL Migrate applies
-	closers []func() error
+	// writeStmts are the prepared statements of the write pool; the read
+	// pool's are queries.stmts (the same on PostgreSQL).
+	writeStmts *stmts
+	schema     string // the DDL Migrate applies
+	closers    []func() error
 }
 
 // Engine names the database engine: "postgres" or "sqlite".
@@ -78,7 +81,7 @@ func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, e
 	if err != nil {
 		return nil, unavailable("begin transaction", err)
 	}
-	t := &tx{queries: queries{q: sqlTx, bind: db.bind, now: db.now, postgres: db.postgres}, tx: sqlTx}
+	t := &tx{queries: db.in(sqlTx, db.writeStmts)}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return nil, err
@@ -91,7 +94,14 @@ func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, e
 	if err := sqlTx.Commit(); err != nil {
 		return nil, unavailable("commit", err)
 	}
+	db.writeStmts.preparePending(ctx)
 	return events, nil
+}
+
+// in returns the queries of a transaction: its statements come from the
+// prepared statements of the transaction's pool.
+func (db *DB) in(sqlTx *sqlx.Tx, prepared *stmts) queries {
+	return queries{q: sqlTx, sqlTx: sqlTx, stmts: prepared, bind: db.bind, now: db.now, postgres: db.postgres}
 }
 
 // Snapshot runs fn on one consistent read-only view.
@@ -104,14 +114,15 @@ func (db *DB) Snapshot(ctx context.Context, fn func(inbox.Queries) error) error 
 	if err != nil {
 		return unavailable("begin snapshot", err)
 	}
-	defer sqlTx.Rollback() //nolint:errcheck // read-only: nothing to keep
-	return fn(queries{q: sqlTx, bind: db.bind, now: db.now, postgres: db.postgres})
+	err = fn(db.in(sqlTx, db.stmts))
+	sqlTx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	db.stmts.preparePending(ctx)
+	return err
 }
 
 // tx is a write transaction; it collects events until commit.
 type tx struct {
 	queries
-	tx     *sqlx.Tx
 	events []inbox.Event
 }
 
@@ -162,30 +173,68 @@ func (t *tx) storeEvents(ctx context.Context) ([]inbox.Event, error) {
 }
 
 // queries runs SQL on a pool or a transaction. Every statement is written
-// with ? placeholders and rebound for the engine.
+// with ? placeholders, rebound for the engine, and prepared once per pool.
 type queries struct {
 	q        sqlx.ExtContext
+	sqlTx    *sqlx.Tx // the transaction, if q is one
+	stmts    *stmts   // the prepared statements of q's pool
 	bind     int
 	now      func() time.Time
 	postgres bool // the engine, for the few statements that differ
 }
 
+// stmt returns query prepared, and bound to the transaction if there is
+// one; nil means run it unprepared.
+func (q queries) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	s, err := q.stmts.get(ctx, query, q.sqlTx != nil)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	if q.sqlTx != nil {
+		return q.sqlTx.StmtxContext(ctx, s), nil
+	}
+	return s, nil
+}
+
 func (q queries) get(ctx context.Context, dest any, query string, args ...any) error {
-	return sqlx.GetContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...)
+	s, err := q.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return sqlx.GetContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...)
+	}
+	return s.GetContext(ctx, dest, args...)
 }
 
 func (q queries) sel(ctx context.Context, dest any, query string, args ...any) error {
-	return sqlx.SelectContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...)
+	s, err := q.stmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	if s == nil {
+		return sqlx.SelectContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...)
+	}
+	return s.SelectContext(ctx, dest, args...)
 }
 
 func (q queries) exec(ctx context.Context, query string, args ...any) error {
-	_, err := q.q.ExecContext(ctx, sqlx.Rebind(q.bind, query), args...)
+	_, err := q.execCount(ctx, query, args...)
 	return err
 }
 
 // execCount runs a statement and returns how many rows it changed.
 func (q queries) execCount(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := q.q.ExecContext(ctx, sqlx.Rebind(q.bind, query), args...)
+	s, err := q.stmt(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	var res sql.Result
+	if s == nil {
+		res, err = q.q.ExecContext(ctx, sqlx.Rebind(q.bind, query), args...)
+	} else {
+		res, err = s.ExecContext(ctx, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
