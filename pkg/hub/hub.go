@@ -245,15 +245,28 @@ type hijackRecorder struct {
 	conn net.Conn
 }
 
-// Hijack hijacks the underlying connection and remembers it.
+// Hijack hijacks the underlying connection and remembers it. It also trades
+// net/http's 4 KiB read and write buffers, which a socket keeps as long as it
+// lives, for smaller ones: client frames are a few hundred bytes, and ours
+// about 1.5 KiB. That is 5 KiB less per idle socket. The buffers are kept
+// when the client has already sent something they hold.
 func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, fmt.Errorf("hijack: %w", err)
 	}
 	w.conn = c
+	if brw.Reader.Buffered() == 0 && brw.Writer.Buffered() == 0 {
+		brw = bufio.NewReadWriter(bufio.NewReaderSize(c, socketReadBuffer), bufio.NewWriterSize(c, socketWriteBuffer))
+	}
 	return c, brw, nil
 }
+
+// The buffers of a socket's connection.
+const (
+	socketReadBuffer  = 1 << 10
+	socketWriteBuffer = 2 << 10
+)
 
 // writeError answers with the JSON error of API.md.
 func writeError(w http.ResponseWriter, status int, code, message string) {
