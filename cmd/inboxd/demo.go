@@ -142,9 +142,6 @@ func seedDemo(ctx context.Context, svc *inbox.Service, db *store.DB) (bool, erro
 				if _, err := tx.InsertMessage(ctx, &m); err != nil {
 					return err
 				}
-				if err := tx.TouchThread(ctx, m); err != nil {
-					return err
-				}
 				if h.consent != "" && m.Direction == inbox.Inbound {
 					err := tx.SetConsent(ctx, inbox.ConsentChange{ContactID: c.ID, From: c.Consent, To: h.consent,
 						Source: inbox.SourceKeyword, Keyword: m.Body, MessageID: &m.ID, CreatedAt: m.CreatedAt})

@@ -165,9 +165,6 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, c Contact, n Number, m 
 	if err != nil || dup {
 		return dup, err
 	}
-	if err := tx.TouchThread(ctx, *m); err != nil {
-		return false, err
-	}
 	th, err := tx.Thread(ctx, c.CompanyID, threadID)
 	if err != nil {
 		return false, err

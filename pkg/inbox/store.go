@@ -53,14 +53,12 @@ type Tx interface {
 
 	// EnsureThread returns the thread of a number and a contact, creating it.
 	EnsureThread(ctx context.Context, companyID, numberID, contactID int64) (int64, error)
-	// InsertMessage stores m (ThreadID and CompanyID set); an outbound queued
-	// message joins the send queue. A message whose PlivoUUID, or whose
-	// sender's IdempotencyKey, is stored already is not inserted: duplicate
-	// is true.
+	// InsertMessage stores m (ThreadID and CompanyID set) and records it on
+	// its thread and contact: last message, unread count (inbound raises
+	// it), replied_by (outbound). An outbound queued message joins the send
+	// queue. A message whose PlivoUUID, or whose sender's IdempotencyKey, is
+	// stored already is not inserted and changes nothing: duplicate is true.
 	InsertMessage(ctx context.Context, m *Message) (duplicate bool, err error)
-	// TouchThread records a new message on its thread and contact: last
-	// message, unread count (inbound raises it), replied_by (outbound).
-	TouchThread(ctx context.Context, m Message) error
 	// MarkRead zeroes a thread's unread count and records who read it; it
 	// reports false when the thread had nothing unread (nothing changed).
 	MarkRead(ctx context.Context, threadID, userID int64, at time.Time) (bool, error)

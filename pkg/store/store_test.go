@@ -332,10 +332,8 @@ func TestThreadsAndMessages(t *testing.T) {
 					return err
 				}
 				m.ThreadID, m.CompanyID = id, f.company.ID
-				if dup, err = tx.InsertMessage(ctx, &m); err != nil || dup {
-					return err
-				}
-				return tx.TouchThread(ctx, m)
+				dup, err = tx.InsertMessage(ctx, &m)
+				return err
 			})
 			if err != nil {
 				t.Fatalf("insert message: %v", err)

@@ -192,26 +192,6 @@ func (t *tx) EnsureThread(ctx context.Context, companyID, numberID, contactID in
 	return id, nil
 }
 
-func (t *tx) TouchThread(ctx context.Context, m inbox.Message) error {
-	var err error
-	if m.Direction == inbox.Inbound {
-		err = t.exec(ctx, `UPDATE threads SET last_message_id = ?, last_message_at = ?, unread_count = unread_count + 1,
-			read_by = NULL, read_at = NULL WHERE id = ?`, m.ID, m.CreatedAt, m.ThreadID)
-	} else {
-		// A system message (an opt-out confirmation) keeps the last replier.
-		err = t.exec(ctx, `UPDATE threads SET last_message_id = ?, last_message_at = ?, replied_by = COALESCE(?, replied_by) WHERE id = ?`,
-			m.ID, m.CreatedAt, sentByID(m), m.ThreadID)
-	}
-	if err != nil {
-		return fmt.Errorf("touch thread %d: %w", m.ThreadID, err)
-	}
-	if err := t.exec(ctx, `UPDATE contacts SET last_message_at = ? WHERE id = (SELECT contact_id FROM threads WHERE id = ?)`,
-		m.CreatedAt, m.ThreadID); err != nil {
-		return fmt.Errorf("touch contact of thread %d: %w", m.ThreadID, err)
-	}
-	return nil
-}
-
 func (t *tx) MarkRead(ctx context.Context, threadID, userID int64, at time.Time) (bool, error) {
 	n, err := t.execCount(ctx, `UPDATE threads SET unread_count = 0, read_by = ?, read_at = ? WHERE id = ? AND unread_count > 0`,
 		userID, at.UTC(), threadID)
