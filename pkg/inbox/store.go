@@ -44,6 +44,10 @@ type Tx interface {
 	SetAssignees(ctx context.Context, numberID int64, userIDs []int64) error
 
 	CreateContact(ctx context.Context, c *Contact) error
+	// EnsureContact creates c unless its company has a contact with its
+	// phone already; either way c.ID is then the stored contact's. Two first
+	// texts from one phone, stored at once, both find the one contact.
+	EnsureContact(ctx context.Context, c *Contact) error
 	UpdateContact(ctx context.Context, c Contact) error
 	// SetConsent changes a contact's consent and appends ch to the ledger.
 	SetConsent(ctx context.Context, ch ConsentChange) error

@@ -92,6 +92,28 @@ func (t *tx) CreateContact(ctx context.Context, c *inbox.Contact) error {
 	return nil
 }
 
+func (t *tx) EnsureContact(ctx context.Context, c *inbox.Contact) error {
+	now := t.now()
+	var ids []int64
+	err := t.sel(ctx, &ids, `INSERT INTO contacts (company_id, external_id, name, phone, email, kind, consent,
+		consent_source, consent_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (company_id, phone) DO NOTHING RETURNING id`,
+		c.CompanyID, c.ExternalID, c.Name, c.Phone, c.Email, c.Kind, c.Consent, c.ConsentSource, c.ConsentAt, now, now)
+	if err != nil {
+		return contactConflict(err, *c)
+	}
+	if len(ids) == 1 {
+		c.ID, c.CreatedAt = ids[0], now
+		return nil
+	}
+	// Another transaction created it meanwhile; PostgreSQL waited for its
+	// commit, and this statement sees it.
+	if err := t.get(ctx, &c.ID, `SELECT id FROM contacts WHERE company_id = ? AND phone = ?`, c.CompanyID, c.Phone); err != nil {
+		return fmt.Errorf("find contact %s: %w", c.Phone, err)
+	}
+	return nil
+}
+
 func (t *tx) UpdateContact(ctx context.Context, c inbox.Contact) error {
 	n, err := t.execCount(ctx, `UPDATE contacts SET external_id = ?, name = ?, phone = ?, email = ?, kind = ?, updated_at = ?
 		WHERE company_id = ? AND id = ?`, c.ExternalID, c.Name, c.Phone, c.Email, c.Kind, t.now(), c.CompanyID, c.ID)

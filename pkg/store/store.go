@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"smsinbox/pkg/inbox"
 )
@@ -146,19 +147,13 @@ func (t *tx) storeEvents(ctx context.Context) ([]inbox.Event, error) {
 	sort.SliceStable(t.events, func(i, j int) bool { return t.events[i].Topic < t.events[j].Topic })
 	now := t.now()
 	for i := range t.events {
+		t.events[i].CreatedAt = now
+	}
+	if t.postgres {
+		return t.events, t.storeEventsPostgres(ctx, now)
+	}
+	for i := range t.events {
 		e := &t.events[i]
-		e.CreatedAt = now
-		if t.postgres {
-			// One round trip: the counter's upsert feeds the insert.
-			err := t.get(ctx, &e.Seq, `WITH s AS (INSERT INTO topic_seqs (topic, seq) VALUES (?, 1)
-				ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + 1 RETURNING seq)
-				INSERT INTO events (topic, seq, type, payload, created_at) SELECT ?, s.seq, ?, ?, ? FROM s RETURNING seq`,
-				e.Topic, e.Topic, e.Type, string(e.Data), now)
-			if err != nil {
-				return nil, fmt.Errorf("store %s event on %s: %w", e.Type, e.Topic, err)
-			}
-			continue
-		}
 		err := t.get(ctx, &e.Seq, `INSERT INTO topic_seqs (topic, seq) VALUES (?, 1)
 			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + 1 RETURNING seq`, e.Topic)
 		if err != nil {
@@ -170,6 +165,49 @@ func (t *tx) storeEvents(ctx context.Context) ([]inbox.Event, error) {
 		}
 	}
 	return t.events, nil
+}
+
+// storeEventsPostgres stores every event of the transaction in one round
+// trip, however many (a group commit of inbound texts emits dozens): each
+// topic's counter moves on by its number of events, and its events take the
+// seqs up to the new value, in the order they were emitted. It returns each
+// topic's new value, from which the seqs are set.
+func (t *tx) storeEventsPostgres(ctx context.Context, now time.Time) error {
+	topics := make([]string, len(t.events))
+	types := make([]string, len(t.events))
+	payloads := make([]string, len(t.events))
+	for i, e := range t.events {
+		topics[i], types[i], payloads[i] = e.Topic, e.Type, string(e.Data)
+	}
+	var last []struct {
+		Topic string `db:"topic"`
+		Seq   int64  `db:"seq"`
+	}
+	err := t.sel(ctx, &last, `WITH e AS (
+			SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e (topic, type, payload, ord)),
+		n AS (SELECT topic, count(*) AS n FROM e GROUP BY topic),
+		s AS (INSERT INTO topic_seqs (topic, seq) SELECT topic, n FROM n ORDER BY topic
+			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + excluded.seq RETURNING topic, seq),
+		ins AS (INSERT INTO events (topic, seq, type, payload, created_at)
+			SELECT e.topic, s.seq - n.n + row_number() OVER (PARTITION BY e.topic ORDER BY e.ord), e.type, e.payload::json, ?
+			FROM e JOIN s ON s.topic = e.topic JOIN n ON n.topic = e.topic)
+		SELECT topic, seq FROM s`,
+		pq.Array(topics), pq.Array(types), pq.Array(payloads), now)
+	if err != nil {
+		return fmt.Errorf("store %d events: %w", len(t.events), err)
+	}
+	next := make(map[string]int64, len(last))
+	for _, l := range last {
+		next[l.Topic] = l.Seq
+	}
+	// The events are sorted by topic, in emission order within one: a
+	// topic's run ends at its new value.
+	for i := len(t.events) - 1; i >= 0; i-- {
+		e := &t.events[i]
+		e.Seq = next[e.Topic]
+		next[e.Topic]--
+	}
+	return nil
 }
 
 // queries runs SQL on a pool or a transaction. Every statement is written

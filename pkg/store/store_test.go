@@ -133,6 +133,41 @@ func TestUniqueConstraints(t *testing.T) {
 	})
 }
 
+// EnsureContact finds the contact a phone has, or creates it, and never
+// fails on the phone, even when two transactions create it at once.
+func TestEnsureContact(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		ensure := func(phone string) int64 {
+			t.Helper()
+			c := inbox.Contact{CompanyID: f.company.ID, Name: phone, Phone: phone, Kind: inbox.KindCandidate, Consent: inbox.ConsentUnknown}
+			if _, err := db.Tx(ctx, func(tx inbox.Tx) error { return tx.EnsureContact(ctx, &c) }); err != nil {
+				t.Fatalf("ensure contact %s: %v", phone, err)
+			}
+			return c.ID
+		}
+		if got := ensure(f.contact.Phone); got != f.contact.ID {
+			t.Errorf("the fixture's phone gave contact %d; want %d", got, f.contact.ID)
+		}
+		ids := make([]int64, 8)
+		var wg sync.WaitGroup
+		for i := range ids {
+			wg.Go(func() { ids[i] = ensure("+14155550123") })
+		}
+		wg.Wait()
+		for _, id := range ids {
+			if id == 0 || id != ids[0] {
+				t.Fatalf("eight transactions at once created contacts %v; want one", ids)
+			}
+		}
+		c, err := db.ContactByPhone(ctx, f.company.ID, "+14155550123")
+		if err != nil || c.ID != ids[0] || c.Consent != inbox.ConsentUnknown {
+			t.Errorf("stored contact %+v, %v; want id %d, consent unknown", c, err, ids[0])
+		}
+	})
+}
+
 // A transaction that fails part-way leaves nothing behind: no rows, no
 // events, no seq used up.
 func TestTxRollsBackEverything(t *testing.T) {
@@ -195,16 +230,31 @@ func TestEventSeqsAreGapless(t *testing.T) {
 				defer wg.Done()
 				for i := range perWorker {
 					events, err := db.Tx(ctx, func(tx inbox.Tx) error {
-						// Two topics per transaction, emitted in varying order.
+						// Two topics per transaction, emitted in varying
+						// order; two events on one of them.
 						if (w+i)%2 == 0 {
 							tx.Emit("number:1", "e", map[string]int{"w": w, "i": i})
-							return tx.Emit("company:1", "e", nil)
+							tx.Emit("company:1", "e", map[string]int{"k": 1})
+							return tx.Emit("company:1", "e", map[string]int{"k": 2})
 						}
-						tx.Emit("company:1", "e", nil)
-						return tx.Emit("number:1", "e", map[string]int{"w": w, "i": i})
+						tx.Emit("company:1", "e", map[string]int{"k": 1})
+						tx.Emit("number:1", "e", map[string]int{"w": w, "i": i})
+						return tx.Emit("company:1", "e", map[string]int{"k": 2})
 					})
 					if err != nil {
 						errs <- err
+						return
+					}
+					// A transaction's events on one topic are consecutive,
+					// in the order it emitted them.
+					var own []inbox.Event
+					for _, e := range events {
+						if e.Topic == "company:1" {
+							own = append(own, e)
+						}
+					}
+					if len(own) != 2 || own[1].Seq != own[0].Seq+1 || string(own[0].Data) != `{"k":1}` || string(own[1].Data) != `{"k":2}` {
+						errs <- fmt.Errorf("a transaction's two company events came back as %+v", own)
 						return
 					}
 					mu.Lock()
@@ -221,7 +271,7 @@ func TestEventSeqsAreGapless(t *testing.T) {
 			t.Fatalf("concurrent Tx: %v", err)
 		}
 		const n = workers * perWorker
-		for _, topic := range []string{"number:1", "company:1"} {
+		for topic, n := range map[string]int{"number:1": n, "company:1": 2 * n} {
 			seqs := got[topic]
 			sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
 			for i, s := range seqs {
@@ -254,8 +304,8 @@ func TestEventSeqsAreGapless(t *testing.T) {
 			}
 		}
 		seqs, err := db.TopicSeqs(ctx, []string{"number:1", "company:1", "number:2"})
-		if err != nil || seqs["number:1"] != n || seqs["company:1"] != n || seqs["number:2"] != 0 {
-			t.Errorf("TopicSeqs = %v, %v; want %d, %d, 0", seqs, err, n, n)
+		if err != nil || seqs["number:1"] != n || seqs["company:1"] != 2*n || seqs["number:2"] != 0 {
+			t.Errorf("TopicSeqs = %v, %v; want %d, %d, 0", seqs, err, n, 2*n)
 		}
 		if _, err := db.EventsAfter(ctx, "number:1", n+5, 10); !errors.Is(err, inbox.ErrEventsPruned) {
 			t.Errorf("EventsAfter beyond the current seq: got %v, want ErrEventsPruned", err)
