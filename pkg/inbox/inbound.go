@@ -1,8 +1,11 @@
 package inbox
 
 import (
+	"cmp"
 	"context"
-	"errors"
+	"slices"
+	"sync"
+	"time"
 )
 
 // InboundSMS is a text a contact sent to one of the company numbers.
@@ -14,56 +17,205 @@ type InboundSMS struct {
 	MediaURLs   []string
 }
 
-// errDuplicate rolls back a transaction that found its message stored already.
-var errDuplicate = errors.New("message stored already")
-
-// ReceiveSMS stores an inbound text in one transaction: the contact (created
-// for an unknown phone, consent unknown), the thread, the message, the raised
-// unread count, a keyword's consent change and reply, and the events. It
-// returns only once all of it is committed. A repeated MessageUUID is answered
-// with the stored message and changes nothing. To a number nobody manages is
-// not_found and stores nothing.
+// ReceiveSMS stores an inbound text: the contact (created for an unknown
+// phone, consent unknown), the thread, the message, the raised unread count,
+// a keyword's consent change and reply, and the events. It returns only once
+// all of it is committed. A repeated MessageUUID is answered with the stored
+// message and changes nothing. To a number nobody manages is not_found and
+// stores nothing.
+//
+// Texts that arrive together are committed together (group commit): while
+// one transaction runs, the texts arriving meanwhile queue up, and the caller
+// at the head of the queue stores all of them in the next one. Under load a
+// commit, its fsync and its round trips then serve many webhooks instead of
+// one; alone, a text waits for nobody.
 func (s *Service) ReceiveSMS(ctx context.Context, in InboundSMS) (Message, error) {
 	if in.MessageUUID == "" {
 		return Message{}, Invalid("missing_message_uuid", "an inbound message needs its MessageUUID")
 	}
-	var (
-		m       Message
-		replied bool
-	)
-	err := s.write(ctx, func(tx Tx) error {
-		n, err := tx.NumberByE164(ctx, in.To)
-		if err != nil {
-			return err
+	p := &pendingSMS{in: in, lead: make(chan struct{}), done: make(chan struct{})}
+	if s.inbound.join(p) {
+		s.leadBatch(ctx, p)
+	} else {
+		select {
+		case <-p.done:
+		case <-p.lead:
+			s.leadBatch(ctx, p)
+		case <-ctx.Done():
+			if s.inbound.leave(p) {
+				return Message{}, Unavailable("the database (queued too long)", ctx.Err())
+			}
+			// Its batch is being stored: wait for the outcome.
+			select {
+			case <-p.done:
+			case <-p.lead:
+				s.leadBatch(ctx, p)
+			}
 		}
-		c, err := s.contactByPhone(ctx, tx, n.CompanyID, in.From)
-		if err != nil {
-			return err
-		}
-		uuid := in.MessageUUID
-		keyword, word := MatchKeyword(in.Text)
-		m = Message{Direction: Inbound, Body: in.Text, Status: StatusReceived, PlivoUUID: &uuid,
-			MediaURLs: in.MediaURLs, Flagged: keyword == KeywordNone && MentionsOptOut(in.Text)}
-		dup, err := s.addMessage(ctx, tx, c, n, &m)
-		if err != nil {
-			return err
-		}
-		if dup {
-			return errDuplicate
-		}
-		if keyword == KeywordNone {
-			return nil
-		}
-		replied, err = s.applyKeyword(ctx, tx, n, c, m, keyword, word)
-		return err
-	})
-	if errors.Is(err, errDuplicate) {
+	}
+	if p.retry {
+		// Its batch failed as a whole: store it alone, so that one bad
+		// text fails only its own webhook.
+		s.storeBatch(ctx, []*pendingSMS{p})
+	}
+	switch {
+	case p.err != nil:
+		return Message{}, p.err
+	case p.dup:
 		return s.store.MessageByUUID(ctx, in.MessageUUID)
 	}
-	if replied {
-		s.wakeOutbox()
+	return p.m, nil
+}
+
+// pendingSMS is a text waiting for, or stored by, a group commit.
+type pendingSMS struct {
+	in   InboundSMS
+	lead chan struct{} // closed when this caller is to store the next batch
+	done chan struct{} // closed when the outcome below is known
+
+	m       Message
+	dup     bool // the MessageUUID was stored already
+	replied bool // a keyword reply was queued
+	retry   bool // its batch failed: store it alone
+	err     error
+}
+
+// groupCommit is the queue of texts waiting for the transaction in flight.
+type groupCommit struct {
+	mu    sync.Mutex
+	busy  bool // a batch is being stored
+	queue []*pendingSMS
+}
+
+// maxBatch bounds a batch, and so how long its locks are held.
+const maxBatch = 64
+
+// batchTimeout bounds a batch's transaction; it runs for several callers, so
+// not on the leader's context alone.
+const batchTimeout = 5 * time.Second
+
+// join queues p; it reports whether p's caller is to store the next batch
+// (nothing is in flight).
+func (g *groupCommit) join(p *pendingSMS) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.queue = append(g.queue, p)
+	lead := !g.busy
+	g.busy = true
+	return lead
+}
+
+// leave takes p out of the queue, unless it is being stored already or has
+// been given the lead.
+func (g *groupCommit) leave(p *pendingSMS) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := slices.Index(g.queue, p)
+	if i < 0 {
+		return false // taken into a batch
 	}
-	return m, err
+	select {
+	case <-p.lead:
+		return false // the lead is its: the batch behind it needs it
+	default:
+	}
+	g.queue = slices.Delete(g.queue, i, i+1)
+	return true
+}
+
+// take removes the next batch from the queue: p, which is at its head, and
+// those behind it.
+func (g *groupCommit) take() []*pendingSMS {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := min(len(g.queue), maxBatch)
+	batch := slices.Clone(g.queue[:n])
+	g.queue = slices.Delete(g.queue, 0, n)
+	return batch
+}
+
+// handOff passes the lead to the head of the queue, or ends the busy spell.
+func (g *groupCommit) handOff() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.queue) == 0 {
+		g.busy = false
+		return
+	}
+	close(g.queue[0].lead)
+}
+
+// leadBatch stores the batch headed by p, then hands the lead on.
+func (s *Service) leadBatch(ctx context.Context, p *pendingSMS) {
+	batch := s.inbound.take()
+	s.storeBatch(ctx, batch)
+	s.inbound.handOff()
+	for _, q := range batch {
+		if q != p {
+			close(q.done)
+		}
+	}
+}
+
+// storeBatch stores texts in one transaction and publishes their events. The
+// texts are handled in (From, To) order, so that two batches (of two
+// processes) lock contacts and threads in the same order and never deadlock.
+// A text to an unknown number writes nothing and fails alone; any other
+// failure fails the transaction, and every text of a larger batch is then
+// retried alone.
+func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
+	slices.SortStableFunc(batch, func(a, b *pendingSMS) int {
+		return cmp.Or(cmp.Compare(a.in.From, b.in.From), cmp.Compare(a.in.To, b.in.To))
+	})
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	defer cancel()
+	events, err := s.store.Tx(ctx, func(tx Tx) error {
+		for _, p := range batch {
+			p.m, p.dup, p.replied, p.retry, p.err = Message{}, false, false, false, nil
+			n, err := tx.NumberByE164(ctx, p.in.To)
+			if ErrorKind(err) == KindNotFound {
+				p.err = err
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.receive(ctx, tx, n, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for _, p := range batch {
+			p.err, p.retry = err, len(batch) > 1
+		}
+		return
+	}
+	s.publish(events)
+	for _, p := range batch {
+		if p.replied {
+			s.wakeOutbox()
+			break
+		}
+	}
+}
+
+// receive stores one text of a batch, to the number n.
+func (s *Service) receive(ctx context.Context, tx Tx, n Number, p *pendingSMS) error {
+	c, err := s.contactByPhone(ctx, tx, n.CompanyID, p.in.From)
+	if err != nil {
+		return err
+	}
+	uuid := p.in.MessageUUID
+	keyword, word := MatchKeyword(p.in.Text)
+	p.m = Message{Direction: Inbound, Body: p.in.Text, Status: StatusReceived, PlivoUUID: &uuid,
+		MediaURLs: p.in.MediaURLs, Flagged: keyword == KeywordNone && MentionsOptOut(p.in.Text)}
+	if p.dup, err = s.addMessage(ctx, tx, c, n, &p.m); err != nil || p.dup || keyword == KeywordNone {
+		return err
+	}
+	p.replied, err = s.applyKeyword(ctx, tx, n, c, p.m, keyword, word)
+	return err
 }
 
 // contactByPhone finds the contact texting in, or creates one so that
@@ -74,7 +226,7 @@ func (s *Service) contactByPhone(ctx context.Context, tx Tx, companyID int64, ph
 		return c, err
 	}
 	c = Contact{CompanyID: companyID, Name: phone, Phone: phone, Kind: KindCandidate, Consent: ConsentUnknown}
-	if err := tx.CreateContact(ctx, &c); err != nil {
+	if err := tx.EnsureContact(ctx, &c); err != nil {
 		return Contact{}, err
 	}
 	return tx.Contact(ctx, companyID, c.ID)

@@ -48,6 +48,8 @@ type Service struct {
 	now    func() time.Time
 	wake   chan struct{} // nudges the outbox when a message is queued
 
+	inbound groupCommit // inbound texts waiting for their transaction
+
 	publishFailures atomic.Int64 // failed publishes not logged yet
 	publishLogged   atomic.Int64 // when one was last logged (unix ns)
 }

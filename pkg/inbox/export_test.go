@@ -1,0 +1,8 @@
+package inbox
+
+// QueuedTexts is how many inbound texts wait for a group commit.
+func (s *Service) QueuedTexts() int {
+	s.inbound.mu.Lock()
+	defer s.inbound.mu.Unlock()
+	return len(s.inbound.queue)
+}
