@@ -6,3 +6,6 @@ func (s *Service) QueuedTexts() int {
 	defer s.inbound.mu.Unlock()
 	return len(s.inbound.queue)
 }
+
+// MaxInflight is how many batches of inbound texts are stored at once.
+func (s *Service) MaxInflight() int { return s.inbound.limit }

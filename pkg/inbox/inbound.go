@@ -3,6 +3,7 @@ package inbox
 import (
 	"cmp"
 	"context"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -25,31 +26,31 @@ type InboundSMS struct {
 // stores nothing.
 //
 // Texts that arrive together are committed together (group commit): while
-// one transaction runs, the texts arriving meanwhile queue up, and the caller
-// at the head of the queue stores all of them in the next one. Under load a
-// commit, its fsync and its round trips then serve many webhooks instead of
-// one; alone, a text waits for nobody.
+// transactions are in flight, the texts arriving meanwhile queue up, and the
+// next transaction stores all of them. Under load a commit, its fsync and
+// most of its round trips then serve many webhooks instead of one; alone, a
+// text waits for nobody.
 func (s *Service) ReceiveSMS(ctx context.Context, in InboundSMS) (Message, error) {
 	if in.MessageUUID == "" {
 		return Message{}, Invalid("missing_message_uuid", "an inbound message needs its MessageUUID")
 	}
 	p := &pendingSMS{in: in, lead: make(chan struct{}), done: make(chan struct{})}
 	if s.inbound.join(p) {
-		s.leadBatch(ctx, p)
+		s.leadBatch(ctx, p, []*pendingSMS{p})
 	} else {
 		select {
 		case <-p.done:
 		case <-p.lead:
-			s.leadBatch(ctx, p)
+			s.leadBatch(ctx, p, p.batch)
 		case <-ctx.Done():
 			if s.inbound.leave(p) {
 				return Message{}, Unavailable("the database (queued too long)", ctx.Err())
 			}
-			// Its batch is being stored: wait for the outcome.
+			// Its batch is being stored, or is its to store.
 			select {
 			case <-p.done:
 			case <-p.lead:
-				s.leadBatch(ctx, p)
+				s.leadBatch(ctx, p, p.batch)
 			}
 		}
 	}
@@ -69,9 +70,10 @@ func (s *Service) ReceiveSMS(ctx context.Context, in InboundSMS) (Message, error
 
 // pendingSMS is a text waiting for, or stored by, a group commit.
 type pendingSMS struct {
-	in   InboundSMS
-	lead chan struct{} // closed when this caller is to store the next batch
-	done chan struct{} // closed when the outcome below is known
+	in    InboundSMS
+	lead  chan struct{} // closed when this caller is to store batch
+	batch []*pendingSMS // the batch it leads, this text among them
+	done  chan struct{} // closed when the outcome below is known
 
 	m       Message
 	dup     bool // the MessageUUID was stored already
@@ -80,76 +82,76 @@ type pendingSMS struct {
 	err     error
 }
 
-// groupCommit is the queue of texts waiting for the transaction in flight.
+// groupCommit is the queue of texts waiting for a transaction.
 type groupCommit struct {
-	mu    sync.Mutex
-	busy  bool // a batch is being stored
-	queue []*pendingSMS
+	mu       sync.Mutex
+	limit    int // batches stored at once at most
+	inflight int // batches being stored; the queue is empty unless at limit
+	queue    []*pendingSMS
 }
 
-// maxBatch bounds a batch, and so how long its locks are held.
-const maxBatch = 64
+// newGroupCommit stores up to one batch per core at once (two at least):
+// enough to keep the server and the database busy while a batch waits on a
+// round trip or an fsync, few enough that batches form.
+func newGroupCommit() groupCommit {
+	return groupCommit{limit: max(2, runtime.GOMAXPROCS(0))}
+}
 
-// batchTimeout bounds a batch's transaction; it runs for several callers, so
-// not on the leader's context alone.
-const batchTimeout = 5 * time.Second
+const (
+	// maxBatch bounds a batch, and so how long its locks are held.
+	maxBatch = 64
+	// batchTimeout bounds a batch's transaction; it runs for several
+	// callers, so not on the leader's context alone.
+	batchTimeout = 5 * time.Second
+)
 
-// join queues p; it reports whether p's caller is to store the next batch
-// (nothing is in flight).
+// join reports whether p's caller is to store p right away; if not, p is
+// queued for a batch.
 func (g *groupCommit) join(p *pendingSMS) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.inflight < g.limit {
+		g.inflight++
+		return true
+	}
 	g.queue = append(g.queue, p)
-	lead := !g.busy
-	g.busy = true
-	return lead
+	return false
 }
 
-// leave takes p out of the queue, unless it is being stored already or has
-// been given the lead.
+// leave takes p out of the queue, unless it has left it for a batch.
 func (g *groupCommit) leave(p *pendingSMS) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	i := slices.Index(g.queue, p)
-	if i < 0 {
-		return false // taken into a batch
+	if i >= 0 {
+		g.queue = slices.Delete(g.queue, i, i+1)
 	}
-	select {
-	case <-p.lead:
-		return false // the lead is its: the batch behind it needs it
-	default:
-	}
-	g.queue = slices.Delete(g.queue, i, i+1)
-	return true
+	return i >= 0
 }
 
-// take removes the next batch from the queue: p, which is at its head, and
-// those behind it.
-func (g *groupCommit) take() []*pendingSMS {
+// next takes the next batch off the queue for a leader whose batch is
+// stored, or frees its place when nobody waits.
+func (g *groupCommit) next() []*pendingSMS {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if len(g.queue) == 0 {
+		g.inflight--
+		return nil
+	}
 	n := min(len(g.queue), maxBatch)
 	batch := slices.Clone(g.queue[:n])
 	g.queue = slices.Delete(g.queue, 0, n)
 	return batch
 }
 
-// handOff passes the lead to the head of the queue, or ends the busy spell.
-func (g *groupCommit) handOff() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if len(g.queue) == 0 {
-		g.busy = false
-		return
-	}
-	close(g.queue[0].lead)
-}
-
-// leadBatch stores the batch headed by p, then hands the lead on.
-func (s *Service) leadBatch(ctx context.Context, p *pendingSMS) {
-	batch := s.inbound.take()
+// leadBatch stores batch for p's caller, then hands the place on: the first
+// text of the next batch leads it.
+func (s *Service) leadBatch(ctx context.Context, p *pendingSMS, batch []*pendingSMS) {
 	s.storeBatch(ctx, batch)
-	s.inbound.handOff()
+	if next := s.inbound.next(); next != nil {
+		next[0].batch = next
+		close(next[0].lead)
+	}
 	for _, q := range batch {
 		if q != p {
 			close(q.done)
@@ -158,8 +160,9 @@ func (s *Service) leadBatch(ctx context.Context, p *pendingSMS) {
 }
 
 // storeBatch stores texts in one transaction and publishes their events. The
-// texts are handled in (From, To) order, so that two batches (of two
-// processes) lock contacts and threads in the same order and never deadlock.
+// texts are handled in (From, To) order, so that two batches lock contacts
+// and threads in much the same order; a deadlock left (one phone texting two
+// numbers, in two batches at once) is broken by the database failing one.
 // A text to an unknown number writes nothing and fails alone; any other
 // failure fails the transaction, and every text of a larger batch is then
 // retried alone.
@@ -170,17 +173,24 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 	defer cancel()
 	events, err := s.store.Tx(ctx, func(tx Tx) error {
+		parties, err := loadParties(ctx, tx, batch)
+		if err != nil {
+			return err
+		}
 		for _, p := range batch {
 			p.m, p.dup, p.replied, p.retry, p.err = Message{}, false, false, false, nil
-			n, err := tx.NumberByE164(ctx, p.in.To)
-			if ErrorKind(err) == KindNotFound {
-				p.err = err
+			n, ok := parties.numbers[p.in.To]
+			if !ok {
+				p.err = NotFound("number")
 				continue
 			}
-			if err != nil {
-				return err
+			c, ok := parties.takeContact(n.CompanyID, p.in.From)
+			if !ok {
+				if c, err = s.contactByPhone(ctx, tx, n.CompanyID, p.in.From); err != nil {
+					return err
+				}
 			}
-			if err := s.receive(ctx, tx, n, p); err != nil {
+			if err := s.receive(ctx, tx, n, c, p); err != nil {
 				return err
 			}
 		}
@@ -201,12 +211,9 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 	}
 }
 
-// receive stores one text of a batch, to the number n.
-func (s *Service) receive(ctx context.Context, tx Tx, n Number, p *pendingSMS) error {
-	c, err := s.contactByPhone(ctx, tx, n.CompanyID, p.in.From)
-	if err != nil {
-		return err
-	}
+// receive stores one text of a batch, from the contact c to the number n.
+func (s *Service) receive(ctx context.Context, tx Tx, n Number, c Contact, p *pendingSMS) error {
+	var err error
 	uuid := p.in.MessageUUID
 	keyword, word := MatchKeyword(p.in.Text)
 	p.m = Message{Direction: Inbound, Body: p.in.Text, Status: StatusReceived, PlivoUUID: &uuid,
@@ -216,6 +223,61 @@ func (s *Service) receive(ctx context.Context, tx Tx, n Number, p *pendingSMS) e
 	}
 	p.replied, err = s.applyKeyword(ctx, tx, n, c, p.m, keyword, word)
 	return err
+}
+
+// parties are the numbers and the contacts a batch's texts name, read with
+// a query or two for the batch instead of two per text.
+type parties struct {
+	numbers  map[string]Number // by E.164
+	contacts map[companyPhone]Contact
+}
+
+type companyPhone struct {
+	companyID int64
+	phone     string
+}
+
+func loadParties(ctx context.Context, tx Tx, batch []*pendingSMS) (parties, error) {
+	var tos []string
+	for _, p := range batch {
+		if !slices.Contains(tos, p.in.To) {
+			tos = append(tos, p.in.To)
+		}
+	}
+	numbers, err := tx.NumbersByE164(ctx, tos)
+	if err != nil {
+		return parties{}, err
+	}
+	pt := parties{numbers: make(map[string]Number, len(numbers)), contacts: make(map[companyPhone]Contact, len(batch))}
+	for _, n := range numbers {
+		pt.numbers[n.E164] = n
+	}
+	phones := map[int64][]string{} // by company
+	for _, p := range batch {
+		if n, ok := pt.numbers[p.in.To]; ok && !slices.Contains(phones[n.CompanyID], p.in.From) {
+			phones[n.CompanyID] = append(phones[n.CompanyID], p.in.From)
+		}
+	}
+	for companyID, list := range phones {
+		contacts, err := tx.ContactsByPhone(ctx, companyID, list)
+		if err != nil {
+			return parties{}, err
+		}
+		for _, c := range contacts {
+			pt.contacts[companyPhone{companyID, c.Phone}] = c
+		}
+	}
+	return pt, nil
+}
+
+// takeContact returns the contact of a phone as loaded, once: a second text
+// from the phone in the batch reads it afresh, as the first may have changed
+// it (its consent, its icon).
+func (pt parties) takeContact(companyID int64, phone string) (Contact, bool) {
+	k := companyPhone{companyID, phone}
+	c, ok := pt.contacts[k]
+	delete(pt.contacts, k)
+	return c, ok
 }
 
 // contactByPhone finds the contact texting in, or creates one so that

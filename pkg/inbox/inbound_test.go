@@ -16,8 +16,8 @@ import (
 )
 
 // heldStore is a real store whose write transactions, once armed, are
-// counted; the first is held until release is closed, and the one numbered
-// fail (from 1) fails without running.
+// counted and held until release is closed; the one numbered fail (from 1)
+// fails without running.
 type heldStore struct {
 	*store.DB
 	armed   atomic.Bool
@@ -31,9 +31,7 @@ func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Ev
 		return h.DB.Tx(ctx, fn)
 	}
 	n := h.txs.Add(1)
-	if n == 1 {
-		<-h.release
-	}
+	<-h.release
 	if n == h.fail {
 		return nil, inbox.Unavailable("the database (failed by the test)", errors.New("connection reset"))
 	}
@@ -45,21 +43,24 @@ func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Ev
 // outcome (stored, duplicate, or not_found), and seqs stay gapless. When the
 // shared transaction fails, every text is stored alone and nothing is lost.
 func TestReceiveSMSGroupCommit(t *testing.T) {
+	// After the held transactions of the first texts (one per batch that
+	// may be in flight):
 	for _, tc := range []struct {
-		name    string
-		fail    int32
-		wantTxs int32
+		name      string
+		failBatch bool
+		moreTxs   int
 	}{
-		// The held transaction, then one for the 40 queued behind it.
-		{"batched", 0, 2},
-		// The held one, the failed batch, then each of the 40 alone.
-		{"batch fails", 2, 2 + 40},
+		{"batched", false, 1},         // one for the 40 queued behind them
+		{"batch fails", true, 1 + 40}, // the failed batch, then each text alone
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Engines(t, func(t *testing.T, db *store.DB) {
 				ctx := context.Background()
-				h := &heldStore{DB: db, release: make(chan struct{}), fail: tc.fail}
+				h := &heldStore{DB: db, release: make(chan struct{})}
 				svc := inbox.New(h, pubsub.NewMemory(), nil, inbox.Config{PasswordCost: 4}, nil)
+				if tc.failBatch {
+					h.fail = int32(svc.MaxInflight() + 1)
+				}
 				admin, err := svc.Bootstrap(ctx, "Acme", inbox.NewUser{Email: "admin@acme.test", Password: "correct horse"})
 				if err != nil {
 					t.Fatal(err)
@@ -74,13 +75,17 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 					m   inbox.Message
 					err error
 				}
-				texts := []inbox.InboundSMS{{From: "+14155550999", To: number.E164, Text: "first", MessageUUID: "u-first"}}
+				var texts []inbox.InboundSMS
+				for i := range svc.MaxInflight() {
+					texts = append(texts, inbox.InboundSMS{From: fmt.Sprintf("+1415555%04d", 900+i), To: number.E164,
+						Text: "first", MessageUUID: fmt.Sprintf("u-first-%d", i)})
+				}
 				for i := range 30 {
 					texts = append(texts, inbox.InboundSMS{From: fmt.Sprintf("+1415555%04d", 1000+i%10), To: number.E164,
 						Text: fmt.Sprintf("text %d", i), MessageUUID: fmt.Sprintf("u-%d", i)})
 				}
 				for i := range 5 { // Plivo delivering again, in the same batch
-					texts = append(texts, texts[1+i])
+					texts = append(texts, texts[svc.MaxInflight()+i])
 				}
 				for i := range 5 {
 					texts = append(texts, inbox.InboundSMS{From: "+14155551000", To: "+14155550199",
@@ -94,17 +99,19 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 						results[i] = result{m, err}
 					})
 				}
-				receive(0)
-				waitFor(t, "the first transaction to start", func() bool { return h.txs.Load() == 1 })
-				for i := 1; i < len(texts); i++ {
+				for i := range svc.MaxInflight() {
+					receive(i)
+				}
+				waitFor(t, "the first transactions to start", func() bool { return int(h.txs.Load()) == svc.MaxInflight() })
+				for i := svc.MaxInflight(); i < len(texts); i++ {
 					receive(i)
 				}
 				waitFor(t, "40 texts to queue", func() bool { return svc.QueuedTexts() == 40 })
 				close(h.release)
 				wg.Wait()
 
-				if got := h.txs.Load(); got != tc.wantTxs {
-					t.Errorf("%d write transactions; want %d", got, tc.wantTxs)
+				if got, want := int(h.txs.Load()), svc.MaxInflight()+tc.moreTxs; got != want {
+					t.Errorf("%d write transactions; want %d", got, want)
 				}
 				ids := map[string]int64{}
 				for i, r := range results {
@@ -124,15 +131,16 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 						ids[in.MessageUUID] = r.m.ID
 					}
 				}
-				if len(ids) != 31 {
-					t.Errorf("%d distinct messages; want 31", len(ids))
+				stored := svc.MaxInflight() + 30
+				if len(ids) != stored {
+					t.Errorf("%d distinct messages; want %d", len(ids), stored)
 				}
 				events, err := db.EventsAfter(ctx, inbox.NumberTopic(number.ID), 0, 100)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(events) != 31 {
-					t.Errorf("%d events on the number; want one per stored text, 31", len(events))
+				if len(events) != stored {
+					t.Errorf("%d events on the number; want one per stored text, %d", len(events), stored)
 				}
 				for i, e := range events {
 					if e.Seq != int64(i+1) || e.Type != inbox.EventMessageCreated {
@@ -147,8 +155,9 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 				for _, th := range threads {
 					unread += th.UnreadCount
 				}
-				if len(threads) != 11 || unread != 31 {
-					t.Errorf("%d threads with %d unread; want 11 threads (11 phones), 31 unread", len(threads), unread)
+				if len(threads) != svc.MaxInflight()+10 || unread != stored {
+					t.Errorf("%d threads with %d unread; want %d threads (one per phone), %d unread",
+						len(threads), unread, svc.MaxInflight()+10, stored)
 				}
 			})
 		})
@@ -164,4 +173,84 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestGroupCommitKeywords: a phone texting STOP twice, and a new phone
+// texting twice, in one batch: the second text of each sees what the first
+// changed — one consent change and one confirmation, one contact.
+func TestGroupCommitKeywords(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		h := &heldStore{DB: db, release: make(chan struct{})}
+		svc := inbox.New(h, pubsub.NewMemory(), nil, inbox.Config{PasswordCost: 4}, nil)
+		admin, err := svc.Bootstrap(ctx, "Acme", inbox.NewUser{Email: "admin@acme.test", Password: "correct horse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		number, err := svc.CreateNumber(ctx, admin, "+14155550100", "Main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const stopper, newcomer = "+14155551001", "+14155551002"
+		if _, err := svc.ReceiveSMS(ctx, inbox.InboundSMS{From: stopper, To: number.E164, Text: "hello", MessageUUID: "u-hello"}); err != nil {
+			t.Fatal(err)
+		}
+		h.armed.Store(true)
+		var wg sync.WaitGroup
+		receive := func(in inbox.InboundSMS) {
+			wg.Go(func() {
+				if _, err := svc.ReceiveSMS(ctx, in); err != nil {
+					t.Errorf("text %s: %v", in.MessageUUID, err)
+				}
+			})
+		}
+		for i := range svc.MaxInflight() {
+			receive(inbox.InboundSMS{From: fmt.Sprintf("+1415555%04d", 1100+i), To: number.E164, Text: "first",
+				MessageUUID: fmt.Sprintf("u-first-%d", i)})
+		}
+		waitFor(t, "the first transactions to start", func() bool { return int(h.txs.Load()) == svc.MaxInflight() })
+		receive(inbox.InboundSMS{From: stopper, To: number.E164, Text: "STOP", MessageUUID: "u-stop-1"})
+		receive(inbox.InboundSMS{From: stopper, To: number.E164, Text: "stop", MessageUUID: "u-stop-2"})
+		receive(inbox.InboundSMS{From: newcomer, To: number.E164, Text: "hi", MessageUUID: "u-new-1"})
+		receive(inbox.InboundSMS{From: newcomer, To: number.E164, Text: "again", MessageUUID: "u-new-2"})
+		waitFor(t, "4 texts to queue", func() bool { return svc.QueuedTexts() == 4 })
+		close(h.release)
+		wg.Wait()
+		if got := int(h.txs.Load()); got != svc.MaxInflight()+1 {
+			t.Fatalf("%d write transactions; want %d (the four texts together)", got, svc.MaxInflight()+1)
+		}
+
+		c, err := db.ContactByPhone(ctx, admin.CompanyID, stopper)
+		if err != nil || c.Consent != inbox.ConsentOptedOut {
+			t.Fatalf("stopper: %+v, %v; want opted out", c, err)
+		}
+		changes, err := db.ConsentChanges(ctx, admin.CompanyID, c.ID)
+		if err != nil || len(changes) != 1 {
+			t.Errorf("stopper's consent changes: %+v, %v; want one", changes, err)
+		}
+		threads, err := db.Threads(ctx, admin.CompanyID, inbox.ThreadFilter{ContactID: c.ID, Limit: 10})
+		if err != nil || len(threads) != 1 {
+			t.Fatalf("stopper's threads: %d, %v", len(threads), err)
+		}
+		msgs, err := db.Messages(ctx, admin.CompanyID, []int64{threads[0].ID}, 0, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		confirmations := 0
+		for _, m := range msgs {
+			if m.Direction == inbox.Outbound {
+				confirmations++
+			}
+		}
+		if len(msgs) != 4 || confirmations != 1 {
+			t.Errorf("stopper's thread has %d messages, %d of them confirmations; want hello, STOP, stop and one confirmation", len(msgs), confirmations)
+		}
+		all, err := db.Contacts(ctx, admin.CompanyID, inbox.ContactFilter{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != svc.MaxInflight()+2 {
+			t.Errorf("%d contacts; want %d (the newcomer once)", len(all), svc.MaxInflight()+2)
+		}
+	})
 }

@@ -78,8 +78,9 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 	}
 	return &Service{
 		store: store, bus: bus, sender: sender, cfg: cfg, log: log,
-		now:  func() time.Time { return time.Now().UTC() },
-		wake: make(chan struct{}, 1),
+		now:     func() time.Time { return time.Now().UTC() },
+		wake:    make(chan struct{}, 1),
+		inbound: newGroupCommit(),
 	}
 }
 

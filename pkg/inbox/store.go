@@ -114,6 +114,8 @@ type Queries interface {
 	Number(ctx context.Context, companyID, id int64) (Number, error)
 	// NumberByE164 finds a number of any company: inbound webhooks know only To.
 	NumberByE164(ctx context.Context, e164 string) (Number, error)
+	// NumbersByE164 finds those of the numbers that exist, of any company.
+	NumbersByE164(ctx context.Context, e164s []string) ([]Number, error)
 	// Numbers returns the company's numbers with their assignees.
 	Numbers(ctx context.Context, companyID int64) ([]Number, error)
 	// AllNumbers lists the numbers of every company: for the dev-mode
@@ -125,6 +127,9 @@ type Queries interface {
 
 	Contact(ctx context.Context, companyID, id int64) (Contact, error)
 	ContactByPhone(ctx context.Context, companyID int64, phone string) (Contact, error)
+	// ContactsByPhone finds the company's contacts with those of the phones
+	// it has.
+	ContactsByPhone(ctx context.Context, companyID int64, phones []string) ([]Contact, error)
 	ContactByExternalID(ctx context.Context, companyID int64, externalID string) (Contact, error)
 	Contacts(ctx context.Context, companyID int64, f ContactFilter) ([]Contact, error)
 	ConsentChanges(ctx context.Context, companyID, contactID int64) ([]ConsentChange, error)

@@ -31,6 +31,21 @@ func (q queries) ContactByPhone(ctx context.Context, companyID int64, phone stri
 	return c, nil
 }
 
+func (q queries) ContactsByPhone(ctx context.Context, companyID int64, phones []string) ([]inbox.Contact, error) {
+	contacts := []inbox.Contact{}
+	if len(phones) == 0 {
+		return contacts, nil
+	}
+	query, args, err := q.in(`SELECT `+contactColumns+contactFrom+`WHERE c.company_id = ? AND c.phone IN (?)`, companyID, phones)
+	if err != nil {
+		return nil, fmt.Errorf("find contacts: %w", err)
+	}
+	if err := q.sel(ctx, &contacts, query, args...); err != nil {
+		return nil, fmt.Errorf("find contacts: %w", err)
+	}
+	return contacts, nil
+}
+
 func (q queries) ContactByExternalID(ctx context.Context, companyID int64, externalID string) (inbox.Contact, error) {
 	var c inbox.Contact
 	err := q.get(ctx, &c, `SELECT `+contactColumns+contactFrom+`WHERE c.company_id = ? AND c.external_id = ?`, companyID, externalID)

@@ -27,6 +27,21 @@ func (q queries) NumberByE164(ctx context.Context, e164 string) (inbox.Number, e
 	return n, nil
 }
 
+func (q queries) NumbersByE164(ctx context.Context, e164s []string) ([]inbox.Number, error) {
+	numbers := []inbox.Number{}
+	if len(e164s) == 0 {
+		return numbers, nil
+	}
+	query, args, err := q.in(`SELECT `+numberColumns+` FROM numbers n WHERE n.e164 IN (?)`, e164s)
+	if err != nil {
+		return nil, fmt.Errorf("find numbers: %w", err)
+	}
+	if err := q.sel(ctx, &numbers, query, args...); err != nil {
+		return nil, fmt.Errorf("find numbers: %w", err)
+	}
+	return numbers, nil
+}
+
 func (q queries) Numbers(ctx context.Context, companyID int64) ([]inbox.Number, error) {
 	numbers := []inbox.Number{}
 	if err := q.sel(ctx, &numbers, `SELECT `+numberColumns+` FROM numbers n WHERE n.company_id = ? ORDER BY n.id`, companyID); err != nil {
