@@ -86,19 +86,13 @@ func (s *Service) CreateToken(ctx context.Context, caller User, name string) (st
 // caller, for clients that cannot send the cookie.
 func (s *Service) CreateTicket(ctx context.Context, caller User) (string, error) {
 	ticket := newSecret("")
-	err := s.write(ctx, func(tx Tx) error {
-		return tx.CreateTicket(ctx, hashSecret(ticket), caller.ID, s.now().Add(s.cfg.TicketTTL))
-	})
+	err := s.store.CreateTicket(ctx, hashSecret(ticket), caller.ID, s.now().Add(s.cfg.TicketTTL))
 	return ticket, err
 }
 
 // RedeemTicket uses up a ticket and returns its user.
 func (s *Service) RedeemTicket(ctx context.Context, ticket string) (User, error) {
-	var u User
-	err := s.write(ctx, func(tx Tx) (err error) {
-		u, err = tx.RedeemTicket(ctx, hashSecret(ticket), s.now())
-		return err
-	})
+	u, err := s.store.RedeemTicket(ctx, hashSecret(ticket), s.now())
 	return u, unauthenticatedIfMissing(err)
 }
 

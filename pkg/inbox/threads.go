@@ -10,14 +10,15 @@ const inboxLimit = 200
 
 // Inbox returns the threads of the caller's numbers, unread first.
 func (s *Service) Inbox(ctx context.Context, caller User) (Inbox, error) {
-	return inboxOf(ctx, s.store, caller)
-}
-
-func inboxOf(ctx context.Context, q Queries, u User) (Inbox, error) {
-	numbers, err := q.UserNumbers(ctx, u.ID)
+	numbers, err := s.store.UserNumbers(ctx, caller.ID)
 	if err != nil {
 		return Inbox{}, err
 	}
+	return inboxOf(ctx, s.store, caller, numbers)
+}
+
+// inboxOf reads the inbox of u, assigned to numbers.
+func inboxOf(ctx context.Context, q Queries, u User, numbers []Number) (Inbox, error) {
 	ids := numberIDs(numbers)
 	threads, err := q.Threads(ctx, u.CompanyID, ThreadFilter{NumberIDs: ids, Limit: inboxLimit})
 	if err != nil {

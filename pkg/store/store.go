@@ -105,6 +105,11 @@ func (db *DB) in(sqlTx *sqlx.Tx, prepared *stmts) queries {
 	return queries{q: sqlTx, sqlTx: sqlTx, stmts: prepared, bind: db.bind, now: db.now, postgres: db.postgres}
 }
 
+// writer runs single statements, outside a transaction, on the write pool.
+func (db *DB) writer() queries {
+	return queries{q: db.write, stmts: db.writeStmts, bind: db.bind, now: db.now, postgres: db.postgres}
+}
+
 // Snapshot runs fn on one consistent read-only view.
 func (db *DB) Snapshot(ctx context.Context, fn func(inbox.Queries) error) error {
 	opts := &sql.TxOptions{ReadOnly: true}

@@ -331,9 +331,15 @@ func TestSessionsTokensTickets(t *testing.T) {
 			if err := tx.CreateAPIToken(ctx, f.company.ID, f.admin.ID, "ats", "tok"); err != nil {
 				return err
 			}
-			return tx.CreateTicket(ctx, "ticket", f.recruiter.ID, now.Add(30*time.Second))
+			return nil
 		})
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateTicket(ctx, "ticket", f.recruiter.ID, now.Add(30*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateTicket(ctx, "stale", f.recruiter.ID, now.Add(-time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		if u, err := db.SessionUser(ctx, "live", now); err != nil || u.ID != f.recruiter.ID {
@@ -345,19 +351,14 @@ func TestSessionsTokensTickets(t *testing.T) {
 		if u, err := db.TokenUser(ctx, "tok"); err != nil || u.ID != f.admin.ID {
 			t.Errorf("TokenUser = %v, %v; want the admin", u, err)
 		}
-		redeem := func() (inbox.User, error) {
-			var u inbox.User
-			_, err := db.Tx(ctx, func(tx inbox.Tx) (err error) {
-				u, err = tx.RedeemTicket(ctx, "ticket", now)
-				return err
-			})
-			return u, err
-		}
-		if u, err := redeem(); err != nil || u.ID != f.recruiter.ID {
+		if u, err := db.RedeemTicket(ctx, "ticket", now); err != nil || u != f.recruiter {
 			t.Errorf("first RedeemTicket = %v, %v; want the recruiter", u, err)
 		}
-		if _, err := redeem(); inbox.ErrorKind(err) != inbox.KindNotFound {
+		if _, err := db.RedeemTicket(ctx, "ticket", now); inbox.ErrorKind(err) != inbox.KindNotFound {
 			t.Errorf("second RedeemTicket: got %v, want not_found (single use)", err)
+		}
+		if _, err := db.RedeemTicket(ctx, "stale", now); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("expired RedeemTicket: got %v, want not_found", err)
 		}
 		if _, err := db.Tx(ctx, func(tx inbox.Tx) error { return tx.DeleteExpired(ctx, now) }); err != nil {
 			t.Fatal(err)

@@ -97,23 +97,32 @@ func (t *tx) CreateAPIToken(ctx context.Context, companyID, userID int64, name, 
 	return nil
 }
 
-func (t *tx) CreateTicket(ctx context.Context, ticketHash string, userID int64, expires time.Time) error {
-	if err := t.exec(ctx, `INSERT INTO ws_tickets (ticket_hash, user_id, expires_at) VALUES (?, ?, ?)`,
+func (db *DB) CreateTicket(ctx context.Context, ticketHash string, userID int64, expires time.Time) error {
+	if err := db.writer().exec(ctx, `INSERT INTO ws_tickets (ticket_hash, user_id, expires_at) VALUES (?, ?, ?)`,
 		ticketHash, userID, expires.UTC()); err != nil {
-		return fmt.Errorf("create ticket: %w", err)
+		return unavailable("create ticket", err)
 	}
 	return nil
 }
 
-func (t *tx) RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (inbox.User, error) {
+func (db *DB) RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (inbox.User, error) {
+	w := db.writer()
+	var u inbox.User
+	if db.postgres {
+		err := w.get(ctx, &u, `DELETE FROM ws_tickets t USING users u
+			WHERE t.ticket_hash = ? AND t.expires_at > ? AND u.id = t.user_id RETURNING `+userColumns, ticketHash, now)
+		if err != nil {
+			return u, notFound("ticket", err)
+		}
+		return u, nil
+	}
 	var userID int64
-	err := t.get(ctx, &userID, `DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING user_id`,
+	err := w.get(ctx, &userID, `DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING user_id`,
 		ticketHash, now)
 	if err != nil {
-		return inbox.User{}, notFound("ticket", err)
+		return u, notFound("ticket", err)
 	}
-	var u inbox.User
-	if err := t.get(ctx, &u, `SELECT `+userColumns+` FROM users u WHERE u.id = ?`, userID); err != nil {
+	if err := w.get(ctx, &u, `SELECT `+userColumns+` FROM users u WHERE u.id = ?`, userID); err != nil {
 		return u, notFound("user", err)
 	}
 	return u, nil
