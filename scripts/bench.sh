@@ -27,7 +27,11 @@ bin="$(mktemp -d "${TMPDIR:-/tmp}/inboxbench-bin.XXXXXX")"
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/inboxbench" ./cmd/inboxbench
 src="$PWD"
+# A build from the working tree records its commit and whether the tree was
+# dirty, even where GOFLAGS says -buildvcs=false; an exported tree has no VCS.
+vcs=-buildvcs=true
 if [ -n "${REV:-}" ]; then
+  vcs=-buildvcs=false
   rev="$(git rev-parse --verify "$REV^{commit}")"
   src="$bin/src"
   mkdir -p "$src"
@@ -37,10 +41,10 @@ fi
 if [ "${PROFILE:-0}" = 1 ]; then
   printf '{"Replace":{"%s":"%s"}}\n' "$src/cmd/inboxd/zz_bench_pprof.go" \
     "$PWD/cmd/inboxbench/testdata/pprofhook.go.txt" >"$bin/overlay.json"
-  (cd "$src" && go build -overlay "$bin/overlay.json" -o "$bin/inboxd" ./cmd/inboxd)
+  (cd "$src" && go build $vcs -overlay "$bin/overlay.json" -o "$bin/inboxd" ./cmd/inboxd)
   set -- -pprof "$@"
 else
-  (cd "$src" && go build -o "$bin/inboxd" ./cmd/inboxd)
+  (cd "$src" && go build $vcs -o "$bin/inboxd" ./cmd/inboxd)
 fi
 
 # The servers inherit this shell's limit; inboxbench raises its own too.
