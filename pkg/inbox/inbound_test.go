@@ -38,6 +38,24 @@ func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Ev
 	return h.DB.Tx(ctx, fn)
 }
 
+// newHeldService is a Service on a heldStore over db, with a company, its
+// admin and one number; the store is armed only once the caller says so.
+func newHeldService(t *testing.T, db *store.DB) (*heldStore, *inbox.Service, inbox.User, inbox.Number) {
+	t.Helper()
+	ctx := context.Background()
+	h := &heldStore{DB: db, release: make(chan struct{})}
+	svc := inbox.New(h, pubsub.NewMemory(), nil, inbox.Config{PasswordCost: 4}, nil)
+	admin, err := svc.Bootstrap(ctx, "Acme", inbox.NewUser{Email: "admin@acme.test", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	number, err := svc.CreateNumber(ctx, admin, "+14155550100", "Main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, svc, admin, number
+}
+
 // TestReceiveSMSGroupCommit: texts arriving while a transaction is in flight
 // are stored together in the next one; each caller still gets its own
 // outcome (stored, duplicate, or not_found), and seqs stay gapless. When the
@@ -56,18 +74,9 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			storetest.Engines(t, func(t *testing.T, db *store.DB) {
 				ctx := context.Background()
-				h := &heldStore{DB: db, release: make(chan struct{})}
-				svc := inbox.New(h, pubsub.NewMemory(), nil, inbox.Config{PasswordCost: 4}, nil)
+				h, svc, admin, number := newHeldService(t, db)
 				if tc.failBatch {
 					h.fail = int32(svc.MaxInflight() + 1)
-				}
-				admin, err := svc.Bootstrap(ctx, "Acme", inbox.NewUser{Email: "admin@acme.test", Password: "correct horse"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				number, err := svc.CreateNumber(ctx, admin, "+14155550100", "Main")
-				if err != nil {
-					t.Fatal(err)
 				}
 				h.armed.Store(true)
 
@@ -181,16 +190,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestGroupCommitKeywords(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		h := &heldStore{DB: db, release: make(chan struct{})}
-		svc := inbox.New(h, pubsub.NewMemory(), nil, inbox.Config{PasswordCost: 4}, nil)
-		admin, err := svc.Bootstrap(ctx, "Acme", inbox.NewUser{Email: "admin@acme.test", Password: "correct horse"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		number, err := svc.CreateNumber(ctx, admin, "+14155550100", "Main")
-		if err != nil {
-			t.Fatal(err)
-		}
+		h, svc, admin, number := newHeldService(t, db)
 		const stopper, newcomer = "+14155551001", "+14155551002"
 		if _, err := svc.ReceiveSMS(ctx, inbox.InboundSMS{From: stopper, To: number.E164, Text: "hello", MessageUUID: "u-hello"}); err != nil {
 			t.Fatal(err)

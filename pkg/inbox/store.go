@@ -19,8 +19,8 @@ type Store interface {
 	Snapshot(ctx context.Context, fn func(Queries) error) error
 	Ping(ctx context.Context) error
 
-	// Tickets are written outside transactions: each call is atomic on its
-	// own, and a socket's sign-in is then two round trips, not eight.
+	// Tickets are written outside transactions: each call is one atomic
+	// statement (two on SQLite), not a transaction of three or four.
 	CreateTicket(ctx context.Context, ticketHash string, userID int64, expires time.Time) error
 	// RedeemTicket deletes a live ticket and returns its user: a ticket works once.
 	RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (User, error)
@@ -115,9 +115,8 @@ type Queries interface {
 	TokenUser(ctx context.Context, tokenHash string) (User, error)
 
 	Number(ctx context.Context, companyID, id int64) (Number, error)
-	// NumberByE164 finds a number of any company: inbound webhooks know only To.
-	NumberByE164(ctx context.Context, e164 string) (Number, error)
-	// NumbersByE164 finds those of the numbers that exist, of any company.
+	// NumbersByE164 finds those of the numbers that exist, of any company:
+	// inbound webhooks know only To.
 	NumbersByE164(ctx context.Context, e164s []string) ([]Number, error)
 	// Numbers returns the company's numbers with their assignees.
 	Numbers(ctx context.Context, companyID int64) ([]Number, error)

@@ -18,15 +18,6 @@ func (q queries) Number(ctx context.Context, companyID, id int64) (inbox.Number,
 	return n, nil
 }
 
-func (q queries) NumberByE164(ctx context.Context, e164 string) (inbox.Number, error) {
-	var n inbox.Number
-	err := q.get(ctx, &n, `SELECT `+numberColumns+` FROM numbers n WHERE n.e164 = ?`, e164)
-	if err != nil {
-		return n, notFound("number", err)
-	}
-	return n, nil
-}
-
 func (q queries) NumbersByE164(ctx context.Context, e164s []string) ([]inbox.Number, error) {
 	numbers := []inbox.Number{}
 	if len(e164s) == 0 {
