@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"smsinbox/pkg/clock"
 )
 
 // Config is the whole configuration of inboxd, read once from the
@@ -29,6 +31,10 @@ type Config struct {
 	SendInterval   time.Duration // INBOX_SEND_INTERVAL: least time between two sends of a number
 	EventRetention time.Duration // INBOX_EVENT_RETENTION: how long events are kept for resume
 	PasswordCost   int           // INBOX_PASSWORD_COST: bcrypt cost of new password hashes
+
+	// Clock is the server's time; nil is the wall clock. Only tests set it,
+	// to move time forward instead of waiting for it.
+	Clock clock.Clock
 }
 
 // devAuthToken signs webhooks when the simulator stands in for Plivo and no

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"time"
+
+	"smsinbox/pkg/clock"
 )
 
 // Config tunes a Service. Zero values take the defaults of DefaultConfig.
@@ -23,6 +25,9 @@ type Config struct {
 	PasswordCost int
 	// Outbox tunes the send queue.
 	Outbox OutboxConfig
+	// Clock is the service's time: sessions, schedules, quiet hours, claims
+	// and expiries all read it (default: the wall clock).
+	Clock clock.Clock
 }
 
 // DefaultConfig is the configuration of a production Service.
@@ -45,7 +50,7 @@ type Service struct {
 	sender Sender
 	cfg    Config
 	log    *slog.Logger
-	now    func() time.Time
+	clock  clock.Clock
 	wake   chan struct{} // nudges the outbox when a message is queued
 
 	inbound groupCommit // inbound texts waiting for their transaction
@@ -73,16 +78,22 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		cfg.PasswordCost = def.PasswordCost
 	}
 	cfg.Outbox = cfg.Outbox.withDefaults()
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
+	}
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Service{
 		store: store, bus: bus, sender: sender, cfg: cfg, log: log,
-		now:     func() time.Time { return time.Now().UTC() },
+		clock:   cfg.Clock,
 		wake:    make(chan struct{}, 1),
 		inbound: newGroupCommit(),
 	}
 }
+
+// now is the service's current time, in UTC.
+func (s *Service) now() time.Time { return s.clock.Now() }
 
 // write runs fn in a transaction and, once it has committed, publishes the
 // events it emitted. A publish failure is logged, not returned: the change is
