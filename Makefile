@@ -19,9 +19,9 @@ screenshots:
 	@browser="$$(scripts/chromium.sh)" && [ -n "$$browser" ] || { echo "make screenshots needs Chromium" >&2; exit 1; }; \
 	CHROMIUM_PATH="$$browser" SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" $(GO) test -count=1 -run '^TestBrowser' ./cmd/inboxd/
 
-## build: the binary, in bin/.
+## build: the binary, in bin/, stamped with the source revision.
 build:
-	$(GO) build -o bin/inboxd ./cmd/inboxd
+	$(GO) build -buildvcs=auto -o bin/inboxd ./cmd/inboxd
 
 ## lint: gofmt and go vet.
 lint:

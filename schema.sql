@@ -1,19 +1,22 @@
--- smsinbox schema for PostgreSQL: the canonical one. Applied idempotently by
--- `inboxd migrate` and at every start. The SQLite twin lives beside the store
--- (pkg/store/sqlite.sql) and is kept equivalent (a store test compares them).
+-- smsinbox schema for PostgreSQL: the whole current schema in one file, to
+-- read. It is not applied: the server builds and upgrades its database with
+-- the versioned migrations in pkg/store/migrations/postgres (and their SQLite
+-- twins in pkg/store/migrations/sqlite). A test checks that migrating an empty
+-- database gives exactly this schema, so when you add a migration, change this
+-- file to match (docs/OPERATIONS.md, "Adding a migration").
 --
 -- Timestamps are written by the application in UTC, so both engines agree.
 
-CREATE TABLE IF NOT EXISTS companies (
+CREATE TABLE companies (
     id           BIGSERIAL PRIMARY KEY,
     name         TEXT NOT NULL UNIQUE,
-    sms_enabled  BOOLEAN NOT NULL DEFAULT TRUE,            -- S1
+    sms_enabled  BOOLEAN NOT NULL DEFAULT TRUE,
     optout_reply TEXT NOT NULL DEFAULT '',                 -- sent once on STOP
     help_reply   TEXT NOT NULL DEFAULT '',                 -- sent on HELP
     created_at   TIMESTAMPTZ NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS users (
+CREATE TABLE users (
     id            BIGSERIAL PRIMARY KEY,
     company_id    BIGINT NOT NULL REFERENCES companies (id),
     email         TEXT NOT NULL UNIQUE,                    -- stored lower-case; login is by email alone
@@ -22,18 +25,18 @@ CREATE TABLE IF NOT EXISTS users (
     password_hash TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX IF NOT EXISTS users_company ON users (company_id, id);
+CREATE INDEX users_company ON users (company_id, id);
 
 -- Sessions, API tokens and websocket tickets keep only a SHA-256 of the secret.
-CREATE TABLE IF NOT EXISTS sessions (
+CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     created_at TIMESTAMPTZ NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_expires ON sessions (expires_at);
 
-CREATE TABLE IF NOT EXISTS api_tokens (
+CREATE TABLE api_tokens (
     id           BIGSERIAL PRIMARY KEY,
     company_id   BIGINT NOT NULL REFERENCES companies (id),
     user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE, -- the admin it acts as
@@ -44,30 +47,30 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 
 -- Unlogged: a ticket lives 30 s, so losing them in a crash costs a reconnect,
 -- and their commits need not wait for the WAL flush.
-CREATE UNLOGGED TABLE IF NOT EXISTS ws_tickets (
+CREATE UNLOGGED TABLE ws_tickets (
     ticket_hash TEXT PRIMARY KEY,
     user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     expires_at  TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX IF NOT EXISTS ws_tickets_expires ON ws_tickets (expires_at);
+CREATE INDEX ws_tickets_expires ON ws_tickets (expires_at);
 
-CREATE TABLE IF NOT EXISTS numbers (
+CREATE TABLE numbers (
     id         BIGSERIAL PRIMARY KEY,
     company_id BIGINT NOT NULL REFERENCES companies (id),
     e164       TEXT NOT NULL UNIQUE,                       -- inbound webhooks find the number by it
     label      TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX IF NOT EXISTS numbers_company ON numbers (company_id, id);
+CREATE INDEX numbers_company ON numbers (company_id, id);
 
-CREATE TABLE IF NOT EXISTS number_assignees (
+CREATE TABLE number_assignees (
     number_id BIGINT NOT NULL REFERENCES numbers (id) ON DELETE CASCADE,
     user_id   BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     PRIMARY KEY (number_id, user_id)
 );
-CREATE INDEX IF NOT EXISTS number_assignees_user ON number_assignees (user_id, number_id);
+CREATE INDEX number_assignees_user ON number_assignees (user_id, number_id);
 
-CREATE TABLE IF NOT EXISTS contacts (
+CREATE TABLE contacts (
     id              BIGSERIAL PRIMARY KEY,
     company_id      BIGINT NOT NULL REFERENCES companies (id),
     external_id     TEXT,                                  -- the host ATS's id
@@ -75,7 +78,7 @@ CREATE TABLE IF NOT EXISTS contacts (
     phone           TEXT NOT NULL,                         -- E.164
     email           TEXT NOT NULL DEFAULT '',
     kind            TEXT NOT NULL CHECK (kind IN ('candidate', 'hire')),
-    consent         TEXT NOT NULL CHECK (consent IN ('opted_in', 'opted_out', 'unknown')),
+    consent         TEXT NOT NULL CHECK (consent IN ('opted_in', 'opted_out', 'unknown', 'implied')),
     consent_source  TEXT NOT NULL DEFAULT '',
     consent_at      TIMESTAMPTZ,
     last_message_at TIMESTAMPTZ,                           -- any message on any number: the icon is green
@@ -84,24 +87,24 @@ CREATE TABLE IF NOT EXISTS contacts (
     UNIQUE (company_id, phone),
     UNIQUE (company_id, external_id)
 );
-CREATE INDEX IF NOT EXISTS contacts_company ON contacts (company_id, id);
+CREATE INDEX contacts_company ON contacts (company_id, id);
 
 -- The consent ledger: every change of a contact's consent, never updated.
-CREATE TABLE IF NOT EXISTS consent_changes (
+CREATE TABLE consent_changes (
     id         BIGSERIAL PRIMARY KEY,
     company_id BIGINT NOT NULL REFERENCES companies (id),
     contact_id BIGINT NOT NULL REFERENCES contacts (id),
     from_state TEXT NOT NULL,
     to_state   TEXT NOT NULL,
-    source     TEXT NOT NULL CHECK (source IN ('application', 'ats', 'keyword', 'admin')),
+    source     TEXT NOT NULL CHECK (source IN ('application', 'ats', 'keyword', 'admin', 'api', 'phone_changed', 'inbound', 'carrier', 'review', 'request', 'expired', 'erasure')),
     keyword    TEXT NOT NULL DEFAULT '',
     user_id    BIGINT REFERENCES users (id),
     message_id BIGINT,
     created_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX IF NOT EXISTS consent_changes_contact ON consent_changes (contact_id, id);
+CREATE INDEX consent_changes_contact ON consent_changes (contact_id, id);
 
-CREATE TABLE IF NOT EXISTS jobs (
+CREATE TABLE jobs (
     id          BIGSERIAL PRIMARY KEY,
     company_id  BIGINT NOT NULL REFERENCES companies (id),
     external_id TEXT,
@@ -109,19 +112,19 @@ CREATE TABLE IF NOT EXISTS jobs (
     created_at  TIMESTAMPTZ NOT NULL,
     UNIQUE (company_id, external_id)
 );
-CREATE INDEX IF NOT EXISTS jobs_company ON jobs (company_id, id);
+CREATE INDEX jobs_company ON jobs (company_id, id);
 
-CREATE TABLE IF NOT EXISTS applicants (
+CREATE TABLE applicants (
     job_id     BIGINT NOT NULL REFERENCES jobs (id),
     contact_id BIGINT NOT NULL REFERENCES contacts (id),
     created_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (job_id, contact_id)
 );
-CREATE INDEX IF NOT EXISTS applicants_contact ON applicants (contact_id);
+CREATE INDEX applicants_contact ON applicants (contact_id);
 
 -- A thread is one number and one contact; its read state is shared by every
--- assignee of the number (S11).
-CREATE TABLE IF NOT EXISTS threads (
+-- assignee of the number.
+CREATE TABLE threads (
     id              BIGSERIAL PRIMARY KEY,
     company_id      BIGINT NOT NULL REFERENCES companies (id),
     number_id       BIGINT NOT NULL REFERENCES numbers (id),
@@ -135,10 +138,10 @@ CREATE TABLE IF NOT EXISTS threads (
     created_at      TIMESTAMPTZ NOT NULL,
     UNIQUE (number_id, contact_id)
 );
-CREATE INDEX IF NOT EXISTS threads_number_recent ON threads (number_id, last_message_at);
-CREATE INDEX IF NOT EXISTS threads_contact ON threads (contact_id);
+CREATE INDEX threads_number_recent ON threads (number_id, last_message_at);
+CREATE INDEX threads_contact ON threads (contact_id);
 
-CREATE TABLE IF NOT EXISTS messages (
+CREATE TABLE messages (
     id              BIGSERIAL PRIMARY KEY,
     company_id      BIGINT NOT NULL REFERENCES companies (id),
     thread_id       BIGINT NOT NULL REFERENCES threads (id),
@@ -146,7 +149,7 @@ CREATE TABLE IF NOT EXISTS messages (
     contact_id      BIGINT NOT NULL REFERENCES contacts (id),  -- copied from the thread for the report
     direction       TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
     body            TEXT NOT NULL,
-    status          TEXT NOT NULL CHECK (status IN ('received', 'queued', 'sent', 'delivered', 'undelivered', 'failed')),
+    status          TEXT NOT NULL CHECK (status IN ('received', 'queued', 'sent', 'delivered', 'undelivered', 'failed', 'scheduled', 'canceled', 'unknown')),
     error_code      TEXT NOT NULL DEFAULT '',
     error_reason    TEXT NOT NULL DEFAULT '',
     segments        INTEGER NOT NULL,
@@ -159,29 +162,29 @@ CREATE TABLE IF NOT EXISTS messages (
     flagged         BOOLEAN NOT NULL DEFAULT FALSE,
     -- The durable send queue (outbound only): pending → sending → done, or
     -- unknown when a send may have reached Plivo (never re-sent blindly).
-    send_state      TEXT NOT NULL DEFAULT 'none' CHECK (send_state IN ('none', 'pending', 'sending', 'done', 'unknown')),
+    send_state      TEXT NOT NULL DEFAULT 'none' CHECK (send_state IN ('none', 'pending', 'sending', 'done', 'unknown', 'canceled')),
     send_attempts   INTEGER NOT NULL DEFAULT 0,
     send_after      TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
     UNIQUE (sent_by, idempotency_key)
 );
-CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread_id, id);
-CREATE INDEX IF NOT EXISTS messages_company_time ON messages (company_id, created_at, id);
-CREATE INDEX IF NOT EXISTS messages_send_queue ON messages (send_after, id) WHERE send_state = 'pending';
-CREATE INDEX IF NOT EXISTS messages_sending ON messages (updated_at) WHERE send_state = 'sending';
-CREATE INDEX IF NOT EXISTS messages_send_unknown ON messages (updated_at) WHERE send_state = 'unknown';
+CREATE INDEX messages_thread ON messages (thread_id, id);
+CREATE INDEX messages_company_time ON messages (company_id, created_at, id);
+CREATE INDEX messages_send_queue ON messages (send_after, id) WHERE send_state = 'pending';
+CREATE INDEX messages_sending ON messages (updated_at) WHERE send_state = 'sending';
+CREATE INDEX messages_send_unknown ON messages (updated_at) WHERE send_state = 'unknown';
 
 -- One lane per sending number: next_at is when it may send again, so each
 -- number sends at most at its rate across every process.
-CREATE TABLE IF NOT EXISTS number_lanes (
+CREATE TABLE number_lanes (
     number_id BIGINT PRIMARY KEY REFERENCES numbers (id) ON DELETE CASCADE,
     next_at   TIMESTAMPTZ NOT NULL
 );
 
 -- Status callbacks we could not match to a message yet (they may overtake the
 -- send call); applied when the send records its MessageUUID.
-CREATE TABLE IF NOT EXISTS pending_statuses (
+CREATE TABLE pending_statuses (
     id          BIGSERIAL PRIMARY KEY,
     plivo_uuid  TEXT NOT NULL,
     status      TEXT NOT NULL,
@@ -189,16 +192,16 @@ CREATE TABLE IF NOT EXISTS pending_statuses (
     error_reason TEXT NOT NULL DEFAULT '',
     created_at  TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX IF NOT EXISTS pending_statuses_uuid ON pending_statuses (plivo_uuid);
+CREATE INDEX pending_statuses_uuid ON pending_statuses (plivo_uuid);
 
 -- Events pushed to browsers. Each topic's seq is gapless: it comes from
 -- topic_seqs inside the writing transaction, so seq order is commit order.
-CREATE TABLE IF NOT EXISTS topic_seqs (
+CREATE TABLE topic_seqs (
     topic TEXT PRIMARY KEY,
     seq   BIGINT NOT NULL
 );
 
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE events (
     topic      TEXT NOT NULL,
     seq        BIGINT NOT NULL,
     type       TEXT NOT NULL,
@@ -206,10 +209,10 @@ CREATE TABLE IF NOT EXISTS events (
     created_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (topic, seq)
 );
-CREATE INDEX IF NOT EXISTS events_created ON events (created_at);
+CREATE INDEX events_created ON events (created_at);
 
 -- Who read the SMS Activity report, when, and with which filters.
-CREATE TABLE IF NOT EXISTS report_audit (
+CREATE TABLE report_audit (
     id         BIGSERIAL PRIMARY KEY,
     company_id BIGINT NOT NULL REFERENCES companies (id),
     user_id    BIGINT NOT NULL REFERENCES users (id),
@@ -217,9 +220,9 @@ CREATE TABLE IF NOT EXISTS report_audit (
     format     TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX IF NOT EXISTS report_audit_company ON report_audit (company_id, id);
+CREATE INDEX report_audit_company ON report_audit (company_id, id);
 
--- The SMS Activity report (admins, S4). Each filter has an index that leads
+-- The SMS Activity report (admins only). Each filter has an index that leads
 -- with the company and goes on in the report's order (created_at, id), so the
 -- first page of any filter is a short range read newest first, never a scan
 -- of the month for rows that match rarely (a quiet contact, a status nobody
@@ -227,7 +230,7 @@ CREATE INDEX IF NOT EXISTS report_audit_company ON report_audit (company_id, id)
 -- indexes also hold every column the totals count, so that a number's or a
 -- user's totals are read from the index alone (PostgreSQL's index-only scan)
 -- instead of from rows scattered over the whole table.
-CREATE INDEX IF NOT EXISTS messages_report_number ON messages (company_id, number_id, created_at, id, sent_by, direction, status, segments);
-CREATE INDEX IF NOT EXISTS messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments);
-CREATE INDEX IF NOT EXISTS messages_report_contact ON messages (company_id, contact_id, created_at, id);
-CREATE INDEX IF NOT EXISTS messages_report_status ON messages (company_id, status, created_at, id);
+CREATE INDEX messages_report_number ON messages (company_id, number_id, created_at, id, sent_by, direction, status, segments);
+CREATE INDEX messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments);
+CREATE INDEX messages_report_contact ON messages (company_id, contact_id, created_at, id);
+CREATE INDEX messages_report_status ON messages (company_id, status, created_at, id);

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/store/storetest"
 )
 
@@ -102,8 +103,8 @@ func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 // against the server's store, and returns the admin signed in.
 func (s *testServer) bootstrap(t *testing.T, company, email string) *client {
 	t.Helper()
-	if err := adminCreate(context.Background(), s.cfg, slog.New(slog.DiscardHandler),
-		[]string{"--company", company, "--email", email, "--password", "correct horse"}, io.Discard); err != nil {
+	if _, err := adminCreate(context.Background(), s.cfg, slog.New(slog.DiscardHandler), company,
+		inbox.NewUser{Email: email, Password: "correct horse"}); err != nil {
 		t.Fatalf("admin create: %v", err)
 	}
 	return s.login(t, email, "correct horse")

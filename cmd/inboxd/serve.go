@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"time"
 
@@ -24,13 +24,21 @@ import (
 	"smsinbox/static"
 )
 
-// serve listens on INBOX_ADDR and runs the server until ctx ends.
-func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+func serveFlags(*flag.FlagSet) func(context.Context, cli, []string) error {
+	return func(ctx context.Context, c cli, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("serve: unexpected %q; the server is configured by the environment (see inboxd help)", args[0])
+		}
+		cfg, log, err := c.configured()
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", cfg.Addr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		}
+		return serveOn(ctx, cfg, log, ln, c.stdout)
 	}
-	return serveOn(ctx, cfg, log, ln, os.Stdout)
 }
 
 // serveOn runs the server on ln until ctx ends (SIGINT or SIGTERM), then
@@ -78,6 +86,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	svcCfg.EventRetention = cfg.EventRetention
 	svcCfg.Outbox.PerNumber = cfg.SendInterval
 	svcCfg.PasswordCost = cfg.PasswordCost
+	svcCfg.Clock = cfg.Clock
 	svc := inbox.New(db, bus, sender, svcCfg, log)
 
 	demo := false

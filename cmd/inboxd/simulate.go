@@ -13,33 +13,41 @@ import (
 	"smsinbox/pkg/plivo"
 )
 
-// simulateInbound posts a correctly signed inbound webhook, signed with
-// PLIVO_AUTH_TOKEN (or the dev token), to a running server.
-func simulateInbound(ctx context.Context, cfg Config, args []string) error {
-	fs := flag.NewFlagSet("simulate inbound", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	base := fs.String("url", cfg.PublicURL.String(), "the server's base URL")
+func simulateFlags(fs *flag.FlagSet) func(context.Context, cli, []string) error {
+	base := fs.String("url", "", "the server's base URL (default: INBOX_PUBLIC_URL)")
 	from := fs.String("from", "", "the candidate's phone")
 	to := fs.String("to", "", "the company number")
 	text := fs.String("text", "", "the text")
-	if err := fs.Parse(args); err != nil {
-		return fmt.Errorf("simulate inbound: %w", err)
+	return func(ctx context.Context, c cli, _ []string) error {
+		cfg, _, err := c.configured()
+		if err != nil {
+			return err
+		}
+		if *base == "" {
+			*base = cfg.PublicURL.String()
+		}
+		return simulateInbound(ctx, cfg, c.stdout, *base, *from, *to, *text)
 	}
-	if *from == "" || *to == "" {
+}
+
+// simulateInbound posts a correctly signed inbound webhook, signed with
+// PLIVO_AUTH_TOKEN (or the dev token), to a running server.
+func simulateInbound(ctx context.Context, cfg Config, out io.Writer, base, from, to, text string) error {
+	if from == "" || to == "" {
 		return errors.New("simulate inbound needs --from and --to")
 	}
-	f, err := inbox.NormalizePhone(*from, inbox.DefaultRegion)
+	f, err := inbox.NormalizePhone(from, inbox.DefaultRegion)
 	if err != nil {
 		return err
 	}
-	t, err := inbox.NormalizePhone(*to, inbox.DefaultRegion)
+	t, err := inbox.NormalizePhone(to, inbox.DefaultRegion)
 	if err != nil {
 		return err
 	}
 	sim := plivo.NewSimulator(cfg.PlivoAuthToken, &http.Client{Timeout: 15 * time.Second}, nil)
-	if err := sim.SendInbound(ctx, *base, f, t, *text); err != nil {
+	if err := sim.SendInbound(ctx, base, f, t, text); err != nil {
 		return err
 	}
-	fmt.Println("delivered")
+	fmt.Fprintln(out, "delivered")
 	return nil
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
 )
 
 // Shape describes the schema as both engines can report it: every table's
@@ -19,14 +22,14 @@ func (db *DB) Shape(ctx context.Context) ([]string, error) {
 	var err error
 	if db.postgres {
 		err = db.read.SelectContext(ctx, &cols, `SELECT table_name AS tbl, column_name AS col, is_nullable = 'NO' AS "notnull"
-			FROM information_schema.columns WHERE table_schema = current_schema()`)
+			FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> 'goose_db_version'`)
 		if err == nil {
 			err = db.read.SelectContext(ctx, &indexes, `SELECT indexname FROM pg_indexes
 				WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'`)
 		}
 	} else {
 		err = db.read.SelectContext(ctx, &cols, `SELECT m.name AS tbl, p.name AS col, (p."notnull" OR p.pk > 0) AS "notnull"
-			FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`)
+			FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'goose_db_version'`)
 		if err == nil {
 			err = db.read.SelectContext(ctx, &indexes, `SELECT name FROM sqlite_master
 				WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'`)
@@ -43,4 +46,52 @@ func (db *DB) Shape(ctx context.Context) ([]string, error) {
 	}
 	sort.Strings(shape)
 	return shape, nil
+}
+
+// PostgresDefinition describes a PostgreSQL schema in full — every column's
+// type, nullability and default, every constraint, every index's definition
+// and every table's persistence (logged or not) — with the schema's own name
+// taken out, so that two schemas built the same way compare equal. The
+// migrations' version table is left out.
+func PostgresDefinition(ctx context.Context, q interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}) ([]string, error) {
+	var def []string
+	for _, query := range []string{
+		`SELECT format('column %s.%s %s null=%s default=%s', table_name, column_name, data_type, is_nullable, coalesce(column_default, '-'))
+			FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> 'goose_db_version'`,
+		`SELECT format('constraint %s.%s %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
+			FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+			WHERE n.nspname = current_schema() AND c.conrelid::regclass::text <> 'goose_db_version'`,
+		`SELECT format('index %s', indexdef) FROM pg_indexes
+			WHERE schemaname = current_schema() AND tablename <> 'goose_db_version'`,
+		`SELECT format('table %s persistence=%s', c.relname, c.relpersistence) FROM pg_class c
+			JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> 'goose_db_version'`,
+	} {
+		var rows []string
+		if err := q.SelectContext(ctx, &rows, query); err != nil {
+			return nil, err
+		}
+		def = append(def, rows...)
+	}
+	var names []string
+	if err := q.SelectContext(ctx, &names, `SELECT current_schema()`); err != nil || len(names) != 1 {
+		return nil, fmt.Errorf("current schema: %v", err)
+	}
+	schema := names[0]
+	for i := range def {
+		def[i] = strings.ReplaceAll(def[i], schema+".", "")
+	}
+	sort.Strings(def)
+	return def, nil
+}
+
+// Read is the store's read pool, for tests that look at the database itself.
+func (db *DB) Read() *sqlx.DB { return db.read }
+
+// ExecForTest runs a statement on the write pool.
+func (db *DB) ExecForTest(ctx context.Context, query string) error {
+	_, err := db.write.ExecContext(ctx, query)
+	return err
 }

@@ -9,8 +9,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-
-	"smsinbox"
 )
 
 // OpenPostgres connects to PostgreSQL at url (postgres://…; local servers
@@ -37,7 +35,6 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		write:      pool,
 		read:       pool,
 		writeStmts: prepared,
-		schema:     smsinbox.PostgresSchema,
 		closers:    []func() error{prepared.close, pool.Close},
 	}
 	return db, nil

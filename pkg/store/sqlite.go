@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,9 +13,6 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
-
-//go:embed sqlite.sql
-var sqliteSchema string
 
 // OpenSQLite opens (creating it if needed) the embedded store in the file
 // path. Writes go through one connection — SQLite has one writer anyway, and
@@ -60,7 +56,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		write:      write,
 		read:       read,
 		writeStmts: writeStmts,
-		schema:     sqliteSchema,
+		path:       path,
 		closers:    []func() error{readStmts.close, writeStmts.close, read.Close, write.Close},
 	}
 	return db, nil

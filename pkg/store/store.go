@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 )
 
@@ -29,7 +30,7 @@ type DB struct {
 	// writeStmts are the prepared statements of the write pool; the read
 	// pool's are queries.stmts (the same on PostgreSQL).
 	writeStmts *stmts
-	schema     string // the DDL Migrate applies
+	path       string // the SQLite file; empty on PostgreSQL
 	closers    []func() error
 }
 
@@ -41,20 +42,9 @@ func (db *DB) Engine() string {
 	return "sqlite"
 }
 
-// Migrate applies the schema; it is idempotent.
-func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, db.schema); err != nil {
-		return fmt.Errorf("migrate %s: %w", db.Engine(), err)
-	}
-	if !db.postgres {
-		// SQLite has no autovacuum-driven statistics: gather them, so that
-		// the planner picks the report's filter indexes over the time one.
-		if _, err := db.write.ExecContext(ctx, `PRAGMA optimize=0x10002`); err != nil {
-			return fmt.Errorf("optimize sqlite: %w", err)
-		}
-	}
-	return nil
-}
+// SetClock makes the store stamp what it writes with c's time instead of
+// the wall clock's. Call it before the store is used.
+func (db *DB) SetClock(c clock.Clock) { db.queries.now = c.Now }
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {

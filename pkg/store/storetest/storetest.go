@@ -106,7 +106,7 @@ func SQLite(t testing.TB) *store.DB {
 
 func migrated(t testing.TB, db *store.DB) *store.DB {
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	return db

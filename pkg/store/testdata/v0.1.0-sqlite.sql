@@ -1,0 +1,229 @@
+-- smsinbox schema for the embedded SQLite store: the twin of ../../schema.sql
+-- (PostgreSQL, the canonical one), kept equivalent: same tables, columns,
+-- constraints and indexes; only the types differ (INTEGER PRIMARY KEY for
+-- BIGSERIAL, DATETIME for TIMESTAMPTZ, TEXT for JSON). TestSchemasAgree checks it.
+CREATE TABLE IF NOT EXISTS companies (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    sms_enabled  BOOLEAN NOT NULL DEFAULT TRUE,            -- S1
+    optout_reply TEXT NOT NULL DEFAULT '',                 -- sent once on STOP
+    help_reply   TEXT NOT NULL DEFAULT '',                 -- sent on HELP
+    created_at   DATETIME NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY,
+    company_id    BIGINT NOT NULL REFERENCES companies (id),
+    email         TEXT NOT NULL UNIQUE,                    -- stored lower-case; login is by email alone
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'recruiter')),
+    password_hash TEXT NOT NULL,
+    created_at    DATETIME NOT NULL
+);
+CREATE INDEX IF NOT EXISTS users_company ON users (company_id, id);
+
+-- Sessions, API tokens and websocket tickets keep only a SHA-256 of the secret.
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at DATETIME NOT NULL,
+    expires_at DATETIME NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
+
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id           INTEGER PRIMARY KEY,
+    company_id   BIGINT NOT NULL REFERENCES companies (id),
+    user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE, -- the admin it acts as
+    name         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    created_at   DATETIME NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ws_tickets (
+    ticket_hash TEXT PRIMARY KEY,
+    user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    expires_at  DATETIME NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ws_tickets_expires ON ws_tickets (expires_at);
+
+CREATE TABLE IF NOT EXISTS numbers (
+    id         INTEGER PRIMARY KEY,
+    company_id BIGINT NOT NULL REFERENCES companies (id),
+    e164       TEXT NOT NULL UNIQUE,                       -- inbound webhooks find the number by it
+    label      TEXT NOT NULL,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX IF NOT EXISTS numbers_company ON numbers (company_id, id);
+
+CREATE TABLE IF NOT EXISTS number_assignees (
+    number_id BIGINT NOT NULL REFERENCES numbers (id) ON DELETE CASCADE,
+    user_id   BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (number_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS number_assignees_user ON number_assignees (user_id, number_id);
+
+CREATE TABLE IF NOT EXISTS contacts (
+    id              INTEGER PRIMARY KEY,
+    company_id      BIGINT NOT NULL REFERENCES companies (id),
+    external_id     TEXT,                                  -- the host ATS's id
+    name            TEXT NOT NULL,
+    phone           TEXT NOT NULL,                         -- E.164
+    email           TEXT NOT NULL DEFAULT '',
+    kind            TEXT NOT NULL CHECK (kind IN ('candidate', 'hire')),
+    consent         TEXT NOT NULL CHECK (consent IN ('opted_in', 'opted_out', 'unknown')),
+    consent_source  TEXT NOT NULL DEFAULT '',
+    consent_at      DATETIME,
+    last_message_at DATETIME,                           -- any message on any number: the icon is green
+    created_at      DATETIME NOT NULL,
+    updated_at      DATETIME NOT NULL,
+    UNIQUE (company_id, phone),
+    UNIQUE (company_id, external_id)
+);
+CREATE INDEX IF NOT EXISTS contacts_company ON contacts (company_id, id);
+
+-- The consent ledger: every change of a contact's consent, never updated.
+CREATE TABLE IF NOT EXISTS consent_changes (
+    id         INTEGER PRIMARY KEY,
+    company_id BIGINT NOT NULL REFERENCES companies (id),
+    contact_id BIGINT NOT NULL REFERENCES contacts (id),
+    from_state TEXT NOT NULL,
+    to_state   TEXT NOT NULL,
+    source     TEXT NOT NULL CHECK (source IN ('application', 'ats', 'keyword', 'admin')),
+    keyword    TEXT NOT NULL DEFAULT '',
+    user_id    BIGINT REFERENCES users (id),
+    message_id BIGINT,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX IF NOT EXISTS consent_changes_contact ON consent_changes (contact_id, id);
+
+CREATE TABLE IF NOT EXISTS jobs (
+    id          INTEGER PRIMARY KEY,
+    company_id  BIGINT NOT NULL REFERENCES companies (id),
+    external_id TEXT,
+    title       TEXT NOT NULL,
+    created_at  DATETIME NOT NULL,
+    UNIQUE (company_id, external_id)
+);
+CREATE INDEX IF NOT EXISTS jobs_company ON jobs (company_id, id);
+
+CREATE TABLE IF NOT EXISTS applicants (
+    job_id     BIGINT NOT NULL REFERENCES jobs (id),
+    contact_id BIGINT NOT NULL REFERENCES contacts (id),
+    created_at DATETIME NOT NULL,
+    PRIMARY KEY (job_id, contact_id)
+);
+CREATE INDEX IF NOT EXISTS applicants_contact ON applicants (contact_id);
+
+-- A thread is one number and one contact; its read state is shared by every
+-- assignee of the number (S11).
+CREATE TABLE IF NOT EXISTS threads (
+    id              INTEGER PRIMARY KEY,
+    company_id      BIGINT NOT NULL REFERENCES companies (id),
+    number_id       BIGINT NOT NULL REFERENCES numbers (id),
+    contact_id      BIGINT NOT NULL REFERENCES contacts (id),
+    unread_count    INTEGER NOT NULL DEFAULT 0,
+    read_by         BIGINT REFERENCES users (id),
+    read_at         DATETIME,
+    replied_by      BIGINT REFERENCES users (id),          -- sender of the latest outbound message
+    last_message_id BIGINT,
+    last_message_at DATETIME,
+    created_at      DATETIME NOT NULL,
+    UNIQUE (number_id, contact_id)
+);
+CREATE INDEX IF NOT EXISTS threads_number_recent ON threads (number_id, last_message_at);
+CREATE INDEX IF NOT EXISTS threads_contact ON threads (contact_id);
+
+CREATE TABLE IF NOT EXISTS messages (
+    id              INTEGER PRIMARY KEY,
+    company_id      BIGINT NOT NULL REFERENCES companies (id),
+    thread_id       BIGINT NOT NULL REFERENCES threads (id),
+    number_id       BIGINT NOT NULL REFERENCES numbers (id),   -- copied from the thread for the report
+    contact_id      BIGINT NOT NULL REFERENCES contacts (id),  -- copied from the thread for the report
+    direction       TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound')),
+    body            TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('received', 'queued', 'sent', 'delivered', 'undelivered', 'failed')),
+    error_code      TEXT NOT NULL DEFAULT '',
+    error_reason    TEXT NOT NULL DEFAULT '',
+    segments        INTEGER NOT NULL,
+    encoding        TEXT NOT NULL,
+    sent_by         BIGINT REFERENCES users (id),
+    plivo_uuid      TEXT UNIQUE,                           -- a repeated webhook stores nothing new
+    idempotency_key TEXT,
+    request_hash    TEXT NOT NULL DEFAULT '',              -- what the Idempotency-Key was first used for
+    media_urls      TEXT NOT NULL DEFAULT '',              -- JSON array, MMS only
+    flagged         BOOLEAN NOT NULL DEFAULT FALSE,
+    -- The durable send queue (outbound only): pending → sending → done, or
+    -- unknown when a send may have reached Plivo (never re-sent blindly).
+    send_state      TEXT NOT NULL DEFAULT 'none' CHECK (send_state IN ('none', 'pending', 'sending', 'done', 'unknown')),
+    send_attempts   INTEGER NOT NULL DEFAULT 0,
+    send_after      DATETIME,
+    created_at      DATETIME NOT NULL,
+    updated_at      DATETIME NOT NULL,
+    UNIQUE (sent_by, idempotency_key)
+);
+CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread_id, id);
+CREATE INDEX IF NOT EXISTS messages_company_time ON messages (company_id, created_at, id);
+CREATE INDEX IF NOT EXISTS messages_send_queue ON messages (send_after, id) WHERE send_state = 'pending';
+CREATE INDEX IF NOT EXISTS messages_sending ON messages (updated_at) WHERE send_state = 'sending';
+CREATE INDEX IF NOT EXISTS messages_send_unknown ON messages (updated_at) WHERE send_state = 'unknown';
+
+-- One lane per sending number: next_at is when it may send again, so each
+-- number sends at most at its rate across every process.
+CREATE TABLE IF NOT EXISTS number_lanes (
+    number_id INTEGER PRIMARY KEY REFERENCES numbers (id) ON DELETE CASCADE,
+    next_at   DATETIME NOT NULL
+);
+
+-- Status callbacks we could not match to a message yet (they may overtake the
+-- send call); applied when the send records its MessageUUID.
+CREATE TABLE IF NOT EXISTS pending_statuses (
+    id          INTEGER PRIMARY KEY,
+    plivo_uuid  TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    error_code  TEXT NOT NULL DEFAULT '',
+    error_reason TEXT NOT NULL DEFAULT '',
+    created_at  DATETIME NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pending_statuses_uuid ON pending_statuses (plivo_uuid);
+
+-- Events pushed to browsers. Each topic's seq is gapless: it comes from
+-- topic_seqs inside the writing transaction, so seq order is commit order.
+CREATE TABLE IF NOT EXISTS topic_seqs (
+    topic TEXT PRIMARY KEY,
+    seq   BIGINT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+    topic      TEXT NOT NULL,
+    seq        BIGINT NOT NULL,
+    type       TEXT NOT NULL,
+    payload    TEXT NOT NULL,
+    created_at DATETIME NOT NULL,
+    PRIMARY KEY (topic, seq)
+);
+CREATE INDEX IF NOT EXISTS events_created ON events (created_at);
+
+-- Who read the SMS Activity report, when, and with which filters.
+CREATE TABLE IF NOT EXISTS report_audit (
+    id         INTEGER PRIMARY KEY,
+    company_id BIGINT NOT NULL REFERENCES companies (id),
+    user_id    BIGINT NOT NULL REFERENCES users (id),
+    filters    TEXT NOT NULL,
+    format     TEXT NOT NULL,
+    created_at DATETIME NOT NULL
+);
+CREATE INDEX IF NOT EXISTS report_audit_company ON report_audit (company_id, id);
+
+-- The SMS Activity report (admins, S4). Each filter has an index that leads
+-- with the company and goes on in the report's order (created_at, id), so the
+-- first page of any filter is a short range read newest first, never a scan
+-- of the month for rows that match rarely (a quiet contact, a status nobody
+-- has); with no filter, messages_company_time serves. The number and sender
+-- indexes also hold every column the totals count, so that a number's or a
+-- user's totals are read from the index alone (PostgreSQL's index-only scan)
+-- instead of from rows scattered over the whole table.
+CREATE INDEX IF NOT EXISTS messages_report_number ON messages (company_id, number_id, created_at, id, sent_by, direction, status, segments);
+CREATE INDEX IF NOT EXISTS messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments);
+CREATE INDEX IF NOT EXISTS messages_report_contact ON messages (company_id, contact_id, created_at, id);
+CREATE INDEX IF NOT EXISTS messages_report_status ON messages (company_id, status, created_at, id);
