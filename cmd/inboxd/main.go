@@ -101,7 +101,9 @@ func groupOf(word string) string {
 	return strings.Join(subs, ", ")
 }
 
-func isHelp(arg string) bool { return arg == "help" || arg == "-h" || arg == "--help" || arg == "-help" }
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "--help" || arg == "-help"
+}
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "inboxd is the smsinbox server: a real-time SMS inbox for recruiting teams.\n\nUsage:\n\n")
