@@ -13,7 +13,9 @@ CREATE TABLE companies (
     sms_enabled  BOOLEAN NOT NULL DEFAULT TRUE,
     optout_reply TEXT NOT NULL DEFAULT '',                 -- sent once on STOP
     help_reply   TEXT NOT NULL DEFAULT '',                 -- sent on HELP
-    created_at   TIMESTAMPTZ NOT NULL
+    created_at   TIMESTAMPTZ NOT NULL,
+    claim_on_read BOOLEAN NOT NULL DEFAULT TRUE,           -- the read that clears every bell claims the thread
+    claim_minutes INTEGER NOT NULL DEFAULT 10 CHECK (claim_minutes BETWEEN 1 AND 1440) -- a claim lapses after
 );
 
 CREATE TABLE users (
@@ -88,6 +90,8 @@ CREATE TABLE contacts (
     UNIQUE (company_id, external_id)
 );
 CREATE INDEX contacts_company ON contacts (company_id, id);
+-- Search finds contacts by the words of their name and email.
+CREATE INDEX contacts_search ON contacts USING gin (to_tsvector('simple', name || ' ' || translate(email, '@.', '  ')));
 
 -- The consent ledger: every change of a contact's consent, never updated.
 CREATE TABLE consent_changes (
@@ -136,10 +140,19 @@ CREATE TABLE threads (
     last_message_id BIGINT,
     last_message_at TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
+    awaiting_since   TIMESTAMPTZ,                          -- the first inbound text after the last outbound one
+    claimed_by       BIGINT REFERENCES users (id),         -- who is handling the thread, until claim_expires_at
+    claimed_at       TIMESTAMPTZ,
+    claim_expires_at TIMESTAMPTZ,
     UNIQUE (number_id, contact_id)
 );
-CREATE INDEX threads_number_recent ON threads (number_id, last_message_at);
 CREATE INDEX threads_contact ON threads (contact_id);
+-- The inbox's order (unread first, then the most recent) as one index per
+-- read state, so that each page of either is a short range read per number.
+CREATE INDEX threads_inbox_unread ON threads (number_id, last_message_at, id) WHERE unread_count > 0;
+CREATE INDEX threads_inbox_read ON threads (number_id, last_message_at, id) WHERE unread_count = 0;
+-- The claims that lapse next.
+CREATE INDEX threads_claims ON threads (claim_expires_at) WHERE claim_expires_at IS NOT NULL;
 
 CREATE TABLE messages (
     id              BIGSERIAL PRIMARY KEY,
@@ -174,6 +187,8 @@ CREATE INDEX messages_company_time ON messages (company_id, created_at, id);
 CREATE INDEX messages_send_queue ON messages (send_after, id) WHERE send_state = 'pending';
 CREATE INDEX messages_sending ON messages (updated_at) WHERE send_state = 'sending';
 CREATE INDEX messages_send_unknown ON messages (updated_at) WHERE send_state = 'unknown';
+-- Search: full text of every message.
+CREATE INDEX messages_search ON messages USING gin (to_tsvector('english', body));
 
 -- One lane per sending number: next_at is when it may send again, so each
 -- number sends at most at its rate across every process.
@@ -234,3 +249,88 @@ CREATE INDEX messages_report_number ON messages (company_id, number_id, created_
 CREATE INDEX messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments);
 CREATE INDEX messages_report_contact ON messages (company_id, contact_id, created_at, id);
 CREATE INDEX messages_report_status ON messages (company_id, status, created_at, id);
+
+-- The report's totals, kept as messages are written: counts per day (UTC),
+-- number, sender (0 for inbound texts and automatic replies), direction and
+-- status. A trigger appends each change as a delta; the janitor folds the
+-- deltas into message_rollups. Readers add both.
+CREATE TABLE message_rollups (
+    company_id BIGINT NOT NULL REFERENCES companies (id),
+    day        TIMESTAMPTZ NOT NULL,                       -- midnight UTC
+    number_id  BIGINT NOT NULL REFERENCES numbers (id),
+    sender_id  BIGINT NOT NULL,                            -- 0: inbound, or an automatic reply
+    direction  TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    messages   BIGINT NOT NULL,
+    segments   BIGINT NOT NULL,
+    PRIMARY KEY (company_id, day, number_id, sender_id, direction, status)
+);
+
+CREATE TABLE message_rollup_deltas (
+    id         BIGSERIAL PRIMARY KEY,
+    company_id BIGINT NOT NULL,
+    day        TIMESTAMPTZ NOT NULL,
+    number_id  BIGINT NOT NULL,
+    sender_id  BIGINT NOT NULL,
+    direction  TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    messages   BIGINT NOT NULL,
+    segments   BIGINT NOT NULL
+);
+CREATE INDEX message_rollup_deltas_day ON message_rollup_deltas (company_id, day);
+
+-- The report's response times: one row per answered inbound text, with the
+-- time to the next outbound text of its thread.
+CREATE TABLE responses (
+    inbound_id   BIGINT PRIMARY KEY REFERENCES messages (id),
+    reply_id     BIGINT NOT NULL REFERENCES messages (id),
+    company_id   BIGINT NOT NULL REFERENCES companies (id),
+    number_id    BIGINT NOT NULL REFERENCES numbers (id),
+    contact_id   BIGINT NOT NULL REFERENCES contacts (id),
+    responder_id BIGINT REFERENCES users (id),             -- NULL: an automatic reply
+    inbound_at   TIMESTAMPTZ NOT NULL,
+    seconds      BIGINT NOT NULL
+);
+CREATE INDEX responses_time ON responses (company_id, inbound_at, number_id, responder_id, seconds);
+CREATE INDEX responses_contact ON responses (company_id, contact_id, inbound_at);
+
+CREATE FUNCTION messages_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN
+        INSERT INTO message_rollup_deltas (company_id, day, number_id, sender_id, direction, status, messages, segments)
+        VALUES (OLD.company_id, date_trunc('day', OLD.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', OLD.number_id,
+            COALESCE(OLD.sent_by, 0), OLD.direction, OLD.status, -1, -OLD.segments);
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        INSERT INTO message_rollup_deltas (company_id, day, number_id, sender_id, direction, status, messages, segments)
+        VALUES (NEW.company_id, date_trunc('day', NEW.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', NEW.number_id,
+            COALESCE(NEW.sent_by, 0), NEW.direction, NEW.status, 1, NEW.segments);
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER messages_rollup_write AFTER INSERT OR DELETE ON messages
+    FOR EACH ROW EXECUTE FUNCTION messages_rollup();
+CREATE TRIGGER messages_rollup_update AFTER UPDATE ON messages FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.segments IS DISTINCT FROM NEW.segments
+        OR OLD.number_id IS DISTINCT FROM NEW.number_id OR OLD.sent_by IS DISTINCT FROM NEW.sent_by
+        OR OLD.direction IS DISTINCT FROM NEW.direction OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION messages_rollup();
+
+-- An outbound text answers every inbound text of its thread since the
+-- outbound one before it.
+CREATE FUNCTION messages_response() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO responses (inbound_id, reply_id, company_id, number_id, contact_id, responder_id, inbound_at, seconds)
+    SELECT i.id, NEW.id, NEW.company_id, NEW.number_id, NEW.contact_id, NEW.sent_by, i.created_at,
+        GREATEST(0, floor(extract(epoch FROM NEW.created_at - i.created_at)))::bigint
+    FROM messages i
+    WHERE i.thread_id = NEW.thread_id AND i.direction = 'inbound' AND i.id < NEW.id
+    AND i.id > COALESCE((SELECT max(o.id) FROM messages o
+        WHERE o.thread_id = NEW.thread_id AND o.direction = 'outbound' AND o.id < NEW.id), 0)
+    ON CONFLICT (inbound_id) DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER messages_response AFTER INSERT ON messages FOR EACH ROW
+    WHEN (NEW.direction = 'outbound') EXECUTE FUNCTION messages_response();

@@ -31,6 +31,14 @@ type testServer struct {
 // password hash and a fast send lane.
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
+	return startServerWith(t, env, nil)
+}
+
+// startServerWith is startServer with the configuration edited by edit
+// before the server starts: a test gives it a clock.Fake, say (two
+// servers may share one).
+func startServerWith(t *testing.T, env map[string]string, edit func(*Config)) *testServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +59,9 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	cfg, err := LoadConfig(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatalf("config: %v", err)
+	}
+	if edit != nil {
+		edit(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())

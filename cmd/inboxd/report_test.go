@@ -46,7 +46,15 @@ type reportJSON struct {
 	ByUser []struct {
 		User                       *inbox.User `json:"user"`
 		Outbound, Failed, Segments int64
+		inbox.ResponseTimes
 	} `json:"by_user"`
+}
+
+// counts is a report's totals with its response times taken out of them
+// (pointers: compared apart).
+func counts(t inbox.ReportTotals) inbox.ReportTotals {
+	t.ResponseP50, t.ResponseP90 = nil, nil
+	return t
 }
 
 // Bodies that CSV and spreadsheets find hard.
@@ -149,7 +157,7 @@ func TestReportEndToEnd(t *testing.T) {
 		var shape map[string]any
 		f.admin.call("GET", path, nil, 200, &shape)
 		wantKeys(t, "answer", shape, "rows", "next_cursor", "totals", "by_number", "by_user", "from", "to")
-		wantKeys(t, "totals", shape["totals"], "inbound", "outbound", "failed", "segments")
+		wantKeys(t, "totals", shape["totals"], "inbound", "outbound", "failed", "segments", "responses", "response_p50_s", "response_p90_s")
 		rowsAny, _ := shape["rows"].([]any)
 		if len(rowsAny) != len(reportBodies)+2 {
 			t.Fatalf("got %d rows, want %d", len(rowsAny), len(reportBodies)+2)
@@ -172,22 +180,29 @@ func TestReportEndToEnd(t *testing.T) {
 		if all.NextCursor != nil {
 			t.Errorf("one page holds all %d rows, but next_cursor = %q", len(all.Rows), *all.NextCursor)
 		}
-		wantTotals := inbox.ReportTotals{Inbound: int64(f.inbound), Outbound: 2, Failed: 1}
+		// Ana's first text answered all six inbound ones: six response
+		// times, each the seconds between the webhook and her send.
+		wantTotals := inbox.ReportTotals{Inbound: int64(f.inbound), Outbound: 2, Failed: 1,
+			ResponseTimes: inbox.ResponseTimes{Responses: int64(f.inbound)}}
 		for _, r := range all.Rows {
 			wantTotals.Segments += int64(r.Segments)
 			if r.Body == "globex secret" {
 				t.Errorf("Acme's report shows Globex's message %d", r.MessageID)
 			}
 		}
-		if all.Totals != wantTotals {
+		if counts(all.Totals) != wantTotals {
 			t.Errorf("totals = %+v, want %+v", all.Totals, wantTotals)
+		}
+		if p50, p90 := all.Totals.ResponseP50, all.Totals.ResponseP90; p50 == nil || p90 == nil || *p50 < 0 || *p50 > *p90 || *p90 > 600 {
+			t.Errorf("response p50, p90 = %v, %v; want 0 ≤ p50 ≤ p90, a few seconds at most", p50, p90)
 		}
 		if len(all.ByNumber) != 1 || all.ByNumber[0].Number.ID != f.number.ID || all.ByNumber[0].Inbound != int64(f.inbound) ||
 			all.ByNumber[0].Outbound != 2 || all.ByNumber[0].Failed != 1 {
 			t.Errorf("by_number = %+v; want the one number with %d in, 2 out, 1 failed", all.ByNumber, f.inbound)
 		}
-		if len(all.ByUser) != 1 || all.ByUser[0].User == nil || all.ByUser[0].User.ID != f.anaID || all.ByUser[0].Outbound != 2 {
-			t.Errorf("by_user = %+v; want Ana with 2 sent", all.ByUser)
+		if len(all.ByUser) != 1 || all.ByUser[0].User == nil || all.ByUser[0].User.ID != f.anaID || all.ByUser[0].Outbound != 2 ||
+			all.ByUser[0].Responses != int64(f.inbound) || all.ByUser[0].ResponseP50 == nil {
+			t.Errorf("by_user = %+v; want Ana with 2 sent and %d responses", all.ByUser, f.inbound)
 		}
 		for i, r := range all.Rows {
 			if i > 0 && r.MessageID > all.Rows[i-1].MessageID {
@@ -206,7 +221,7 @@ func TestReportEndToEnd(t *testing.T) {
 			for _, r := range page.Rows {
 				paged = append(paged, r.MessageID)
 			}
-			if page.Totals != wantTotals {
+			if counts(page.Totals) != wantTotals {
 				t.Errorf("totals of a page = %+v, want those of the whole range, %+v", page.Totals, wantTotals)
 			}
 			if page.NextCursor == nil {

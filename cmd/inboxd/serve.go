@@ -149,6 +149,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	goRun("hub", h.Run)
 	goRun("outbox", svc.RunOutbox)
 	goRun("janitor", func(ctx context.Context) error { return svc.RunJanitor(ctx, time.Minute) })
+	goRun("claims", svc.RunClaims)
 	if sim != nil {
 		goRun("simulator", sim.Run)
 	}

@@ -101,7 +101,7 @@ func (s *socket) apply(f frame) {
 		for _, th := range h.Inbox.Threads {
 			s.unread[th.ID] = th.UnreadCount
 		}
-	case "message.created", "thread.read", "thread.unread":
+	case "message.created", "thread.read", "thread.unread", "thread.claimed", "thread.released", "thread.claim_lapsed":
 		var d struct{ Thread inbox.Thread }
 		if err := json.Unmarshal(f.Data, &d); err == nil && d.Thread.ID != 0 {
 			s.unread[d.Thread.ID] = d.Thread.UnreadCount

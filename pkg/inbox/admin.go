@@ -172,6 +172,10 @@ type CompanySettings struct {
 	SMSEnabled  *bool   `json:"sms_enabled"`
 	OptoutReply *string `json:"optout_reply"`
 	HelpReply   *string `json:"help_reply"`
+	// Claims: whether the read that clears every bell claims the thread,
+	// and how long a claim lasts without a reply (1 to 1,440 minutes).
+	ClaimOnRead  *bool `json:"claim_on_read"`
+	ClaimMinutes *int  `json:"claim_minutes"`
 }
 
 // Company returns the caller's company settings.
@@ -189,6 +193,9 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 			return Company{}, Invalid("invalid_reply", "a reply must be at most %d characters", MaxBodyChars)
 		}
 	}
+	if in.ClaimMinutes != nil && (*in.ClaimMinutes < 1 || *in.ClaimMinutes > 24*60) {
+		return Company{}, Invalid("invalid_claim_minutes", "claim_minutes must be 1 to 1440 minutes, not %d", *in.ClaimMinutes)
+	}
 	var c Company
 	err := s.write(ctx, func(tx Tx) error {
 		var err error
@@ -203,6 +210,12 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 		}
 		if in.HelpReply != nil {
 			c.HelpReply = strings.TrimSpace(*in.HelpReply)
+		}
+		if in.ClaimOnRead != nil {
+			c.ClaimOnRead = *in.ClaimOnRead
+		}
+		if in.ClaimMinutes != nil {
+			c.ClaimMinutes = *in.ClaimMinutes
 		}
 		if err := tx.UpdateCompany(ctx, c); err != nil {
 			return err

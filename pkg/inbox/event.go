@@ -15,6 +15,9 @@ const (
 	EventMessageStatus  = "message.status"
 	EventThreadRead     = "thread.read"
 	EventThreadUnread   = "thread.unread"
+	EventThreadClaimed  = "thread.claimed"      // someone is handling the thread
+	EventThreadReleased = "thread.released"     // a claim ended: released, replied to, or marked unread
+	EventClaimLapsed    = "thread.claim_lapsed" // a claim expired unanswered: the thread is unread again
 	EventContactUpdated = "contact.updated"
 	EventNumberUpdated  = "number.updated"  // assignees or label changed: sockets re-subscribe
 	EventCompanyUpdated = "company.updated" // settings changed (S1: every icon may change)
@@ -77,6 +80,9 @@ var ErrEventsPruned = Errorf(KindConflict, "resync", "events after this point ar
 type Inbox struct {
 	UnreadTotal int      `json:"unread_total"` // threads with unread_count > 0
 	Threads     []Thread `json:"threads"`      // unread first, newest first
+	// NextCursor continues the listing (GET /api/inbox?cursor=); nil on
+	// the last page.
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Hello is the first frame's data on a websocket: the user, every topic they

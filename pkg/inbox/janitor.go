@@ -8,7 +8,8 @@ import (
 // RunJanitor does the housekeeping of time every interval until ctx ends:
 // expired sessions and tickets go, events past retention go (a client resuming
 // from before them is told to resync), sends cut short by a crash are marked
-// unknown, and sends never confirmed fail visibly rather than wait forever.
+// unknown, sends never confirmed fail visibly rather than wait forever, and
+// the report's appended counts are folded into its rollups.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -47,5 +48,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	// The report's counts appended since the last round join its rollups.
+	_, err = s.store.FoldRollups(ctx)
+	return err
 }

@@ -26,7 +26,7 @@ func (s *Service) Hello(ctx context.Context, u User) (Hello, error) {
 		if h.Topics, err = q.TopicSeqs(ctx, topicsOf(numbers, u)); err != nil {
 			return err
 		}
-		h.Inbox, err = inboxOf(ctx, q, u, numbers)
+		h.Inbox, err = inboxOf(ctx, q, u, numbers, InboxRequest{})
 		return err
 	})
 	return h, err

@@ -72,6 +72,7 @@ type ReportTotals struct {
 	Outbound int64 `json:"outbound"`
 	Failed   int64 `json:"failed"`
 	Segments int64 `json:"segments"`
+	ResponseTimes
 }
 
 // NumberActivity is one number's share of the filtered range.
@@ -81,6 +82,7 @@ type NumberActivity struct {
 	Outbound int64  `json:"outbound"`
 	Failed   int64  `json:"failed"`
 	Segments int64  `json:"segments"`
+	ResponseTimes
 }
 
 // UserActivity is what one sender sent in the filtered range. User is nil
@@ -91,6 +93,7 @@ type UserActivity struct {
 	Outbound int64 `json:"outbound"`
 	Failed   int64 `json:"failed"`
 	Segments int64 `json:"segments"`
+	ResponseTimes
 }
 
 // ReportSummary is the totals and breakdowns of a filtered range.
@@ -143,6 +146,11 @@ type ReportQueries interface {
 	// ReportGroups counts the messages f selects by number, sender,
 	// direction and status.
 	ReportGroups(ctx context.Context, companyID int64, f ReportFilter) ([]ReportGroup, error)
+	// ReportResponses counts the response times of the inbound texts in
+	// f's window by number, replier and ResponseBucket. Of f's filters it
+	// keeps number_id, user_id (the replier) and contact_id; direction and
+	// status describe messages, not the pairs a response time is made of.
+	ReportResponses(ctx context.Context, companyID int64, f ReportFilter) ([]ResponseGroup, error)
 	// ReportAudits returns the company's audit entries with id < before (if
 	// set), the newest limit of them, newest first.
 	ReportAudits(ctx context.Context, companyID, before int64, limit int) ([]ReportAudit, error)

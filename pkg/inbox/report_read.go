@@ -49,7 +49,11 @@ func (s *Service) Report(ctx context.Context, caller User, f ReportFilter, p Rep
 		if err != nil {
 			return err
 		}
-		page.ReportSummary = summarize(groups)
+		responses, err := r.ReportResponses(ctx, caller.CompanyID, q.ReportFilter)
+		if err != nil {
+			return err
+		}
+		page.ReportSummary = summarize(groups, responses)
 		return nil
 	})
 	if err != nil {
@@ -79,11 +83,37 @@ func (s *Service) ReportRows(ctx context.Context, caller User, f ReportFilter, f
 }
 
 // summarize folds the store's groups into totals and per-number and
-// per-sender breakdowns, each ordered by id (automatic replies last).
-func summarize(groups []ReportGroup) ReportSummary {
+// per-sender breakdowns, each ordered by id (automatic replies last), with
+// their response times.
+func summarize(groups []ReportGroup, responses []ResponseGroup) ReportSummary {
 	sum := ReportSummary{ByNumber: []NumberActivity{}, ByUser: []UserActivity{}}
 	numbers := map[int64]*NumberActivity{}
 	users := map[int64]*UserActivity{} // 0: automatic replies
+	all, byNumber, byUser := responseHistogram{}, map[int64]responseHistogram{}, map[int64]responseHistogram{}
+	for _, r := range responses {
+		all[r.Bucket] += r.Count
+		if numbers[r.Number.ID] == nil {
+			numbers[r.Number.ID] = &NumberActivity{Number: r.Number}
+			byNumber[r.Number.ID] = responseHistogram{}
+		}
+		byNumber[r.Number.ID][r.Bucket] += r.Count
+		var uid int64
+		if r.User != nil {
+			uid = r.User.ID
+		}
+		if users[uid] == nil {
+			users[uid] = &UserActivity{User: r.User}
+			byUser[uid] = responseHistogram{}
+		}
+		byUser[uid][r.Bucket] += r.Count
+	}
+	sum.Totals.ResponseTimes = all.times()
+	for id, h := range byNumber {
+		numbers[id].ResponseTimes = h.times()
+	}
+	for id, h := range byUser {
+		users[id].ResponseTimes = h.times()
+	}
 	for _, g := range groups {
 		failed := int64(0)
 		if g.Status == StatusFailed || g.Status == StatusUndelivered {

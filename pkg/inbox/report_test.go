@@ -94,23 +94,35 @@ func TestReportSummarize(t *testing.T) {
 		{Number: n2, User: ben, Direction: Outbound, Status: StatusUndelivered, Messages: 1, Segments: 3},
 		{Number: n2, Direction: Outbound, Status: StatusQueued, Messages: 4, Segments: 4}, // automatic replies
 		{Number: n1, Direction: Inbound, Status: StatusReceived, Messages: 8, Segments: 8},
+	}, []ResponseGroup{
+		// Ana answered four texts on n1: three in 30 s, one in 200 s; an
+		// automatic reply answered one on n2 in 5 s.
+		{Number: n1, User: ana, Bucket: ResponseBucket(30), Count: 3},
+		{Number: n1, User: ana, Bucket: ResponseBucket(200), Count: 1},
+		{Number: n2, Bucket: ResponseBucket(5), Count: 1},
 	})
+	s := func(v int64) *int64 { return &v }
+	// 5, 30, 30, 30, 200: the median is the 3rd, the 90th percentile the
+	// 5th (the middle of 200's five-second bucket).
+	all := ResponseTimes{Responses: 5, ResponseP50: s(30), ResponseP90: s(202)}
+	anas := ResponseTimes{Responses: 4, ResponseP50: s(30), ResponseP90: s(202)}
+	auto := ResponseTimes{Responses: 1, ResponseP50: s(5), ResponseP90: s(5)}
 	want := ReportSummary{
-		Totals: ReportTotals{Inbound: 13, Outbound: 17, Failed: 3, Segments: 35},
+		Totals: ReportTotals{Inbound: 13, Outbound: 17, Failed: 3, Segments: 35, ResponseTimes: all},
 		ByNumber: []NumberActivity{
-			{Number: n1, Inbound: 8, Outbound: 12, Failed: 2, Segments: 22},
-			{Number: n2, Inbound: 5, Outbound: 5, Failed: 1, Segments: 13},
+			{Number: n1, Inbound: 8, Outbound: 12, Failed: 2, Segments: 22, ResponseTimes: anas},
+			{Number: n2, Inbound: 5, Outbound: 5, Failed: 1, Segments: 13, ResponseTimes: auto},
 		},
 		ByUser: []UserActivity{
 			{User: ben, Outbound: 1, Failed: 1, Segments: 3},
-			{User: ana, Outbound: 12, Failed: 2, Segments: 14},
-			{User: nil, Outbound: 4, Segments: 4},
+			{User: ana, Outbound: 12, Failed: 2, Segments: 14, ResponseTimes: anas},
+			{User: nil, Outbound: 4, Segments: 4, ResponseTimes: auto},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("summarize:\n got %+v\nwant %+v", got, want)
 	}
-	if empty := summarize(nil); empty.ByNumber == nil || empty.ByUser == nil || empty.Totals != (ReportTotals{}) {
+	if empty := summarize(nil, nil); empty.ByNumber == nil || empty.ByUser == nil || empty.Totals != (ReportTotals{}) {
 		t.Errorf("summarize(nil) = %+v; want zero totals and empty (not null) lists", empty)
 	}
 }

@@ -172,8 +172,22 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, c Contact, n Number, m 
 	if th.LastMessage != nil && th.LastMessage.ID == m.ID {
 		*m = *th.LastMessage
 	}
+	// A person's reply ends the thread's claim: it is handled. (An
+	// automatic reply is not a person handling it.)
+	var holder *User
+	if m.Direction == Outbound && m.SentBy != nil {
+		if holder, err = s.endClaim(ctx, tx, &th); err != nil {
+			return false, err
+		}
+	}
 	if err := tx.Emit(NumberTopic(n.ID), EventMessageCreated, map[string]any{"thread": th, "message": m}); err != nil {
 		return false, err
+	}
+	if holder != nil {
+		err := tx.Emit(NumberTopic(n.ID), EventThreadReleased, ClaimEvent{Thread: th, User: holder, By: m.SentBy, Reason: ReleaseReplied})
+		if err != nil {
+			return false, err
+		}
 	}
 	if c.Icon() != th.Contact.Icon() {
 		return false, tx.Emit(CompanyTopic(c.CompanyID), EventContactUpdated, map[string]Contact{"contact": th.Contact})

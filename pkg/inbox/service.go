@@ -28,6 +28,9 @@ type Config struct {
 	// Clock is the service's time: sessions, schedules, quiet hours, claims
 	// and expiries all read it (default: the wall clock).
 	Clock clock.Clock
+	// ClaimPoll is how often, in real time, the lapse loop looks for claims
+	// made by other processes (default 1 s).
+	ClaimPoll time.Duration
 }
 
 // DefaultConfig is the configuration of a production Service.
@@ -52,6 +55,9 @@ type Service struct {
 	log    *slog.Logger
 	clock  clock.Clock
 	wake   chan struct{} // nudges the outbox when a message is queued
+
+	claimsWake   chan struct{} // nudges the lapse loop when a claim is made
+	claimsLogged atomic.Int64  // when the lapse loop last logged a failure (unix ns)
 
 	inbound groupCommit // inbound texts waiting for their transaction
 
@@ -81,14 +87,18 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
+	if cfg.ClaimPoll <= 0 {
+		cfg.ClaimPoll = defaultClaimPoll
+	}
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Service{
 		store: store, bus: bus, sender: sender, cfg: cfg, log: log,
-		clock:   cfg.Clock,
-		wake:    make(chan struct{}, 1),
-		inbound: newGroupCommit(),
+		clock:      cfg.Clock,
+		wake:       make(chan struct{}, 1),
+		claimsWake: make(chan struct{}, 1),
+		inbound:    newGroupCommit(),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 // their seqs, once committed.
 type Store interface {
 	Queries
+	RollupFolder
 	// Tx runs fn in one write transaction. Events emitted in fn are given
 	// their topic's next gapless seq and stored in the same transaction; Tx
 	// returns them after commit. If fn fails, nothing is written.
@@ -30,6 +31,7 @@ type Store interface {
 type Tx interface {
 	Queries
 	ReportRecorder
+	ClaimWriter
 
 	// Emit adds an event for topic to the transaction; data is its JSON payload.
 	Emit(topic, typ string, data any) error
@@ -104,6 +106,7 @@ type Tx interface {
 // caller can reach another company's rows.
 type Queries interface {
 	ReportQueries
+	FindQueries
 	Company(ctx context.Context, id int64) (Company, error)
 	CompanyByName(ctx context.Context, name string) (Company, error)
 

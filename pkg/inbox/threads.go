@@ -5,32 +5,6 @@ import (
 	"slices"
 )
 
-// inboxLimit caps the threads of an inbox snapshot; unread ones come first.
-const inboxLimit = 200
-
-// Inbox returns the threads of the caller's numbers, unread first.
-func (s *Service) Inbox(ctx context.Context, caller User) (Inbox, error) {
-	numbers, err := s.store.UserNumbers(ctx, caller.ID)
-	if err != nil {
-		return Inbox{}, err
-	}
-	return inboxOf(ctx, s.store, caller, numbers)
-}
-
-// inboxOf reads the inbox of u, assigned to numbers.
-func inboxOf(ctx context.Context, q Queries, u User, numbers []Number) (Inbox, error) {
-	ids := numberIDs(numbers)
-	threads, err := q.Threads(ctx, u.CompanyID, ThreadFilter{NumberIDs: ids, Limit: inboxLimit})
-	if err != nil {
-		return Inbox{}, err
-	}
-	unread, err := q.UnreadThreads(ctx, u.CompanyID, ids)
-	if err != nil {
-		return Inbox{}, err
-	}
-	return Inbox{UnreadTotal: unread, Threads: threads}, nil
-}
-
 func numberIDs(numbers []Number) []int64 {
 	ids := make([]int64, len(numbers))
 	for i, n := range numbers {
@@ -103,19 +77,23 @@ func (s *Service) ContactMessages(ctx context.Context, caller User, contactID in
 }
 
 // MarkRead clears a thread's unread count for every assignee (S11): the
-// thread.read event reaches all their tabs on every instance. Reading a read
-// thread changes nothing and sends nothing.
+// thread.read event reaches all their tabs on every instance. With the
+// company's claim_on_read, the read also claims the thread for the reader
+// (thread.claimed), unless someone else holds it. Reading a read thread
+// changes nothing and sends nothing.
 func (s *Service) MarkRead(ctx context.Context, caller User, threadID int64) (Thread, error) {
 	return s.setRead(ctx, caller, threadID, true)
 }
 
-// MarkUnread re-raises the bell for every assignee (B1).
+// MarkUnread re-raises the bell for every assignee (B1), and ends the
+// thread's claim: whoever had it is no longer handling it.
 func (s *Service) MarkUnread(ctx context.Context, caller User, threadID int64) (Thread, error) {
 	return s.setRead(ctx, caller, threadID, false)
 }
 
 func (s *Service) setRead(ctx context.Context, caller User, threadID int64, read bool) (Thread, error) {
 	var th Thread
+	claimed := false
 	err := s.write(ctx, func(tx Tx) error {
 		var err error
 		if th, err = s.visibleThread(ctx, tx, caller, threadID); err != nil {
@@ -135,7 +113,30 @@ func (s *Service) setRead(ctx context.Context, caller User, threadID int64, read
 		if th, err = tx.Thread(ctx, caller.CompanyID, th.ID); err != nil {
 			return err
 		}
-		return tx.Emit(NumberTopic(th.Number.ID), typ, map[string]Thread{"thread": th})
+		var holder *User // whose claim a mark-unread ended
+		if read {
+			claimed, err = s.claimOnRead(ctx, tx, caller, &th)
+		} else {
+			holder, err = s.endClaim(ctx, tx, &th)
+		}
+		if err != nil {
+			return err
+		}
+		// The thread as it now is, claim included, in every event.
+		topic := NumberTopic(th.Number.ID)
+		if err := tx.Emit(topic, typ, map[string]Thread{"thread": th}); err != nil {
+			return err
+		}
+		switch {
+		case claimed:
+			return tx.Emit(topic, EventThreadClaimed, ClaimEvent{Thread: th, User: &caller})
+		case holder != nil:
+			return tx.Emit(topic, EventThreadReleased, ClaimEvent{Thread: th, User: holder, By: &caller, Reason: ReleaseUnread})
+		}
+		return nil
 	})
+	if claimed && err == nil {
+		s.nudgeClaims()
+	}
 	return th, err
 }

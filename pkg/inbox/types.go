@@ -26,6 +26,11 @@ type Company struct {
 	OptoutReply string    `json:"optout_reply" db:"optout_reply"` // sent once on STOP; empty sends nothing
 	HelpReply   string    `json:"help_reply" db:"help_reply"`     // sent on HELP; empty sends nothing
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	// ClaimOnRead: the read that clears every assignee's bell also claims
+	// the thread for the reader. ClaimMinutes: how long a claim lasts
+	// without a reply before it lapses.
+	ClaimOnRead  bool `json:"claim_on_read" db:"claim_on_read"`
+	ClaimMinutes int  `json:"claim_minutes" db:"claim_minutes"`
 }
 
 // User is a person who signs in: an admin or a recruiter of one company.
@@ -251,4 +256,13 @@ type Thread struct {
 	ReadBy        *User      `json:"read_by"`
 	ReadAt        *time.Time `json:"read_at"`
 	RepliedBy     *User      `json:"replied_by"` // sender of the latest outbound message (B1)
+	// AwaitingSince is when the contact's unanswered texts began: set while
+	// the latest message is inbound with no outbound after it.
+	AwaitingSince *time.Time `json:"awaiting_since"`
+	// ClaimedBy is handling the thread since ClaimedAt, until a reply, a
+	// release, or ClaimExpiresAt (then it lapses and the thread is unread
+	// again for every assignee).
+	ClaimedBy      *User      `json:"claimed_by"`
+	ClaimedAt      *time.Time `json:"claimed_at"`
+	ClaimExpiresAt *time.Time `json:"claim_expires_at"`
 }

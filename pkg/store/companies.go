@@ -7,7 +7,7 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-const companyColumns = `id, name, sms_enabled, optout_reply, help_reply, created_at`
+const companyColumns = `id, name, sms_enabled, optout_reply, help_reply, created_at, claim_on_read, claim_minutes`
 
 func (q queries) Company(ctx context.Context, id int64) (inbox.Company, error) {
 	var c inbox.Company
@@ -29,8 +29,15 @@ func (q queries) CompanyByName(ctx context.Context, name string) (inbox.Company,
 
 func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 	c.CreatedAt = t.now()
-	err := t.get(ctx, &c.ID, `INSERT INTO companies (name, sms_enabled, optout_reply, help_reply, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SMSEnabled, c.OptoutReply, c.HelpReply, c.CreatedAt)
+	// The claim settings take the schema's defaults.
+	var row struct {
+		ID           int64 `db:"id"`
+		ClaimOnRead  bool  `db:"claim_on_read"`
+		ClaimMinutes int   `db:"claim_minutes"`
+	}
+	err := t.get(ctx, &row, `INSERT INTO companies (name, sms_enabled, optout_reply, help_reply, created_at)
+		VALUES (?, ?, ?, ?, ?) RETURNING id, claim_on_read, claim_minutes`, c.Name, c.SMSEnabled, c.OptoutReply, c.HelpReply, c.CreatedAt)
+	c.ID, c.ClaimOnRead, c.ClaimMinutes = row.ID, row.ClaimOnRead, row.ClaimMinutes
 	if _, dup := isUniqueViolation(err); dup {
 		return inbox.Errorf(inbox.KindConflict, "company_taken", "a company named %q exists already", c.Name)
 	}
@@ -41,8 +48,9 @@ func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 }
 
 func (t *tx) UpdateCompany(ctx context.Context, c inbox.Company) error {
-	n, err := t.execCount(ctx, `UPDATE companies SET sms_enabled = ?, optout_reply = ?, help_reply = ? WHERE id = ?`,
-		c.SMSEnabled, c.OptoutReply, c.HelpReply, c.ID)
+	n, err := t.execCount(ctx, `UPDATE companies SET sms_enabled = ?, optout_reply = ?, help_reply = ?,
+		claim_on_read = ?, claim_minutes = ? WHERE id = ?`,
+		c.SMSEnabled, c.OptoutReply, c.HelpReply, c.ClaimOnRead, c.ClaimMinutes, c.ID)
 	if err != nil {
 		return fmt.Errorf("update company %d: %w", c.ID, err)
 	}

@@ -24,15 +24,22 @@ func (db *DB) Shape(ctx context.Context) ([]string, error) {
 		err = db.read.SelectContext(ctx, &cols, `SELECT table_name AS tbl, column_name AS col, is_nullable = 'NO' AS "notnull"
 			FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> 'goose_db_version'`)
 		if err == nil {
-			err = db.read.SelectContext(ctx, &indexes, `SELECT indexname FROM pg_indexes
+			// A GIN full-text index is the twin of SQLite's FTS5 table.
+			err = db.read.SelectContext(ctx, &indexes, `SELECT CASE WHEN indexdef LIKE '%USING gin%' THEN 'search ' ELSE '' END || indexname
+				FROM pg_indexes
 				WHERE schemaname = current_schema() AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'`)
 		}
 	} else {
+		// An FTS5 table (and its shadow tables, named after it) is the twin
+		// of a PostgreSQL GIN index: it is listed as one, not as tables.
 		err = db.read.SelectContext(ctx, &cols, `SELECT m.name AS tbl, p.name AS col, (p."notnull" OR p.pk > 0) AS "notnull"
-			FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'goose_db_version'`)
+			FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> 'goose_db_version'
+			AND m.sql NOT LIKE 'CREATE VIRTUAL TABLE%'
+			AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.sql LIKE 'CREATE VIRTUAL TABLE%' AND m.name LIKE v.name || '\_%' ESCAPE '\')`)
 		if err == nil {
 			err = db.read.SelectContext(ctx, &indexes, `SELECT name FROM sqlite_master
-				WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'`)
+				WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%'
+				UNION ALL SELECT 'search ' || name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'`)
 		}
 	}
 	if err != nil {
@@ -94,4 +101,12 @@ func (db *DB) Read() *sqlx.DB { return db.read }
 func (db *DB) ExecForTest(ctx context.Context, query string) error {
 	_, err := db.write.ExecContext(ctx, query)
 	return err
+}
+
+// ResponseBucketForTest runs ResponseBucketSQL on a number of seconds.
+func (db *DB) ResponseBucketForTest(ctx context.Context, seconds int64) (int64, error) {
+	var b int64
+	err := db.read.GetContext(ctx, &b, sqlx.Rebind(db.queries.bind, `SELECT `+strings.ReplaceAll(ResponseBucketSQL, "seconds", "x.s")+
+		` FROM (SELECT CAST(? AS BIGINT) AS s) x`), seconds)
+	return b, err
 }

@@ -126,12 +126,14 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	args := []any{m.Direction, m.Body, m.Status, m.ErrorCode, m.ErrorReason, m.Segments, m.Encoding, sentByID(*m),
 		m.PlivoUUID, key, m.RequestHash, media, m.Flagged, sendState, sendAfter, m.CreatedAt, m.CreatedAt,
 		m.ThreadID, m.CompanyID}
-	// An inbound message raises the unread count; an outbound one records
-	// its sender as the last replier (a system message, with no sender,
-	// keeps the one before).
-	touch := `unread_count = threads.unread_count + 1, read_by = NULL, read_at = NULL`
+	// An inbound message raises the unread count and, if it is the first
+	// since the last outbound one, starts the thread's wait for a reply; an
+	// outbound one ends the wait and records its sender as the last replier
+	// (a system message, with no sender, keeps the one before).
+	touch := `unread_count = threads.unread_count + 1, read_by = NULL, read_at = NULL,
+		awaiting_since = COALESCE(threads.awaiting_since, m.created_at)`
 	if m.Direction == inbox.Outbound {
-		touch = `replied_by = COALESCE(m.sent_by, threads.replied_by)`
+		touch = `replied_by = COALESCE(m.sent_by, threads.replied_by), awaiting_since = NULL`
 	}
 	var ids []int64
 	if t.postgres {

@@ -145,22 +145,9 @@ func (q queries) reportRows(ctx context.Context, companyID int64, rq inbox.Repor
 	return nil
 }
 
-// reportGroupsQuery counts the filter's messages by number, sender,
-// direction and status.
-func reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
-	where, args := reportWhere(companyID, f)
-	return `SELECT g.direction, g.status, g.messages, g.segments,
-		n.id AS "n.id", n.e164 AS "n.e164", n.label AS "n.label", ` + nullUserColumns("u") + `
-		FROM (SELECT m.number_id, m.sent_by, m.direction, m.status, count(*) AS messages, sum(m.segments) AS segments
-			FROM messages m WHERE ` + where + `
-			GROUP BY m.number_id, m.sent_by, m.direction, m.status) g
-		JOIN numbers n ON n.id = g.number_id
-		LEFT JOIN users u ON u.id = g.sent_by`, args
-}
-
-// ReportGroups counts in one grouped pass over the range; the groups are few
-// (numbers × senders × directions × statuses), so numbers and senders are
-// joined after grouping, not per message.
+// ReportGroups counts in one statement (reportGroupsQuery); the groups are
+// few (numbers × senders × directions × statuses), so numbers and senders
+// are joined after grouping, not per message.
 func (q queries) ReportGroups(ctx context.Context, companyID int64, f inbox.ReportFilter) ([]inbox.ReportGroup, error) {
 	query, args := reportGroupsQuery(companyID, f)
 	var rows []struct {

@@ -40,6 +40,10 @@ type threadRow struct {
 	ReadBy        nullUser      `db:"rb"`
 	RepliedBy     nullUser      `db:"pb"`
 	Last          nullMessage   `db:"lm"`
+	AwaitingSince *time.Time    `db:"awaiting_since"`
+	ClaimedBy     nullUser      `db:"cb"`
+	ClaimedAt     *time.Time    `db:"claimed_at"`
+	ClaimExpires  *time.Time    `db:"claim_expires_at"`
 }
 
 // nullMessage scans a thread's LEFT JOINed last message, so that a thread
@@ -79,6 +83,7 @@ func (m nullMessage) message(companyID int64) (*inbox.Message, error) {
 }
 
 var threadSelect = `SELECT t.id, t.company_id, t.unread_count, t.read_at, t.last_message_at,
+	t.awaiting_since, t.claimed_at, t.claim_expires_at, ` + nullUserColumns("cb") + `,
 	n.id AS "n.id", n.company_id AS "n.company_id", n.e164 AS "n.e164", n.label AS "n.label",
 	c.id AS "c.id", c.company_id AS "c.company_id", c.external_id AS "c.external_id", c.name AS "c.name",
 	c.phone AS "c.phone", c.email AS "c.email", c.kind AS "c.kind", c.consent AS "c.consent",
@@ -98,7 +103,8 @@ var threadSelect = `SELECT t.id, t.company_id, t.unread_count, t.read_at, t.last
 	LEFT JOIN users rb ON rb.id = t.read_by
 	LEFT JOIN users pb ON pb.id = t.replied_by
 	LEFT JOIN messages lm ON lm.id = t.last_message_id
-	LEFT JOIN users lu ON lu.id = lm.sent_by `
+	LEFT JOIN users lu ON lu.id = lm.sent_by
+	LEFT JOIN users cb ON cb.id = t.claimed_by `
 
 // threadOrder puts unread threads first, then the most recent.
 const threadOrder = ` ORDER BY CASE WHEN t.unread_count > 0 THEN 0 ELSE 1 END,
@@ -157,7 +163,12 @@ func toThreads(rows []threadRow) ([]inbox.Thread, error) {
 		threads[i] = inbox.Thread{
 			ID: r.ID, CompanyID: r.CompanyID, Number: r.Number, Contact: r.Contact,
 			UnreadCount: r.UnreadCount, LastMessage: last, LastMessageAt: r.LastMessageAt,
-			ReadBy: r.ReadBy.user(), ReadAt: r.ReadAt, RepliedBy: r.RepliedBy.user(),
+			ReadBy: r.ReadBy.user(), ReadAt: utc(r.ReadAt), RepliedBy: r.RepliedBy.user(),
+			AwaitingSince: utc(r.AwaitingSince), ClaimedBy: r.ClaimedBy.user(), ClaimedAt: utc(r.ClaimedAt),
+			ClaimExpiresAt: utc(r.ClaimExpires),
+		}
+		if threads[i].ClaimedBy == nil {
+			threads[i].ClaimedAt, threads[i].ClaimExpiresAt = nil, nil
 		}
 	}
 	return threads, nil
@@ -208,6 +219,16 @@ func (t *tx) MarkUnread(ctx context.Context, threadID int64) (bool, error) {
 		return false, fmt.Errorf("mark thread %d unread: %w", threadID, err)
 	}
 	return n > 0, nil
+}
+
+// utc is t in UTC: SQLite hands times back in the zone they were written
+// in, PostgreSQL in the session's.
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 func sentByID(m inbox.Message) *int64 {

@@ -7,15 +7,6 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-func (s *Server) inbox(w http.ResponseWriter, r *http.Request, u inbox.User) error {
-	in, err := s.svc.Inbox(r.Context(), u)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, in)
-	return nil
-}
-
 func page(r *http.Request) (inbox.Page, error) {
 	before, err := queryInt(r, "before")
 	if err != nil {

@@ -42,6 +42,9 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	mux.Handle("GET /api/threads/{id}/messages", s.authed(s.threadMessages))
 	mux.Handle("POST /api/threads/{id}/read", s.authed(s.markRead))
 	mux.Handle("POST /api/threads/{id}/unread", s.authed(s.markUnread))
+	mux.Handle("POST /api/threads/{id}/claim", s.authed(s.claim))
+	mux.Handle("DELETE /api/threads/{id}/claim", s.authed(s.release))
+	mux.Handle("GET /api/search", s.authed(s.search))
 
 	mux.Handle("GET /api/reports/sms-activity", s.authed(s.report))
 	mux.Handle("GET /api/reports/audit", s.authed(s.reportAudit))
