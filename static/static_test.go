@@ -295,6 +295,7 @@ func TestContractHooksPresent(t *testing.T) {
 		"bell", "bell-count", "inbox-widget", "inbox-item", "read-by", "mark-unread",
 		"sms-icon", "sms-modal", "sms-thread", "thread-message", "sms-compose", "sms-segments",
 		"sms-send", "typing-indicator", "sms-close", "sms-error",
+		"inbox-filter", "inbox-more", "claim-badge", "claim-release", "search-input", "search-result",
 	} {
 		if !strings.Contains(src, "testid: '"+id+"'") {
 			t.Errorf("data-testid %q is not used by any module", id)

@@ -1,7 +1,7 @@
 // Unit tests of the client's inbox model (bell count, widget order).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InboxModel, mergeMessage } from '../assets/js/inbox.js';
+import { InboxModel, mergeMessage, inFilter } from '../assets/js/inbox.js';
 
 const t = (id, unread, at, number = 1) => ({
   id, unread_count: unread, last_message_at: at, number: { id: number }, contact: { id: id * 10 },
@@ -74,4 +74,20 @@ test('the preview keeps the newest status of the last message', () => {
   m.reset([{ id: 1, unread_count: 0, last_message: { id: 7, thread_id: 1, status: 'delivered' } }]);
   m.messageStatus({ id: 7, thread_id: 1, status: 'sent' });
   assert.equal(m.get(1).last_message.status, 'delivered');
+});
+
+test('the widget filters keep what the server keeps', () => {
+  const me = 5;
+  const threads = [
+    { id: 1, unread_count: 2, awaiting_since: '2025-01-01T00:00:00Z' },
+    { id: 2, unread_count: 0, claimed_by: { id: me } },
+    { id: 3, unread_count: 0, replied_by: { id: me }, claimed_by: { id: 9 } },
+    { id: 4, unread_count: 0, replied_by: { id: 9 } },
+  ];
+  const keep = (f) => threads.filter((t) => inFilter(t, f, me)).map((t) => t.id);
+  assert.deepEqual(keep('unread'), [1]);
+  assert.deepEqual(keep('awaiting'), [1]);
+  assert.deepEqual(keep('mine'), [2, 3]);
+  assert.deepEqual(keep('all'), [1, 2, 3, 4]);
+  assert.deepEqual(threads.filter((t) => inFilter(t, 'mine', null)).length, 0, 'no user, nothing is mine');
 });

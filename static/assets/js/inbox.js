@@ -112,3 +112,27 @@ export class InboxModel {
     return [...this.threads.values()].filter((t) => t.contact?.id === contactId);
   }
 }
+
+/** The inbox widget's filters, as GET /api/inbox names them. */
+export const FILTERS = ['unread', 'awaiting', 'mine', 'all'];
+
+/**
+ * Whether a thread belongs in the widget under a filter, the way the server
+ * decides it: unread (unread messages), awaiting (the contact's latest text
+ * is unanswered), mine (claimed by me, or last answered by me), all.
+ * @param {any} t a Thread
+ * @param {string} filter
+ * @param {number|null|undefined} meId
+ */
+export function inFilter(t, filter, meId) {
+  switch (filter) {
+    case 'unread':
+      return t.unread_count > 0;
+    case 'awaiting':
+      return !!t.awaiting_since;
+    case 'mine':
+      return meId != null && (t.claimed_by?.id === meId || t.replied_by?.id === meId);
+    default:
+      return true;
+  }
+}

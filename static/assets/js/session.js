@@ -23,6 +23,7 @@ export function refreshInbox() {
   inboxFetch = get('/api/inbox')
     .then((res) => {
       store.inbox.reset(res?.threads || []);
+      store.inboxNext = res?.next_cursor ?? null;
       for (const t of res?.threads || []) if (t.contact) store.contacts.set(t.contact.id, t.contact);
       emit('inbox');
     })
@@ -102,6 +103,7 @@ export function cancelTyping(threadId) {
 function onHello(data, info) {
   const inbox = data.inbox || {};
   store.inbox.reset(inbox.threads || []);
+  store.inboxNext = inbox.next_cursor ?? null;
   for (const t of inbox.threads || []) if (t.contact) store.contacts.set(t.contact.id, t.contact);
   emit('inbox');
   for (const topic of info.resync) onResync(topic);
@@ -153,6 +155,9 @@ export function applyEvent(frame, { stale } = { stale: false }) {
       break;
     case 'thread.read':
     case 'thread.unread':
+    case 'thread.claimed':
+    case 'thread.released':
+    case 'thread.claim_lapsed':
       if (d.thread) {
         if (!stale) {
           store.inbox.put(d.thread);

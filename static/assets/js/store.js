@@ -23,6 +23,8 @@ export const store = {
   /** whether the server runs in dev mode (the phone simulator exists) */
   dev: false,
   inbox: new InboxModel(),
+  /** the next_cursor of the inbox's first page (hello, GET /api/inbox), or null */
+  inboxNext: null,
   /** @type {Map<number, any>} contact id → latest Contact */
   contacts: new Map(),
   live: 'stopped',

@@ -10,6 +10,8 @@ import { relativeTime, fullTime } from '../time.js';
 import { errorText } from '../api.js';
 import { notificationState, askPermission } from '../notify.js';
 import { openThreadModal } from './smsmodal.js';
+import { claimBadge, releaseButton, claimer, canRelease } from './claim.js';
+import { createPager, FILTER_LABELS } from './inboxpager.js';
 
 const APP = 'smsinbox';
 
@@ -35,17 +37,51 @@ export function createBell() {
   const error = h('p', { class: 'form-error small', testid: 'inbox-error', role: 'alert', hidden: true });
   const list = h('ul', { class: 'inbox-list', 'aria-label': 'Conversations' });
   const empty = h('p', { class: 'inbox-empty muted' }, 'No conversations on your numbers yet.');
+  // Filters and pages: the widget shows the threads this tab knows that
+  // the filter keeps, and loads more from the server as the list scrolls.
+  const pager = createPager();
+  const filter = /** @type {HTMLSelectElement} */ (h('select', { class: 'select select-small', testid: 'inbox-filter', id: 'inbox-filter' },
+    Object.entries(FILTER_LABELS).map(([value, label]) => h('option', { value, selected: value === pager.filter }, label))));
+  const more = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'btn btn-small btn-quiet inbox-more', testid: 'inbox-more', hidden: true },
+    'Load more'));
+  const filterRow = h('div', { class: 'inbox-filter-row' }, h('label', { for: 'inbox-filter', class: 'small muted' }, 'Show'), filter);
   const widget = h('div', {
     id: 'inbox-widget', class: 'popover inbox-widget', testid: 'inbox-widget', role: 'dialog',
     'aria-label': 'Inbox', hidden: true, tabindex: '-1',
   },
   h('div', { class: 'popover-head' }, h('h2', { class: 'popover-title' }, 'Inbox'), summary),
+  filterRow,
   h('div', { class: 'notify-row' }, notifyBtn, notifyNote),
-  error, list, empty);
+  error, list, empty, h('div', { class: 'more-row' }, more));
   const wrap = h('div', { class: 'bell-wrap' }, bell, widget);
 
   let timer = null;
   const isOpen = () => !widget.hidden;
+
+  filter.addEventListener('change', () => {
+    pager.choose(filter.value).catch((err) => showError(error, `Could not load the conversations: ${errorText(err)}`));
+    renderList();
+  });
+  const loadMore = () => {
+    pager.more().catch((err) => showError(error, `Could not load more conversations: ${errorText(err)}`));
+    renderMore();
+  };
+  more.addEventListener('click', (ev) => {
+    ev.stopPropagation();
+    loadMore();
+  });
+  // The list loads more by itself when its end scrolls into view.
+  if (typeof IntersectionObserver === 'function') {
+    new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && !widget.hidden && pager.hasMore() && !pager.loading) loadMore();
+    }, { root: widget }).observe(more);
+  }
+
+  function renderMore() {
+    more.hidden = !pager.hasMore();
+    more.disabled = pager.loading;
+    more.textContent = pager.loading ? 'Loading…' : 'Load more';
+  }
 
   function open() {
     widget.hidden = false;
@@ -108,11 +144,12 @@ export function createBell() {
   // item in place and moves only what changed place, so that an item's
   // buttons stay the same elements — a click in flight still lands, and a
   // keyboard user's focus stays where it was.
-  /** @type {Map<number, {li: HTMLElement, openBtn: HTMLElement, unreadBtn: HTMLButtonElement, thread: any, key: string}>} */
+  /** @type {Map<number, {li: HTMLElement, openBtn: HTMLElement, unreadBtn: HTMLButtonElement, releaseSlot: HTMLElement, thread: any, key: string}>} */
   const items = new Map();
 
   function renderList() {
-    const threads = store.inbox.sorted();
+    pager.sync();
+    const threads = store.inbox.sorted().filter((t) => pager.keeps(t));
     const now = Date.now();
     const order = threads.map((t) => {
       let item = items.get(t.id);
@@ -134,6 +171,8 @@ export function createBell() {
       if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
     });
     empty.hidden = threads.length > 0;
+    empty.textContent = pager.filter === 'all' ? 'No conversations on your numbers yet.' : 'No conversations here.';
+    renderMore();
   }
 
   function createItem() {
@@ -141,8 +180,9 @@ export function createBell() {
     const unreadBtn = /** @type {HTMLButtonElement} */ (h('button', {
       type: 'button', class: 'btn btn-small btn-quiet', testid: 'mark-unread',
     }, 'Mark unread'));
-    const li = h('li', { testid: 'inbox-item' }, openBtn, unreadBtn);
-    const item = { li, openBtn, unreadBtn, thread: null, key: '' };
+    const releaseSlot = h('span', { class: 'inbox-release' });
+    const li = h('li', { testid: 'inbox-item' }, openBtn, h('span', { class: 'inbox-actions' }, releaseSlot, unreadBtn));
+    const item = { li, openBtn, unreadBtn, releaseSlot, thread: null, key: '' };
     unreadBtn.addEventListener('click', async (ev) => {
       ev.stopPropagation();
       unreadBtn.disabled = true;
@@ -184,17 +224,21 @@ export function createBell() {
     const repliedBy = t.replied_by ? `Replied by ${t.replied_by.name || t.replied_by.email}` : '';
     const when = relativeTime(at, now);
     // What the item shows: when none of it changed, the item is left alone.
-    const key = JSON.stringify([name, t.unread_count || 0, preview, number, readBy, repliedBy, when, at, t.read_at, t.number?.label]);
+    const key = JSON.stringify([name, t.unread_count || 0, preview, number, readBy, repliedBy, when, at, t.read_at, t.number?.label,
+      claimer(t)?.id ?? null, t.claim_expires_at ?? null, canRelease(t)]);
     if (key === item.key) return;
     item.key = key;
 
-    const { li, openBtn, unreadBtn } = item;
+    const { li, openBtn, unreadBtn, releaseSlot } = item;
     li.className = unread ? 'inbox-item is-unread' : 'inbox-item';
     li.setAttribute('data-thread-id', String(t.id));
     li.setAttribute('data-unread', String(t.unread_count || 0));
     const attrib = [];
     if (readBy) attrib.push(h('span', { class: 'read-by', testid: 'read-by', title: fullTime(t.read_at) }, readBy));
     if (repliedBy) attrib.push(h('span', { class: 'replied-by', testid: 'replied-by' }, repliedBy));
+    const badge = claimBadge(t);
+    if (badge) attrib.push(badge);
+    replace(releaseSlot, releaseButton(t, (msg) => showError(error, msg)));
     openBtn.setAttribute('aria-label', `Open conversation with ${name}${unread ? `, ${t.unread_count} unread` : ''}`);
     replace(openBtn,
       h('span', { class: 'inbox-line' },

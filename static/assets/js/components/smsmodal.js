@@ -9,6 +9,7 @@ import { markRead, sendTyping, cancelTyping } from '../session.js';
 import { countSegments, describeCount, MAX_CHARACTERS } from '../segments.js';
 import { threadMessage, fillThreadMessage } from './messages.js';
 import { mergeMessage } from '../inbox.js';
+import { claimControls } from './claim.js';
 
 const PAGE = 50;
 const TYPING_SHOWN_MS = 4000;
@@ -55,9 +56,10 @@ export function sendErrorText(err) {
 const OPTED_OUT = 'This candidate has opted out of text messages — email or call them instead.';
 
 /**
- * Opens the modal on a contact, showing its most recent thread (or the one given).
+ * Opens the modal on a contact, showing its most recent thread (or the one
+ * given), scrolled to a message when one is given (a search hit).
  * @param {any} contact
- * @param {{threadId?: number, opener?: Element|null}=} opts
+ * @param {{threadId?: number, messageId?: number, opener?: Element|null}=} opts
  */
 export function openSmsModal(contact, opts = {}) {
   if (!contact || contact.id == null) return;
@@ -80,6 +82,7 @@ export function openSmsModal(contact, opts = {}) {
     reading: false,
     loading: true,
     typers: new Map(),
+    focusMessage: opts.messageId ?? null,
     ac,
     els: build(),
   };
@@ -97,10 +100,13 @@ export function openSmsModal(contact, opts = {}) {
   load(opts.threadId ?? null);
 }
 
-/** Opens the modal on a thread (from the inbox widget or a notification). */
-export function openThreadModal(thread, opener) {
+/**
+ * Opens the modal on a thread (from the inbox widget, a notification, or a
+ * search hit, then at that message).
+ */
+export function openThreadModal(thread, opener, messageId) {
   if (!thread?.contact) return;
-  openSmsModal(thread.contact, { threadId: thread.id, opener });
+  openSmsModal(thread.contact, { threadId: thread.id, opener, messageId });
 }
 
 /** The open thread's id, or null. */
@@ -188,6 +194,7 @@ function build() {
   const numberRow = h('div', { class: 'sms-number-row', hidden: true },
     h('label', { for: 'sms-number', class: 'field-label' }, 'Number'), numberSelect);
   const notice = h('p', { class: 'notice', testid: 'sms-notice', hidden: true });
+  const claim = h('div', { class: 'claim-row', hidden: true, 'aria-live': 'polite' });
   const earlier = h('button', {
     type: 'button', class: 'btn btn-link', testid: 'sms-load-earlier', hidden: true,
     on: { click: () => loadEarlier() },
@@ -211,9 +218,9 @@ function build() {
     error);
   const root = h('div', { class: 'modal-body' },
     h('header', { class: 'modal-head' }, h('div', { class: 'modal-heading' }, title, subtitle), close),
-    numberRow, notice, scroller, typing, form);
+    numberRow, claim, notice, scroller, typing, form);
   /** @type {HTMLDialogElement} */ (dlg).replaceChildren(root);
-  return { root, title, subtitle, numberRow, numberSelect, notice, earlier, list, empty, scroller, typing, compose, counter, limit, send, error };
+  return { root, title, subtitle, numberRow, numberSelect, claim, notice, earlier, list, empty, scroller, typing, compose, counter, limit, send, error };
 }
 
 function subscribe(signal) {
@@ -224,6 +231,7 @@ function subscribe(signal) {
       M.thread = { ...M.thread, ...t };
       M.threads.set(M.thread.number?.id, M.thread);
       renderNumbers();
+      renderClaim();
     }
   }, signal);
   on('typing', onTyping, signal);
@@ -307,6 +315,23 @@ async function loadThread(threadId, seq = ++M.loadSeq) {
   render();
   scrollToEnd(true);
   maybeMarkRead();
+  if (m.focusMessage != null) await revealMessage(m);
+}
+
+/**
+ * Scrolls to the message the modal was opened at (a search hit), loading
+ * earlier pages until it is there, and marks it.
+ */
+async function revealMessage(m) {
+  const id = m.focusMessage;
+  m.focusMessage = null;
+  for (let i = 0; i < 40 && !m.messages.has(id) && m.hasMore && M === m; i++) await loadEarlier();
+  if (M !== m) return;
+  const li = m.els.list.querySelector(`[data-message-id="${Number(id)}"]`);
+  if (!(li instanceof HTMLElement)) return;
+  li.classList.add('msg-hit');
+  li.dataset.hit = 'true';
+  li.scrollIntoView({ block: 'center' });
 }
 
 async function loadEarlier() {
@@ -376,6 +401,7 @@ function onMessage({ thread, message }) {
   if (thread.number) M.threads.set(thread.number.id, { ...(M.threads.get(thread.number.id) || {}), ...thread });
   if (M.thread && message && message.thread_id === M.thread.id) {
     M.thread = { ...M.thread, ...thread };
+    renderClaim();
     addMessage(message);
     if (message.sent_by) clearTyper(message.sent_by.id);
     if (message.direction === 'inbound') maybeMarkRead();
@@ -550,6 +576,7 @@ function render() {
   if (!M) return;
   renderHeader();
   renderNumbers();
+  renderClaim();
   renderMessages();
   renderTyping();
   const d = drafts.get(M.contact.id);
@@ -573,6 +600,15 @@ function renderHeader() {
     notice.textContent = 'You are not assigned to any number yet, so you cannot text. Ask an admin to assign you one.';
     notice.hidden = false;
   }
+}
+
+/** Who handles the open thread, with release and claim buttons. */
+function renderClaim() {
+  if (!M) return;
+  const { claim, error } = M.els;
+  const parts = claimControls(M.thread, (msg) => showError(error, msg));
+  replace(claim, parts);
+  claim.hidden = parts.length === 0;
 }
 
 function renderNumbers() {

@@ -1,9 +1,10 @@
 // topbar.js — the bar on every signed-in page: app name, navigation (admin
-// links for admins), the bell, the signed-in user and sign out.
+// links for admins), search, the bell, the signed-in user and sign out.
 
 import { h, replace } from '../dom.js';
 import { store, on, isAdmin } from '../store.js';
 import { createBell } from './bell.js';
+import { createSearch } from './search.js';
 
 /**
  * Fills the top bar.
@@ -63,6 +64,7 @@ export function mountTopbar(bar, opts) {
       h('img', { src: new URL('../../icon.svg', import.meta.url).href, alt: '', width: 24, height: 24 }),
       h('span', null, 'smsinbox')),
     navEl,
+    createSearch(),
     h('div', { class: 'topbar-right' }, liveDot, createBell(), h('div', { class: 'user' }, who, signOut)));
   bar.hidden = false;
 

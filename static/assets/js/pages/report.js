@@ -149,7 +149,10 @@ export default async function reportPage(ctx) {
       el.hidden = !empty.hidden;
       const t = res?.totals;
       if (t && reset) {
-        totals.textContent = `${t.inbound ?? 0} received · ${t.outbound ?? 0} sent · ${t.failed ?? 0} failed · ${t.segments ?? 0} segments`;
+        const replies = t.response_p50_s != null
+          ? ` · reply time median ${duration(t.response_p50_s)}, 90% within ${duration(t.response_p90_s)}`
+          : '';
+        totals.textContent = `${t.inbound ?? 0} received · ${t.outbound ?? 0} sent · ${t.failed ?? 0} failed · ${t.segments ?? 0} segments${replies}`;
       }
       showError(error, '');
     } catch (err) {
@@ -206,4 +209,16 @@ function select(testid, anyText, options, value) {
   return h('select', { class: 'select', testid },
     h('option', { value: '' }, anyText),
     options.map(([v, text]) => h('option', { value: v, selected: String(v) === String(value) }, text)));
+}
+
+/** Seconds as "45 s", "12 min", "3 h 20 min", "2 d 4 h". */
+export function duration(seconds) {
+  const s = Math.max(0, Math.round(Number(seconds) || 0));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const hours = Math.floor(m / 60);
+  if (hours < 24) return m % 60 ? `${hours} h ${m % 60} min` : `${hours} h`;
+  const d = Math.floor(hours / 24);
+  return hours % 24 ? `${d} d ${hours % 24} h` : `${d} d`;
 }
