@@ -107,7 +107,9 @@ func TestBrowserClaimsAndSearch(t *testing.T) {
 		func(v string) bool { return v != "" && !slices.Contains(strings.Fields(v), "0") }, "every item unread")
 	filter(ana, "mine")
 	ana.waitFunc(t, "only Ana's items", `[...document.querySelectorAll(`+jsq(tid("inbox-item"))+`)].map(e => e.textContent).join('|')`,
-		func(v string) bool { return v != "" && !strings.Contains(v, "Priya Patel") && strings.Contains(v, "Maria Lopez") }, "Maria's thread, not Priya's")
+		func(v string) bool {
+			return v != "" && !strings.Contains(v, "Priya Patel") && strings.Contains(v, "Maria Lopez")
+		}, "Maria's thread, not Priya's")
 	filter(ana, "all")
 	ana.inboxItem(t, "Priya Patel")
 	ana.waitCount(t, tid("inbox-more"), 1) // there, hidden while every thread is loaded
