@@ -148,9 +148,11 @@ CREATE TABLE threads (
 );
 CREATE INDEX threads_contact ON threads (contact_id);
 -- The inbox's order (unread first, then the most recent) as one index per
--- read state, so that each page of either is a short range read per number.
-CREATE INDEX threads_inbox_unread ON threads (number_id, last_message_at, id) WHERE unread_count > 0;
-CREATE INDEX threads_inbox_read ON threads (number_id, last_message_at, id) WHERE unread_count = 0;
+-- read state, so that each page of either is a short range read per number;
+-- the filters' columns (mine, awaiting) ride along, so that a filtered page
+-- is read from the index alone.
+CREATE INDEX threads_inbox_unread ON threads (number_id, last_message_at, id, replied_by, claimed_by, awaiting_since) WHERE unread_count > 0;
+CREATE INDEX threads_inbox_read ON threads (number_id, last_message_at, id, replied_by, claimed_by, awaiting_since) WHERE unread_count = 0;
 -- The claims that lapse next.
 CREATE INDEX threads_claims ON threads (claim_expires_at) WHERE claim_expires_at IS NOT NULL;
 
@@ -180,6 +182,7 @@ CREATE TABLE messages (
     send_after      TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
+    search_vector   TSVECTOR GENERATED ALWAYS AS (to_tsvector('english', body)) STORED, -- the words search matches
     UNIQUE (sent_by, idempotency_key)
 );
 CREATE INDEX messages_thread ON messages (thread_id, id);
@@ -187,8 +190,8 @@ CREATE INDEX messages_company_time ON messages (company_id, created_at, id);
 CREATE INDEX messages_send_queue ON messages (send_after, id) WHERE send_state = 'pending';
 CREATE INDEX messages_sending ON messages (updated_at) WHERE send_state = 'sending';
 CREATE INDEX messages_send_unknown ON messages (updated_at) WHERE send_state = 'unknown';
--- Search: full text of every message.
-CREATE INDEX messages_search ON messages USING gin (to_tsvector('english', body));
+-- Search: full text of every message, its words stored beside it.
+CREATE INDEX messages_search ON messages USING gin (search_vector);
 
 -- One lane per sending number: next_at is when it may send again, so each
 -- number sends at most at its rate across every process.

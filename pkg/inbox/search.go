@@ -47,9 +47,10 @@ const (
 	searchMaxLimit     = 100
 	searchContacts     = 10 // contacts on the first page
 	// searchWindow is how many of the newest matches are ranked together:
-	// a word in every message ranks the most recent thousand, not a
-	// million; rarer words rank all their matches.
-	searchWindow = 1000
+	// a word in every message ranks the most recent 200, not a million;
+	// rarer words rank all their matches. Finding a window costs the rows
+	// read to gather it, so a wider one is slower for common words.
+	searchWindow = 200
 	maxTerms     = 8
 	maxTermLen   = 64
 )

@@ -21,8 +21,11 @@ func (db *DB) Shape(ctx context.Context) ([]string, error) {
 	var indexes []string
 	var err error
 	if db.postgres {
+		// A tsvector column is part of PostgreSQL's full-text index, which
+		// SQLite's FTS5 table stands for.
 		err = db.read.SelectContext(ctx, &cols, `SELECT table_name AS tbl, column_name AS col, is_nullable = 'NO' AS "notnull"
-			FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> 'goose_db_version'`)
+			FROM information_schema.columns WHERE table_schema = current_schema() AND table_name <> 'goose_db_version'
+			AND data_type <> 'tsvector'`)
 		if err == nil {
 			// A GIN full-text index is the twin of SQLite's FTS5 table.
 			err = db.read.SelectContext(ctx, &indexes, `SELECT CASE WHEN indexdef LIKE '%USING gin%' THEN 'search ' ELSE '' END || indexname

@@ -443,7 +443,10 @@ func TestSearch(t *testing.T) {
 			t.Errorf("another company's message found: %v", got)
 		}
 		// Windows of two, pages of one: every match once, the newest
-		// window first.
+		// window first — with the newest messages read first two at a time,
+		// so that windows are gathered from both of their parts.
+		store.SetSearchSlice(t, 2)
+		add(t, db, f.company.ID, f.number.ID, f.contact.ID, inbox.Message{Direction: inbox.Inbound, CreatedAt: at, Body: "See you then"})
 		var paged []int64
 		before := int64(0)
 		for range 5 {

@@ -11,18 +11,16 @@ import (
 )
 
 // Search is full text on both engines: on PostgreSQL the GIN indexes
-// messages_search (to_tsvector('english', body)) and contacts_search
-// (the words of name and email, the email split at @ and dots as FTS5
-// splits it), with ts_rank and ts_headline;
+// messages_search (on search_vector, the stored to_tsvector('english', body))
+// and contacts_search (the words of name and email, the email split at @ and
+// dots as FTS5 splits it), with ts_rank and ts_headline;
 // on SQLite the FTS5 tables of the same names (porter stemming for messages,
 // as 'english' stems), with bm25() and snippet(). Every term is a word
 // prefix, and a text must hold them all.
 //
 // A search ranks a window of matches: the newest Window of them (below an id,
-// for the next windows), found newest first. A word in every message makes
-// the window the thousand most recent, read backwards until they are found,
-// not a million ranked; a rare word's window is all its matches, found
-// through the index.
+// for the next windows). A word in every message makes the window the most
+// recent ones, not a million ranked; a rare word's window is all its matches.
 
 // pgQuery is the tsquery text of the terms: each a prefix, all required.
 // Terms are letters and digits only (inbox.SearchTerms), so nothing in them
@@ -44,6 +42,11 @@ func ftsQuery(terms []string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// searchSlice is how many of the newest messages a search reads first: a
+// word in one message in fifty (a window of 200 in 10,000) fills its window
+// there; rarer ones are found through the index. (A variable for tests.)
+var searchSlice = 10_000
 
 // hitRow scans one message found.
 type hitRow struct {
@@ -73,58 +76,9 @@ func (q queries) SearchMessages(ctx context.Context, companyID int64, s inbox.Me
 	if len(s.Terms) == 0 || len(s.NumberIDs) == 0 || s.Limit <= 0 {
 		return inbox.MessageHits{Hits: []inbox.SearchHit{}}, nil
 	}
-	before := ""
-	var query string
-	var args []any
-	if q.postgres {
-		if s.Before > 0 {
-			before = ` AND m.id < ?`
-		}
-		// The headline is computed for the page's rows only: PostgreSQL
-		// evaluates the select list after ORDER BY and LIMIT.
-		query = `WITH cand AS MATERIALIZED (
-				SELECT m.id FROM messages m
-				WHERE m.company_id = ? AND m.number_id = ANY(?::bigint[])
-				AND to_tsvector('english', m.body) @@ to_tsquery('english', ?)` + before + `
-				ORDER BY m.id DESC LIMIT ?),
-			win AS (SELECT count(*) AS n, COALESCE(min(id), 0) AS min_id FROM cand),
-			ranked AS (SELECT cand.id, ts_rank(to_tsvector('english', m.body), to_tsquery('english', ?)) AS rank
-				FROM cand JOIN messages m ON m.id = cand.id)
-			SELECT ` + hitColumns + `,
-				ts_headline('english', m.body, to_tsquery('english', ?),
-					'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MinWords=12, MaxWords=24, ShortWord=2') AS snippet
-			FROM ranked cand` + hitJoins + `
-			ORDER BY cand.rank DESC, cand.id DESC OFFSET ? LIMIT ?`
-		tsq := pgQuery(s.Terms)
-		args = []any{companyID, pq.Array(s.NumberIDs), tsq}
-		if s.Before > 0 {
-			args = append(args, s.Before)
-		}
-		args = append(args, s.Window, tsq, tsq, s.Offset, s.Limit)
-	} else {
-		if s.Before > 0 {
-			before = ` AND m.id < ?`
-		}
-		fts := ftsQuery(s.Terms)
-		query = `WITH cand AS (
-				SELECT m.id, bm25(messages_search) AS rank FROM messages_search JOIN messages m ON m.id = messages_search.rowid
-				WHERE messages_search MATCH ? AND m.company_id = ? AND m.number_id IN (?)` + before + `
-				ORDER BY m.id DESC LIMIT ?),
-			win AS (SELECT count(*) AS n, COALESCE(min(id), 0) AS min_id FROM cand)
-			SELECT ` + hitColumns + `,
-				snippet(messages_search, 0, char(2), char(3), '…', 16) AS snippet
-			FROM messages_search JOIN cand ON cand.id = messages_search.rowid` + hitJoins + `
-			WHERE messages_search MATCH ?
-			ORDER BY cand.rank, cand.id DESC LIMIT ? OFFSET ?`
-		args = []any{fts, companyID, s.NumberIDs}
-		if s.Before > 0 {
-			args = append(args, s.Before)
-		}
-		args = append(args, s.Window, fts, s.Limit, s.Offset)
-		var err error
-		if query, args, err = q.in(query, args...); err != nil {
-			return inbox.MessageHits{}, fmt.Errorf("search messages: %w", err)
-		}
+	query, args, err := q.searchMessagesQuery(companyID, s)
+	if err != nil {
+		return inbox.MessageHits{}, fmt.Errorf("search messages: %w", err)
 	}
 	var rows []hitRow
 	if err := q.sel(ctx, &rows, query, args...); err != nil {
@@ -140,6 +94,73 @@ func (q queries) SearchMessages(ctx context.Context, companyID int64, s inbox.Me
 		res.Window, res.WindowMinID = r.Window, r.WindowMin
 	}
 	return res, nil
+}
+
+// searchMessagesQuery is the SQL of SearchMessages.
+func (q queries) searchMessagesQuery(companyID int64, s inbox.MessageSearch) (string, []any, error) {
+	before := ""
+	if s.Before > 0 {
+		before = ` AND m.id < ?`
+	}
+	if q.postgres {
+		// The window is found in two parts, so that neither the planner's
+		// guess at a word's frequency (it cannot know a prefix's: it takes
+		// 0.5 %) nor the word decides the cost. First the newest searchSlice
+		// messages of the numbers are read backwards and matched: a common
+		// word fills the window there. When it does not, the rest of the
+		// window comes from the older messages through the GIN index
+		// (ordered by id + 0, which no index serves, so that the plan is the
+		// index and a sort, never a backward scan of every message looking
+		// for a rare word); that part runs only when needed (its one-time
+		// filter), and reads only words rarer than window/searchSlice.
+		// Then the window is ranked, the page cut, and only the page's rows
+		// joined and their headlines made.
+		query := `WITH slice AS MATERIALIZED (
+				SELECT m.id, m.search_vector FROM messages m
+				WHERE m.company_id = ? AND m.number_id = ANY(?::bigint[])` + before + `
+				ORDER BY m.id DESC LIMIT ?),
+			newest AS MATERIALIZED (SELECT id, search_vector FROM slice
+				WHERE search_vector @@ to_tsquery('english', ?) ORDER BY id DESC LIMIT ?),
+			older AS MATERIALIZED (SELECT m.id, m.search_vector FROM messages m
+				WHERE (SELECT count(*) FROM newest) < ? AND (SELECT count(*) FROM slice) = ?
+				AND m.company_id = ? AND m.number_id = ANY(?::bigint[]) AND m.id < (SELECT min(id) FROM slice)
+				AND m.search_vector @@ to_tsquery('english', ?)
+				ORDER BY m.id + 0 DESC LIMIT ?),
+			cand AS MATERIALIZED (SELECT * FROM (SELECT * FROM newest UNION ALL SELECT * FROM older) w ORDER BY id DESC LIMIT ?),
+			win AS (SELECT count(*) AS n, COALESCE(min(id), 0) AS min_id FROM cand),
+			page AS MATERIALIZED (SELECT id, ts_rank(search_vector, to_tsquery('english', ?)) AS rank FROM cand
+				ORDER BY rank DESC, id DESC OFFSET ? LIMIT ?)
+			SELECT ` + hitColumns + `,
+				ts_headline('english', m.body, to_tsquery('english', ?),
+					'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MinWords=12, MaxWords=24, ShortWord=2') AS snippet
+			FROM page cand` + hitJoins + `
+			ORDER BY cand.rank DESC, cand.id DESC`
+		tsq, numbers := pgQuery(s.Terms), pq.Array(s.NumberIDs)
+		args := []any{companyID, numbers}
+		if s.Before > 0 {
+			args = append(args, s.Before)
+		}
+		args = append(args, searchSlice, tsq, s.Window, s.Window, searchSlice, companyID, numbers, tsq, s.Window, s.Window,
+			tsq, s.Offset, s.Limit, tsq)
+		return query, args, nil
+	}
+	fts := ftsQuery(s.Terms)
+	query := `WITH cand AS (
+			SELECT m.id, bm25(messages_search) AS rank FROM messages_search JOIN messages m ON m.id = messages_search.rowid
+			WHERE messages_search MATCH ? AND m.company_id = ? AND m.number_id IN (?)` + before + `
+			ORDER BY m.id DESC LIMIT ?),
+		win AS (SELECT count(*) AS n, COALESCE(min(id), 0) AS min_id FROM cand)
+		SELECT ` + hitColumns + `,
+			snippet(messages_search, 0, char(2), char(3), '…', 16) AS snippet
+		FROM messages_search JOIN cand ON cand.id = messages_search.rowid` + hitJoins + `
+		WHERE messages_search MATCH ?
+		ORDER BY cand.rank, cand.id DESC LIMIT ? OFFSET ?`
+	args := []any{fts, companyID, s.NumberIDs}
+	if s.Before > 0 {
+		args = append(args, s.Before)
+	}
+	args = append(args, s.Window, fts, s.Limit, s.Offset)
+	return q.in(query, args...)
 }
 
 func (q queries) SearchContacts(ctx context.Context, companyID int64, terms []string, digits string, numberID int64, limit int) ([]inbox.Contact, error) {

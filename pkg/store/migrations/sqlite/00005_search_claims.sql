@@ -29,8 +29,8 @@ UPDATE threads SET awaiting_since = (
     AND i.id > COALESCE((SELECT max(o.id) FROM messages o WHERE o.thread_id = threads.id AND o.direction = 'outbound'), 0));
 
 DROP INDEX threads_number_recent;
-CREATE INDEX threads_inbox_unread ON threads (number_id, last_message_at, id) WHERE unread_count > 0;
-CREATE INDEX threads_inbox_read ON threads (number_id, last_message_at, id) WHERE unread_count = 0;
+CREATE INDEX threads_inbox_unread ON threads (number_id, last_message_at, id, replied_by, claimed_by, awaiting_since) WHERE unread_count > 0;
+CREATE INDEX threads_inbox_read ON threads (number_id, last_message_at, id, replied_by, claimed_by, awaiting_since) WHERE unread_count = 0;
 CREATE INDEX threads_claims ON threads (claim_expires_at) WHERE claim_expires_at IS NOT NULL;
 
 CREATE VIRTUAL TABLE messages_search USING fts5 (body, content = 'messages', content_rowid = 'id',
