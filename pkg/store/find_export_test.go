@@ -225,19 +225,23 @@ func (db *DB) explain(ctx context.Context, query string, args []any) (string, er
 	return strings.Join(lines, "\n"), nil
 }
 
-// ExplainSearch runs EXPLAIN (ANALYZE, BUFFERS) on SearchMessages' statement.
+// ExplainSearch runs EXPLAIN (ANALYZE, BUFFERS) on each statement a
+// search runs on PostgreSQL, in order, after running it.
 func (db *DB) ExplainSearch(ctx context.Context, companyID int64, s inbox.MessageSearch) (string, error) {
-	query, args, err := db.queries.searchMessagesQuery(companyID, s)
+	window, err := db.queries.searchWindow(ctx, companyID, s)
 	if err != nil {
 		return "", err
 	}
-	return db.explain(ctx, query, args)
+	query, args := searchPageQuery(s, window)
+	page, err := db.explain(ctx, query, args)
+	return fmt.Sprintf("window of %d (probe, scan and index reads not shown)\n%s", len(window), page), err
 }
 
-// SetSearchSlice makes searches read n newest messages first until the test
-// ends, so that small tests go through both parts of a search window.
-func SetSearchSlice(t testing.TB, n int) {
-	old := searchSlice
-	searchSlice = n
-	t.Cleanup(func() { searchSlice = old })
+// SetSearchSlices makes searches read probe newest messages first, then at
+// most scanMax more, until the test ends, so that small tests go through
+// every part of a search window.
+func SetSearchSlices(t testing.TB, probe, scanMax int) {
+	oldProbe, oldMax := searchProbe, searchScanMax
+	searchProbe, searchScanMax = probe, scanMax
+	t.Cleanup(func() { searchProbe, searchScanMax = oldProbe, oldMax })
 }

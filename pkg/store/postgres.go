@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	neturl "net/url"
@@ -68,3 +69,33 @@ func isUniqueViolation(err error) (string, bool) {
 }
 
 func utcNow() time.Time { return time.Now().UTC() }
+
+// serial runs fn in a read-only transaction whose statements PostgreSQL
+// runs without parallel workers: a search's statements read a few thousand
+// rows at most, and starting workers for them (which the planner does when
+// it over-estimates a prefix's matches) costs more than the whole read.
+// Inside a transaction already, fn runs in it, and its rest is serial too.
+func (q queries) serial(ctx context.Context, fn func(queries) error) error {
+	if q.sqlTx != nil {
+		if err := q.exec(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+			return err
+		}
+		return fn(q)
+	}
+	pool, ok := q.q.(*sqlx.DB)
+	if !ok {
+		return fn(q)
+	}
+	sqlTx, err := pool.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return unavailable("begin search", err)
+	}
+	defer func() {
+		sqlTx.Rollback() //nolint:errcheck // read-only: nothing to keep
+		q.stmts.preparePending(ctx)
+	}()
+	if _, err := sqlTx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
+		return err
+	}
+	return fn(queries{q: sqlTx, sqlTx: sqlTx, stmts: q.stmts, bind: q.bind, now: q.now, postgres: q.postgres})
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/lib/pq"
@@ -43,10 +44,14 @@ func ftsQuery(terms []string) string {
 	return strings.Join(parts, " ")
 }
 
-// searchSlice is how many of the newest messages a search reads first: a
-// word in one message in fifty (a window of 200 in 10,000) fills its window
-// there; rarer ones are found through the index. (A variable for tests.)
-var searchSlice = 10_000
+// How a search gathers its window on PostgreSQL (searchWindow): it reads
+// the newest searchProbe messages first, then at most searchScanMax more
+// when the words' frequency says the window is within them. (Variables for
+// tests.)
+var (
+	searchProbe   = 2000
+	searchScanMax = 20_000
+)
 
 // hitRow scans one message found.
 type hitRow struct {
@@ -63,26 +68,45 @@ const hitColumns = `m.id, m.company_id, m.thread_id, m.number_id, m.contact_id, 
 	c.id AS "c.id", c.company_id AS "c.company_id", c.external_id AS "c.external_id", c.name AS "c.name",
 	c.phone AS "c.phone", c.email AS "c.email", c.kind AS "c.kind", c.consent AS "c.consent",
 	c.consent_source AS "c.consent_source", c.consent_at AS "c.consent_at",
-	c.last_message_at AS "c.last_message_at", c.created_at AS "c.created_at", co.sms_enabled AS "c.sms_enabled",
-	win.n AS window_size, win.min_id AS window_min`
+	c.last_message_at AS "c.last_message_at", c.created_at AS "c.created_at", co.sms_enabled AS "c.sms_enabled"`
 
 const hitJoins = ` JOIN messages m ON m.id = cand.id
 	JOIN contacts c ON c.id = m.contact_id
 	JOIN companies co ON co.id = m.company_id
-	LEFT JOIN users su ON su.id = m.sent_by
-	CROSS JOIN win `
+	LEFT JOIN users su ON su.id = m.sent_by `
 
 func (q queries) SearchMessages(ctx context.Context, companyID int64, s inbox.MessageSearch) (inbox.MessageHits, error) {
 	if len(s.Terms) == 0 || len(s.NumberIDs) == 0 || s.Limit <= 0 {
 		return inbox.MessageHits{Hits: []inbox.SearchHit{}}, nil
 	}
-	query, args, err := q.searchMessagesQuery(companyID, s)
+	if !q.postgres {
+		query, args, err := q.searchQuerySQLite(companyID, s)
+		if err != nil {
+			return inbox.MessageHits{}, fmt.Errorf("search messages: %w", err)
+		}
+		return q.searchHits(ctx, query, args, nil)
+	}
+	var res inbox.MessageHits
+	err := q.serial(ctx, func(q queries) error {
+		window, err := q.searchWindow(ctx, companyID, s)
+		if err != nil {
+			return err
+		}
+		query, args := searchPageQuery(s, window)
+		res, err = q.searchHits(ctx, query, args, window)
+		return err
+	})
 	if err != nil {
 		return inbox.MessageHits{}, fmt.Errorf("search messages: %w", err)
 	}
+	return res, nil
+}
+
+// searchHits reads the page of a search's window.
+func (q queries) searchHits(ctx context.Context, query string, args []any, window []int64) (inbox.MessageHits, error) {
 	var rows []hitRow
 	if err := q.sel(ctx, &rows, query, args...); err != nil {
-		return inbox.MessageHits{}, fmt.Errorf("search messages: %w", err)
+		return inbox.MessageHits{}, err
 	}
 	res := inbox.MessageHits{Hits: make([]inbox.SearchHit, len(rows))}
 	for i, r := range rows {
@@ -93,56 +117,98 @@ func (q queries) SearchMessages(ctx context.Context, companyID int64, s inbox.Me
 		res.Hits[i] = inbox.SearchHit{Message: m, ThreadID: m.ThreadID, Contact: r.Contact, Snippet: r.Snippet}
 		res.Window, res.WindowMinID = r.Window, r.WindowMin
 	}
+	if window != nil {
+		res.Window = len(window)
+		if len(window) > 0 {
+			res.WindowMinID = window[len(window)-1]
+		}
+	}
 	return res, nil
 }
 
-// searchMessagesQuery is the SQL of SearchMessages.
-func (q queries) searchMessagesQuery(companyID int64, s inbox.MessageSearch) (string, []any, error) {
+// searchWindow finds the ids of a search's window on PostgreSQL, newest
+// first: the newest s.Window messages of the numbers that match, below
+// s.Before. Its cost is set by how common the words are, never by the
+// planner's guess at it (which for a prefix is a flat 0.5 %):
+//
+//  1. The newest searchProbe messages are read backwards and matched. A
+//     word in one text in ten fills the window there.
+//  2. Otherwise their matches tell the word's frequency f. If the rest of
+//     the window is within searchScanMax more messages (need/f), those are
+//     read backwards the same way: a common word is found by reading a few
+//     thousand recent texts, not by fetching its hundred thousand matches.
+//  3. Otherwise (a rare word, or what step 2 did not find) the rest comes
+//     through the GIN index, ordered by id + 0 so that no plan reads every
+//     message backwards hoping to meet a rare word: a rare word has few
+//     matches to fetch.
+func (q queries) searchWindow(ctx context.Context, companyID int64, s inbox.MessageSearch) ([]int64, error) {
+	tsq, numbers := pgQuery(s.Terms), pq.Array(s.NumberIDs)
+	// slice matches within the newest n messages below before (0: all).
+	slice := func(before int64, n, want int) (ids []int64, read int, oldest int64, err error) {
+		var r struct {
+			N      int           `db:"n"`
+			Oldest int64         `db:"oldest"`
+			IDs    pq.Int64Array `db:"ids"`
+		}
+		err = q.get(ctx, &r, `WITH slice AS MATERIALIZED (
+				SELECT m.id, m.search_vector FROM messages m
+				WHERE m.company_id = ? AND m.number_id = ANY(?::bigint[]) AND m.id < ?
+				ORDER BY m.id DESC LIMIT ?)
+			SELECT (SELECT count(*) FROM slice) AS n, (SELECT COALESCE(min(id), 0) FROM slice) AS oldest,
+				COALESCE((SELECT array_agg(id ORDER BY id DESC) FROM (SELECT id FROM slice
+					WHERE search_vector @@ to_tsquery('english', ?) ORDER BY id DESC LIMIT ?) x), '{}') AS ids`,
+			companyID, numbers, before, n, tsq, want)
+		return r.IDs, r.N, r.Oldest, err
+	}
+	before := s.Before
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	ids, read, oldest, err := slice(before, searchProbe, s.Window)
+	if err != nil || len(ids) >= s.Window || read < searchProbe {
+		return ids, err
+	}
+	need := s.Window - len(ids)
+	if len(ids) > 0 {
+		if scan := need * searchProbe / len(ids) * 3 / 2; scan <= searchScanMax {
+			more, n, last, err := slice(oldest, scan, need)
+			if err != nil {
+				return nil, err
+			}
+			ids, oldest = append(ids, more...), last
+			if need -= len(more); need == 0 || n < scan {
+				return ids, nil
+			}
+		}
+	}
+	var more []int64
+	err = q.sel(ctx, &more, `SELECT m.id FROM messages m
+		WHERE m.company_id = ? AND m.number_id = ANY(?::bigint[]) AND m.id + 0 < ?
+		AND m.search_vector @@ to_tsquery('english', ?)
+		ORDER BY m.id + 0 DESC LIMIT ?`, companyID, numbers, oldest, tsq, need)
+	return append(ids, more...), err
+}
+
+// searchPageQuery ranks a window and reads its page: only the page's rows
+// are joined and their headlines made.
+func searchPageQuery(s inbox.MessageSearch, window []int64) (string, []any) {
+	tsq := pgQuery(s.Terms)
+	return `WITH page AS MATERIALIZED (
+			SELECT m.id, ts_rank(m.search_vector, to_tsquery('english', ?)) AS rank FROM messages m
+			WHERE m.id = ANY(?::bigint[]) ORDER BY rank DESC, m.id DESC OFFSET ? LIMIT ?)
+		SELECT ` + hitColumns + `, 0 AS window_size, 0 AS window_min,
+			ts_headline('english', m.body, to_tsquery('english', ?),
+				'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MinWords=12, MaxWords=24, ShortWord=2') AS snippet
+		FROM page cand` + hitJoins + `
+		ORDER BY cand.rank DESC, cand.id DESC`, []any{tsq, pq.Array(window), s.Offset, s.Limit, tsq}
+}
+
+// searchQuerySQLite is a search on SQLite, in one statement: FTS5 finds
+// every match, and the embedded store is small.
+func (q queries) searchQuerySQLite(companyID int64, s inbox.MessageSearch) (string, []any, error) {
 	before := ""
 	if s.Before > 0 {
 		before = ` AND m.id < ?`
-	}
-	if q.postgres {
-		// The window is found in two parts, so that neither the planner's
-		// guess at a word's frequency (it cannot know a prefix's: it takes
-		// 0.5 %) nor the word decides the cost. First the newest searchSlice
-		// messages of the numbers are read backwards and matched: a common
-		// word fills the window there. When it does not, the rest of the
-		// window comes from the older messages through the GIN index
-		// (ordered by id + 0, which no index serves, so that the plan is the
-		// index and a sort, never a backward scan of every message looking
-		// for a rare word); that part runs only when needed (its one-time
-		// filter), and reads only words rarer than window/searchSlice.
-		// Then the window is ranked, the page cut, and only the page's rows
-		// joined and their headlines made.
-		query := `WITH slice AS MATERIALIZED (
-				SELECT m.id, m.search_vector FROM messages m
-				WHERE m.company_id = ? AND m.number_id = ANY(?::bigint[])` + before + `
-				ORDER BY m.id DESC LIMIT ?),
-			newest AS MATERIALIZED (SELECT id, search_vector FROM slice
-				WHERE search_vector @@ to_tsquery('english', ?) ORDER BY id DESC LIMIT ?),
-			older AS MATERIALIZED (SELECT m.id, m.search_vector FROM messages m
-				WHERE (SELECT count(*) FROM newest) < ? AND (SELECT count(*) FROM slice) = ?
-				AND m.company_id = ? AND m.number_id = ANY(?::bigint[]) AND m.id < (SELECT min(id) FROM slice)
-				AND m.search_vector @@ to_tsquery('english', ?)
-				ORDER BY m.id + 0 DESC LIMIT ?),
-			cand AS MATERIALIZED (SELECT * FROM (SELECT * FROM newest UNION ALL SELECT * FROM older) w ORDER BY id DESC LIMIT ?),
-			win AS (SELECT count(*) AS n, COALESCE(min(id), 0) AS min_id FROM cand),
-			page AS MATERIALIZED (SELECT id, ts_rank(search_vector, to_tsquery('english', ?)) AS rank FROM cand
-				ORDER BY rank DESC, id DESC OFFSET ? LIMIT ?)
-			SELECT ` + hitColumns + `,
-				ts_headline('english', m.body, to_tsquery('english', ?),
-					'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MinWords=12, MaxWords=24, ShortWord=2') AS snippet
-			FROM page cand` + hitJoins + `
-			ORDER BY cand.rank DESC, cand.id DESC`
-		tsq, numbers := pgQuery(s.Terms), pq.Array(s.NumberIDs)
-		args := []any{companyID, numbers}
-		if s.Before > 0 {
-			args = append(args, s.Before)
-		}
-		args = append(args, searchSlice, tsq, s.Window, s.Window, searchSlice, companyID, numbers, tsq, s.Window, s.Window,
-			tsq, s.Offset, s.Limit, tsq)
-		return query, args, nil
 	}
 	fts := ftsQuery(s.Terms)
 	query := `WITH cand AS (
@@ -150,9 +216,9 @@ func (q queries) searchMessagesQuery(companyID int64, s inbox.MessageSearch) (st
 			WHERE messages_search MATCH ? AND m.company_id = ? AND m.number_id IN (?)` + before + `
 			ORDER BY m.id DESC LIMIT ?),
 		win AS (SELECT count(*) AS n, COALESCE(min(id), 0) AS min_id FROM cand)
-		SELECT ` + hitColumns + `,
+		SELECT ` + hitColumns + `, win.n AS window_size, win.min_id AS window_min,
 			snippet(messages_search, 0, char(2), char(3), '…', 16) AS snippet
-		FROM messages_search JOIN cand ON cand.id = messages_search.rowid` + hitJoins + `
+		FROM messages_search JOIN cand ON cand.id = messages_search.rowid` + hitJoins + ` CROSS JOIN win
 		WHERE messages_search MATCH ?
 		ORDER BY cand.rank, cand.id DESC LIMIT ? OFFSET ?`
 	args := []any{fts, companyID, s.NumberIDs}
