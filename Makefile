@@ -14,7 +14,7 @@ test:
 	scripts/test.sh
 
 ## screenshots: run the browser tests and keep the README's pictures
-## (pool.png, bell.png, modal.png) in docs/screenshots/.
+## (pool.png, bell.png, modal.png, claim.png, search.png) in docs/screenshots/
 screenshots:
 	@browser="$$(scripts/chromium.sh)" && [ -n "$$browser" ] || { echo "make screenshots needs Chromium" >&2; exit 1; }; \
 	CHROMIUM_PATH="$$browser" SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" $(GO) test -count=1 -run '^TestBrowser' ./cmd/inboxd/

@@ -14,13 +14,14 @@ type FindQueries interface {
 	// InboxThreads returns threads of q's numbers in one read state,
 	// newest first by (last_message_at, id), after q.After if set.
 	InboxThreads(ctx context.Context, companyID int64, q InboxQuery) ([]Thread, error)
-	// SearchMessages finds the messages of q's numbers whose text matches
-	// every term (each a word prefix): the newest q.Window matches with an
-	// id below q.Before (if set), best match first, q.Limit of them from
-	// q.Offset.
+	// SearchMessages finds the messages of q's numbers whose text holds
+	// every term (each a whole word, the last a prefix): the newest
+	// q.Window matches with an id below q.Before (if set), best match
+	// first, q.Limit of them from q.Offset.
 	SearchMessages(ctx context.Context, companyID int64, q MessageSearch) (MessageHits, error)
-	// SearchContacts finds the company's contacts whose name or email has
-	// every term as a word prefix, or whose phone holds digits (if set);
+	// SearchContacts finds the company's contacts whose name or email
+	// words hold every term (as SearchMessages), or whose phone holds
+	// digits (if set);
 	// with numberID, only contacts with a thread on that number. Best match
 	// first, at most limit.
 	SearchContacts(ctx context.Context, companyID int64, terms []string, digits string, numberID int64, limit int) ([]Contact, error)

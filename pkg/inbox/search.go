@@ -11,8 +11,9 @@ import (
 )
 
 // Search finds messages and contacts by their words: full text on both
-// engines, every word of the query a prefix of a word of the text ("interv"
-// finds "interview"; the stemmer also finds "interviews").
+// engines; a text must hold every word of the query, the last of which may
+// be unfinished ("call interv" finds "call … interview"; the stemmer also
+// finds "calls", "interviews").
 
 // SearchRequest is a search by the caller.
 type SearchRequest struct {

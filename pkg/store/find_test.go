@@ -479,7 +479,8 @@ func TestSearch(t *testing.T) {
 		}
 		for q, want := range map[string][]string{
 			"dan":      {"Dana Whitfield"},
-			"whit dan": {"Dana Whitfield"},
+			"whitfield dan": {"Dana Whitfield"},
+			"whit dana":     nil, // only the last word is a prefix
 			"dana@exa": {"Dana Whitfield"},
 			"555 0777": {"Dana Whitfield"},
 			"casey":    {"Casey"},

@@ -23,23 +23,32 @@ import (
 // for the next windows). A word in every message makes the window the most
 // recent ones, not a million ranked; a rare word's window is all its matches.
 
-// pgQuery is the tsquery text of the terms: each a prefix, all required.
-// Terms are letters and digits only (inbox.SearchTerms), so nothing in them
-// is tsquery syntax.
+// pgQuery is the tsquery text of the terms, all required: every one a
+// whole word but the last, a prefix (the word being typed). Terms are letters
+// and digits only (inbox.SearchTerms), so nothing in them is tsquery syntax.
+// Whole words matter for speed, not only meaning: a GIN index reads a
+// prefix's matches into a bitmap, all of them, where a whole word's can be
+// skipped through when another term is rarer.
 func pgQuery(terms []string) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		parts[i] = t + ":*"
+		parts[i] = t
+		if i == len(terms)-1 {
+			parts[i] += ":*"
+		}
 	}
 	return strings.Join(parts, " & ")
 }
 
-// ftsQuery is the FTS5 query of the terms: each a quoted prefix, all
-// required.
+// ftsQuery is the FTS5 query of the terms, as pgQuery: each quoted, all
+// required, the last a prefix.
 func ftsQuery(terms []string) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"*`
+		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+		if i == len(terms)-1 {
+			parts[i] += "*"
+		}
 	}
 	return strings.Join(parts, " ")
 }
@@ -182,12 +191,16 @@ func (q queries) searchWindow(ctx context.Context, companyID int64, s inbox.Mess
 		}
 	}
 	var more []int64
-	err = q.sel(ctx, &more, `SELECT m.id FROM messages m
-		WHERE m.company_id = ? AND m.number_id = ANY(?::bigint[]) AND m.id + 0 < ?
-		AND m.search_vector @@ to_tsquery('english', ?)
-		ORDER BY m.id + 0 DESC LIMIT ?`, companyID, numbers, oldest, tsq, need)
+	err = q.sel(ctx, &more, searchIndexQuery, companyID, numbers, oldest, tsq, need)
 	return append(ids, more...), err
 }
+
+// searchIndexQuery is step 3 of searchWindow: matches below an id, newest
+// first, through the GIN index.
+const searchIndexQuery = `SELECT m.id FROM messages m
+	WHERE m.company_id = ? AND m.number_id = ANY(?::bigint[]) AND m.id + 0 < ?
+	AND m.search_vector @@ to_tsquery('english', ?)
+	ORDER BY m.id + 0 DESC LIMIT ?`
 
 // searchPageQuery ranks a window and reads its page: only the page's rows
 // are joined and their headlines made.
