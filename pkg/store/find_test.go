@@ -478,13 +478,13 @@ func TestSearch(t *testing.T) {
 			return ids2names(cs)
 		}
 		for q, want := range map[string][]string{
-			"dan":      {"Dana Whitfield"},
+			"dan":           {"Dana Whitfield"},
 			"whitfield dan": {"Dana Whitfield"},
 			"whit dana":     nil, // only the last word is a prefix
-			"dana@exa": {"Dana Whitfield"},
-			"555 0777": {"Dana Whitfield"},
-			"casey":    {"Casey"},
-			"nobody":   nil,
+			"dana@exa":      {"Dana Whitfield"},
+			"555 0777":      {"Dana Whitfield"},
+			"casey":         {"Casey"},
+			"nobody":        nil,
 		} {
 			if got := contacts(q, 0); !slices.Equal(got, want) {
 				t.Errorf("contacts %q: got %v, want %v", q, got, want)
