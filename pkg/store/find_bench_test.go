@@ -121,6 +121,15 @@ func BenchmarkFind(b *testing.B) {
 		"month,user":   {UserID: fx.UserIDs[3]},
 	} {
 		b.Run("report/"+name, func(b *testing.B) {
+			if testing.Verbose() {
+				rf := f
+				rf.From, rf.To = end.Add(-30*24*time.Hour), end
+				plan, err := db.ExplainReportTotals(ctx, fx.CompanyID, rf)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Logf("report %s:\n%s", name, plan)
+			}
 			var page inbox.ReportPage
 			timed(b, func() error {
 				var err error

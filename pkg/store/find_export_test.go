@@ -250,3 +250,16 @@ func SetSearchSlices(t testing.TB, probe, scanMax int) {
 	searchProbe, searchScanMax = probe, scanMax
 	t.Cleanup(func() { searchProbe, searchScanMax = oldProbe, oldMax })
 }
+
+// ExplainReportTotals runs EXPLAIN (ANALYZE, BUFFERS) on the report's totals
+// (rollups and edges) and response times statements.
+func (db *DB) ExplainReportTotals(ctx context.Context, companyID int64, f inbox.ReportFilter) (string, error) {
+	query, args := reportGroupsQuery(companyID, f)
+	groups, err := db.explain(ctx, query, args)
+	if err != nil {
+		return "", err
+	}
+	query, args = reportResponsesQuery(companyID, f)
+	responses, err := db.explain(ctx, query, args)
+	return "totals:\n" + groups + "\nresponse times:\n" + responses, err
+}

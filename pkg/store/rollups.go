@@ -125,6 +125,25 @@ const ResponseBucketSQL = `CASE WHEN seconds < 120 THEN seconds
 // bucket, in one pass over responses_time (or responses_contact for a
 // contact), which hold every column it reads.
 func (q queries) ReportResponses(ctx context.Context, companyID int64, f inbox.ReportFilter) ([]inbox.ResponseGroup, error) {
+	query, args := reportResponsesQuery(companyID, f)
+	var rows []struct {
+		Bucket    int64        `db:"bucket"`
+		Responses int64        `db:"responses"`
+		Number    inbox.Number `db:"n"`
+		User      nullUser     `db:"u"`
+	}
+	if err := q.sel(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("count response times: %w", err)
+	}
+	groups := make([]inbox.ResponseGroup, len(rows))
+	for i, r := range rows {
+		groups[i] = inbox.ResponseGroup{Number: r.Number, User: r.User.user(), Bucket: r.Bucket, Count: r.Responses}
+	}
+	return groups, nil
+}
+
+// reportResponsesQuery is the SQL of ReportResponses.
+func reportResponsesQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
 	var b strings.Builder
 	b.WriteString(`r.company_id = ? AND r.inbound_at >= ? AND r.inbound_at < ?`)
 	args := []any{companyID, f.From.UTC(), f.To.UTC()}
@@ -148,20 +167,7 @@ func (q queries) ReportResponses(ctx context.Context, companyID int64, f inbox.R
 			GROUP BY 1, 2, 3) g
 		JOIN numbers n ON n.id = g.number_id
 		LEFT JOIN users u ON u.id = g.responder_id`
-	var rows []struct {
-		Bucket    int64        `db:"bucket"`
-		Responses int64        `db:"responses"`
-		Number    inbox.Number `db:"n"`
-		User      nullUser     `db:"u"`
-	}
-	if err := q.sel(ctx, &rows, query, args...); err != nil {
-		return nil, fmt.Errorf("count response times: %w", err)
-	}
-	groups := make([]inbox.ResponseGroup, len(rows))
-	for i, r := range rows {
-		groups[i] = inbox.ResponseGroup{Number: r.Number, User: r.User.user(), Bucket: r.Bucket, Count: r.Responses}
-	}
-	return groups, nil
+	return query, args
 }
 
 // foldBatch bounds the deltas one fold moves, so that a fold after a long
