@@ -102,12 +102,21 @@ func BenchmarkFind(b *testing.B) {
 	}
 	b.Run("inbox/page-40(50)", func(b *testing.B) {
 		req := inbox.InboxRequest{Limit: 50}
+		var last inbox.Thread
 		for range 39 {
 			page, err := svc.InboxPage(ctx, ana, req)
 			if err != nil || page.NextCursor == nil {
 				b.Fatalf("paging: %v", err)
 			}
-			req.Cursor = *page.NextCursor
+			req.Cursor, last = *page.NextCursor, page.Threads[len(page.Threads)-1]
+		}
+		if testing.Verbose() {
+			plan, err := db.ExplainInbox(ctx, fx.CompanyID, inbox.InboxQuery{NumberIDs: fx.NumberIDs, Limit: 51,
+				After: &inbox.InboxPosition{At: *last.LastMessageAt, ID: last.ID}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("inbox page 40, read threads after %d:\n%s", last.ID, plan)
 		}
 		timed(b, func() error {
 			_, err := svc.InboxPage(ctx, ana, req)
