@@ -93,7 +93,8 @@ func TestSessionCookieAndCSRF(t *testing.T) {
 	s.bootstrap(t, "Acme", "admin@acme.test")
 	c := s.client(t)
 	req, _ := http.NewRequest("POST", s.URL+"/api/session", strings.NewReader(`{"email":"admin@acme.test","password":"correct horse"}`))
-	resp, err := http.DefaultClient.Do(req)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := specClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +138,8 @@ func TestSessionCookieAndCSRF(t *testing.T) {
 	https := startServer(t, map[string]string{"INBOX_PUBLIC_URL": "https://inbox.example.com", "INBOX_ALLOWED_ORIGINS": s.URL})
 	https.bootstrap(t, "Acme", "admin@acme.test")
 	req, _ = http.NewRequest("POST", https.URL+"/api/session", strings.NewReader(`{"email":"admin@acme.test","password":"correct horse"}`))
-	resp, err = http.DefaultClient.Do(req)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = specClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

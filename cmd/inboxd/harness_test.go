@@ -110,7 +110,8 @@ func (s *testServer) bootstrap(t *testing.T, company, email string) *client {
 	return s.login(t, email, "correct horse")
 }
 
-// client is an API client with its own cookie jar, like one browser.
+// client is an API client with its own cookie jar, like one browser. Every
+// exchange is checked against docs/openapi.yaml (openapi_test.go).
 type client struct {
 	t      *testing.T
 	base   string
@@ -121,7 +122,7 @@ type client struct {
 
 func (s *testServer) client(t *testing.T) *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{t: t, base: s.URL, origin: s.URL, http: &http.Client{Jar: jar, Timeout: 15 * time.Second}}
+	return &client{t: t, base: s.URL, origin: s.URL, http: &http.Client{Jar: jar, Timeout: 15 * time.Second, Transport: specTransport(t)}}
 }
 
 func (s *testServer) login(t *testing.T, email, password string) *client {

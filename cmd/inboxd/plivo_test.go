@@ -65,7 +65,7 @@ func (s *testServer) webhook(t *testing.T, pathAndQuery string, form url.Values,
 	}
 	req, _ := http.NewRequest("POST", s.URL+pathAndQuery, strings.NewReader(form.Encode()))
 	req.Header = header
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := specClient(t).Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", pathAndQuery, err)
 	}

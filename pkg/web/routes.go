@@ -4,7 +4,7 @@ import "net/http"
 
 // routes lists every route of the server.
 func (s *Server) routes(static, metrics http.Handler) http.Handler {
-	mux := http.NewServeMux()
+	mux := s.newMux()
 
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)

@@ -59,6 +59,7 @@ type Server struct {
 	csrf     *http.CrossOriginProtection
 	logins   *limiter
 	handler  http.Handler
+	patterns []string // every route's pattern, for Routes
 }
 
 // New returns a Server.
