@@ -72,7 +72,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	)
 	if cfg.Simulated() {
 		sim = plivo.NewSimulator(cfg.PlivoAuthToken, nil, log)
-		sender, devPh = sim, phone{sim: sim, baseURL: cfg.PublicURL.String()}
+		sender, devPh = sim, sim.DevPhone(cfg.PublicURL.String())
 	} else {
 		ps, err := plivo.NewSender(cfg.PlivoAuthID, cfg.PlivoAuthToken, cfg.PlivoAPIURL, &http.Client{Timeout: cfg.PlivoTimeout})
 		if err != nil {
@@ -106,7 +106,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 		Service:        svc,
 		Hub:            h,
 		Static:         static.Handler(static.Options{Dev: cfg.Simulated()}),
-		Webhooks:       webhooks{plivo.Verifier{PublicURL: cfg.PublicURL.String(), AuthToken: cfg.PlivoAuthToken}},
+		Webhooks:       plivo.Verifier{PublicURL: cfg.PublicURL.String(), AuthToken: cfg.PlivoAuthToken},
 		Phone:          devPh,
 		Metrics:        inlineMetrics,
 		PublicURL:      cfg.PublicURL,

@@ -6,11 +6,13 @@ import (
 	"slices"
 )
 
-// InboundSMS is a text a contact sent to one of the company numbers.
+// InboundSMS is a text a contact sent to one of the company numbers, as the
+// provider's webhook parser (pkg/plivo) reads it.
 type InboundSMS struct {
 	From        string // E.164
 	To          string // E.164
-	Text        string
+	Text        string // may be empty for an MMS
+	Type        string // the provider's kind of text, "sms" or "mms"; what is stored is Text and MediaURLs
 	MessageUUID string // the provider's id: a repeat delivery stores nothing new
 	MediaURLs   []string
 }

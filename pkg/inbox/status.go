@@ -2,13 +2,15 @@ package inbox
 
 import "context"
 
-// StatusUpdate is a delivery report from the provider.
+// StatusUpdate is a delivery report from the provider, as its webhook parser
+// (pkg/plivo) reads it.
 type StatusUpdate struct {
-	MessageID   int64 // ours, from the callback URL; 0 if absent
-	MessageUUID string
-	Status      Status
-	ErrorCode   string
-	ErrorReason string
+	MessageID      int64 // ours, from the callback URL; 0 if absent
+	MessageUUID    string
+	Status         Status
+	ProviderStatus string // the provider's own word for Status ("rejected" where Status is failed); not stored
+	ErrorCode      string // the provider's error code, for failed and undelivered only
+	ErrorReason    string // ErrorCode in plain English
 }
 
 // statusRank orders statuses: a status never moves backwards, and the final

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	plivogo "github.com/plivo/plivo-go/v7"
+
+	"smsinbox/pkg/inbox"
 )
 
 // The headers Plivo signs its webhooks with.
@@ -27,10 +29,19 @@ const (
 // nine bytes once percent-encoded, plus a few dozen short fields).
 const DefaultMaxBytes = 64 << 10
 
-// Errors of Verify. Each is wrapped with a precise reason for the logs; the
-// web layer picks the status with errors.Is: ErrBadSignature → 403,
-// ErrMalformed → 400, ErrTooLarge → 413. Any other error is a server
-// misconfiguration (500).
+// The reasons Verify refuses a request. Verify returns each as the cause of
+// an *inbox.Error, wrapped with a precise reason for the logs, so that
+// errors.Is tells them apart and the web layer maps them by kind alone:
+//
+//   - ErrBadSignature (a missing, wrong or stale signature) and ErrMalformed
+//     (not a form POST, or a form a signature cannot cover unambiguously,
+//     such as a repeated key) are both KindForbidden, code bad_signature
+//     (403): a request that cannot be verified is refused like a forged one.
+//   - ErrTooLarge is KindTooLarge, code body_too_large (413).
+//
+// A verifier without an auth token or a usable PublicURL refuses everything
+// with a KindInternal error (webhook_misconfigured), which the web layer
+// answers 503, so that Plivo retries once the configuration is fixed.
 var (
 	ErrBadSignature = errors.New("plivo webhook: missing or invalid signature")
 	ErrMalformed    = errors.New("plivo webhook: malformed request")
@@ -38,7 +49,8 @@ var (
 )
 
 // Verifier checks that a webhook request comes from Plivo, before anything
-// in it is used.
+// in it is used, and reads it in the inbox's terms: Inbound and Status are
+// what the web layer's webhook handlers call.
 type Verifier struct {
 	// PublicURL is the base URL Plivo calls, such as
 	// "https://inbox.example.com" (any trailing slash is ignored). The URL
@@ -70,12 +82,56 @@ type Verifier struct {
 // and compared in constant time (plivo-go's Validate functions use ==). A
 // nonce seen before is not an error: Plivo repeats deliveries with the same
 // nonce, and de-duplication is on the MessageUUID.
+//
+// Every error is an *inbox.Error; see ErrBadSignature for the kinds.
 func (v Verifier) Verify(r *http.Request) (url.Values, error) {
 	form, reason, err := v.verify(r)
 	if err != nil {
 		webhookRejections.WithLabelValues(reason).Inc()
+		return nil, refusal(err)
 	}
-	return form, err
+	return form, nil
+}
+
+// Inbound verifies the inbound-message webhook r and reads it (ParseInbound).
+// A refused request is an error of Verify's; a verified form that lacks what
+// a text needs is KindInvalid.
+func (v Verifier) Inbound(r *http.Request) (inbox.InboundSMS, error) {
+	form, err := v.Verify(r)
+	if err != nil {
+		return inbox.InboundSMS{}, err
+	}
+	return ParseInbound(form)
+}
+
+// Status verifies the delivery-status webhook r and reads it (ParseStatus),
+// with our message id from its URL's query. A refused request is an error of
+// Verify's; a verified report we cannot read is KindInvalid.
+func (v Verifier) Status(r *http.Request) (inbox.StatusUpdate, error) {
+	form, err := v.Verify(r)
+	if err != nil {
+		return inbox.StatusUpdate{}, err
+	}
+	return ParseStatus(form, r.URL.Query())
+}
+
+// refusal is the inbox error for a reason of verify's to refuse a request.
+func refusal(err error) *inbox.Error {
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		return &inbox.Error{Kind: inbox.KindTooLarge, Code: "body_too_large",
+			Message: "the webhook body is too large", Err: err}
+	case errors.Is(err, ErrBadSignature):
+		return &inbox.Error{Kind: inbox.KindForbidden, Code: "bad_signature",
+			Message: "the Plivo signature is missing, wrong or does not cover this request", Err: err}
+	case errors.Is(err, ErrMalformed):
+		// A repeated key would ride along unsigned: what cannot be
+		// verified is refused like what is forged.
+		return &inbox.Error{Kind: inbox.KindForbidden, Code: "bad_signature",
+			Message: "the webhook is not a form a Plivo signature can cover (a repeated key, a bad escape, or not a form POST)", Err: err}
+	}
+	return &inbox.Error{Kind: inbox.KindInternal, Code: "webhook_misconfigured",
+		Message: "the server cannot verify Plivo webhooks: its Plivo settings are wrong", Err: err}
 }
 
 func (v Verifier) verify(r *http.Request) (url.Values, string, error) {

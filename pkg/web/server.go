@@ -16,18 +16,26 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-// Webhooks verifies and reads Plivo's webhook requests. Both methods check
-// the signature before anything else; a bad one is a KindForbidden error.
+// Webhooks verifies and reads Plivo's webhook requests (pkg/plivo's Verifier,
+// given as it is by cmd/inboxd). Both methods check the signature before
+// anything else. Their errors are *inbox.Error: a missing, wrong or
+// unverifiable signature is KindForbidden, a body over the limit
+// KindTooLarge, a verified form without what the webhook needs KindInvalid;
+// anything else is the server's fault, answered 503 so that Plivo retries.
 type Webhooks interface {
 	Inbound(r *http.Request) (inbox.InboundSMS, error)
 	Status(r *http.Request) (inbox.StatusUpdate, error)
 }
 
-// Phone is the dev-mode candidate phone of the Plivo simulator (/dev/phone).
+// Phone is the dev-mode candidate phone of the Plivo simulator (/dev/phone;
+// pkg/plivo's DevPhone).
 type Phone interface {
-	// Texts returns every text the simulated phones sent or got, oldest first.
+	// Texts returns every text the simulated phones sent or got, oldest
+	// first, to be encoded as JSON.
 	Texts() any
-	// Send posts a signed inbound webhook from a simulated phone.
+	// Send posts a signed inbound webhook from a simulated phone. The
+	// server's refusal is an *inbox.Error: not_found for a number nobody
+	// manages, KindInvalid for any other.
 	Send(ctx context.Context, from, to, text string) error
 }
 

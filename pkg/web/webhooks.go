@@ -14,9 +14,9 @@ const webhookDeadline = 5 * time.Second
 
 // inboundWebhook stores a text a contact sent. Plivo retries what is not
 // answered 2xx, so the answer follows the commit: 200 once stored (or stored
-// before), 403 for a bad signature, 404 for a number we do not manage, 400
-// for a request that can never succeed, and 503 for anything else so that
-// Plivo tries again.
+// before), 403 for a missing, wrong or unverifiable signature, 413 for a body
+// over the limit, 404 for a number we do not manage, 400 for a form that can
+// never succeed, and 503 for anything else so that Plivo tries again.
 func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
 	defer cancel()
@@ -28,7 +28,9 @@ func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusWebhook stores a delivery report. A report we cannot match yet is
-// kept and answered 200; only a bad signature gets a 4xx.
+// kept and answered 200, and so is one we cannot read (a retry would not
+// help); a refused signature or body is 403 or 413, and a failure of ours
+// 503.
 func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
 	defer cancel()
@@ -44,6 +46,11 @@ func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
 	s.answerWebhook(w, r, "status", err)
 }
 
+// answerWebhook answers a webhook of kind ("inbound", "status") by the kind
+// of err: nil is 200; forbidden, not found and too large keep their status;
+// invalid is answered as malformed (400: the same form will never do);
+// everything else — the store failing or too slow, a misconfigured
+// verifier — is 503, so that Plivo delivers it again.
 func (s *Server) answerWebhook(w http.ResponseWriter, r *http.Request, kind string, err error) {
 	if err == nil {
 		webhooks.WithLabelValues(kind, "stored").Inc()
@@ -62,9 +69,11 @@ func (s *Server) answerWebhook(w http.ResponseWriter, r *http.Request, kind stri
 		if inbox.ErrorKind(err) == inbox.KindInvalid {
 			err = &inbox.Error{Kind: inbox.KindMalformed, Code: inbox.ErrorCode(err), Message: err.Error()}
 		}
+	case inbox.KindUnavailable:
+		webhooks.WithLabelValues(kind, "retry").Inc()
 	default:
 		webhooks.WithLabelValues(kind, "retry").Inc()
-		err = inbox.Unavailable("storage", err)
+		err = inbox.Unavailable("the inbox", err)
 	}
 	s.writeError(w, r, err)
 }
