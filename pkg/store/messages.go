@@ -100,8 +100,8 @@ func (q queries) Messages(ctx context.Context, companyID int64, threadIDs []int6
 // InsertMessage stores m and records it on its thread and contact; its
 // number and contact come from its thread. An outbound message joins the send
 // queue. A repeated PlivoUUID or Idempotency-Key inserts nothing and reports
-// duplicate. On PostgreSQL the three writes are one statement: a round trip
-// costs more than any of them.
+// duplicate. How the three writes are made is the dialect's: on PostgreSQL
+// they are one statement, as a round trip costs more than any of them.
 func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = t.now()
@@ -133,33 +133,9 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	if m.Direction == inbox.Outbound {
 		touch = `replied_by = COALESCE(m.sent_by, threads.replied_by)`
 	}
-	var ids []int64
-	if t.postgres {
-		// Data-modifying CTEs all run, in one snapshot; the updates join
-		// the inserted row, so a duplicate (no row) changes nothing.
-		err := t.sel(ctx, &ids, `WITH m AS (`+insertMessage+` RETURNING id, thread_id, contact_id, sent_by, created_at),
-			th AS (UPDATE threads SET last_message_id = m.id, last_message_at = m.created_at, `+touch+`
-				FROM m WHERE threads.id = m.thread_id),
-			c AS (UPDATE contacts SET last_message_at = m.created_at FROM m WHERE contacts.id = m.contact_id)
-			SELECT id FROM m`, args...)
-		if err != nil {
-			return false, fmt.Errorf("insert message: %w", err)
-		}
-	} else {
-		if err := t.sel(ctx, &ids, insertMessage+` RETURNING id`, args...); err != nil {
-			return false, fmt.Errorf("insert message: %w", err)
-		}
-		if len(ids) > 0 {
-			err := t.exec(ctx, `UPDATE threads SET last_message_id = m.id, last_message_at = m.created_at, `+touch+`
-				FROM (SELECT id, sent_by, created_at FROM messages WHERE id = ?) m WHERE threads.id = ?`, ids[0], m.ThreadID)
-			if err != nil {
-				return false, fmt.Errorf("touch thread %d: %w", m.ThreadID, err)
-			}
-			if err := t.exec(ctx, `UPDATE contacts SET last_message_at = ? WHERE id = (SELECT contact_id FROM threads WHERE id = ?)`,
-				m.CreatedAt, m.ThreadID); err != nil {
-				return false, fmt.Errorf("touch contact of thread %d: %w", m.ThreadID, err)
-			}
-		}
+	ids, err := t.dialect.insertMessage(ctx, t, m, args, touch)
+	if err != nil {
+		return false, err
 	}
 	if len(ids) == 0 {
 		return true, nil

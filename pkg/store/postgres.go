@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	neturl "net/url"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"smsinbox/pkg/inbox"
 )
 
 // OpenPostgres connects to PostgreSQL at url (postgres://…; local servers
@@ -31,10 +34,11 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	}
 	prepared := newStmts(pool, sqlx.DOLLAR)
 	db := &DB{
-		queries:    queries{q: pool, stmts: prepared, bind: sqlx.DOLLAR, now: utcNow, postgres: true},
+		queries:    queries{q: pool, stmts: prepared, bind: sqlx.DOLLAR, now: utcNow, dialect: postgresDialect{}},
 		write:      pool,
 		read:       pool,
 		writeStmts: prepared,
+		postgres:   true,
 		closers:    []func() error{prepared.close, pool.Close},
 	}
 	return db, nil
@@ -68,3 +72,83 @@ func isUniqueViolation(err error) (string, bool) {
 }
 
 func utcNow() time.Time { return time.Now().UTC() }
+
+// postgresDialect is the dialect of PostgreSQL: fewer round trips, through
+// arrays and data-modifying CTEs.
+type postgresDialect struct{}
+
+func (postgresDialect) name() string { return "postgres" }
+
+// snapshotIsolation: PostgreSQL's default, read committed, takes a new
+// snapshot per statement.
+func (postgresDialect) snapshotIsolation() sql.IsolationLevel { return sql.LevelRepeatableRead }
+
+// storeEvents stores every event of the transaction in one round trip,
+// however many (a group commit of inbound texts emits dozens): each topic's
+// counter moves on by its number of events, and its events take the seqs up
+// to the new value, in the order they were emitted. The statement returns
+// each topic's new value, from which the seqs are set.
+func (postgresDialect) storeEvents(ctx context.Context, t *tx, now time.Time) error {
+	topics := make([]string, len(t.events))
+	types := make([]string, len(t.events))
+	payloads := make([]string, len(t.events))
+	for i, e := range t.events {
+		topics[i], types[i], payloads[i] = e.Topic, e.Type, string(e.Data)
+	}
+	var last []struct {
+		Topic string `db:"topic"`
+		Seq   int64  `db:"seq"`
+	}
+	err := t.sel(ctx, &last, `WITH e AS (
+			SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e (topic, type, payload, ord)),
+		n AS (SELECT topic, count(*) AS n FROM e GROUP BY topic),
+		s AS (INSERT INTO topic_seqs (topic, seq) SELECT topic, n FROM n ORDER BY topic
+			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + excluded.seq RETURNING topic, seq),
+		ins AS (INSERT INTO events (topic, seq, type, payload, created_at)
+			SELECT e.topic, s.seq - n.n + row_number() OVER (PARTITION BY e.topic ORDER BY e.ord), e.type, e.payload::json, ?
+			FROM e JOIN s ON s.topic = e.topic JOIN n ON n.topic = e.topic)
+		SELECT topic, seq FROM s`,
+		pq.Array(topics), pq.Array(types), pq.Array(payloads), now)
+	if err != nil {
+		return fmt.Errorf("store %d events: %w", len(t.events), err)
+	}
+	next := make(map[string]int64, len(last))
+	for _, l := range last {
+		next[l.Topic] = l.Seq
+	}
+	// The events are sorted by topic, in emission order within one: a
+	// topic's run ends at its new value.
+	for i := len(t.events) - 1; i >= 0; i-- {
+		e := &t.events[i]
+		e.Seq = next[e.Topic]
+		next[e.Topic]--
+	}
+	return nil
+}
+
+// insertMessage makes the three writes one statement: data-modifying CTEs
+// all run, in one snapshot, and the updates join the inserted row, so a
+// duplicate (no row) changes nothing.
+func (postgresDialect) insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error) {
+	var ids []int64
+	err := t.sel(ctx, &ids, `WITH m AS (`+insertMessage+` RETURNING id, thread_id, contact_id, sent_by, created_at),
+		th AS (UPDATE threads SET last_message_id = m.id, last_message_at = m.created_at, `+touch+`
+			FROM m WHERE threads.id = m.thread_id),
+		c AS (UPDATE contacts SET last_message_at = m.created_at FROM m WHERE contacts.id = m.contact_id)
+		SELECT id FROM m`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("insert message: %w", err)
+	}
+	return ids, nil
+}
+
+// redeemTicket deletes the ticket and reads its user in one statement.
+func (postgresDialect) redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.User, error) {
+	var u inbox.User
+	err := w.get(ctx, &u, `DELETE FROM ws_tickets t USING users u
+		WHERE t.ticket_hash = ? AND t.expires_at > ? AND u.id = t.user_id RETURNING `+userColumns, ticketHash, now)
+	if err != nil {
+		return u, notFound("ticket", err)
+	}
+	return u, nil
+}

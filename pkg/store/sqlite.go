@@ -2,16 +2,20 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"smsinbox/pkg/inbox"
 )
 
 // OpenSQLite opens (creating it if needed) the embedded store in the file
@@ -52,7 +56,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxIdleConns(8)
 	readStmts, writeStmts := newStmts(read, sqlx.QUESTION), newStmts(write, sqlx.QUESTION)
 	db := &DB{
-		queries:    queries{q: read, stmts: readStmts, bind: sqlx.QUESTION, now: utcNow},
+		queries:    queries{q: read, stmts: readStmts, bind: sqlx.QUESTION, now: utcNow, dialect: sqliteDialect{}},
 		write:      write,
 		read:       read,
 		writeStmts: writeStmts,
@@ -76,4 +80,70 @@ func sqliteUniqueViolation(err error) (string, bool) {
 		return msg, true
 	}
 	return "", false
+}
+
+// sqliteDialect is the dialect of SQLite: in process, a statement costs no
+// round trip, so the writes are plain ones in a row.
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string { return "sqlite" }
+
+// snapshotIsolation: a SQLite read transaction sees one point in time at any
+// level; the driver accepts only the default.
+func (sqliteDialect) snapshotIsolation() sql.IsolationLevel { return sql.LevelDefault }
+
+// storeEvents takes each event's seq from its topic's counter, then stores
+// the event: two statements per event.
+func (sqliteDialect) storeEvents(ctx context.Context, t *tx, now time.Time) error {
+	for i := range t.events {
+		e := &t.events[i]
+		err := t.get(ctx, &e.Seq, `INSERT INTO topic_seqs (topic, seq) VALUES (?, 1)
+			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + 1 RETURNING seq`, e.Topic)
+		if err != nil {
+			return fmt.Errorf("next seq of %s: %w", e.Topic, err)
+		}
+		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+			e.Topic, e.Seq, e.Type, string(e.Data), now); err != nil {
+			return fmt.Errorf("store %s event: %w", e.Type, err)
+		}
+	}
+	return nil
+}
+
+// insertMessage inserts the message, then touches its thread and its
+// contact, only when a row was inserted.
+func (sqliteDialect) insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error) {
+	var ids []int64
+	if err := t.sel(ctx, &ids, insertMessage+` RETURNING id`, args...); err != nil {
+		return nil, fmt.Errorf("insert message: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err := t.exec(ctx, `UPDATE threads SET last_message_id = m.id, last_message_at = m.created_at, `+touch+`
+		FROM (SELECT id, sent_by, created_at FROM messages WHERE id = ?) m WHERE threads.id = ?`, ids[0], m.ThreadID)
+	if err != nil {
+		return nil, fmt.Errorf("touch thread %d: %w", m.ThreadID, err)
+	}
+	if err := t.exec(ctx, `UPDATE contacts SET last_message_at = ? WHERE id = (SELECT contact_id FROM threads WHERE id = ?)`,
+		m.CreatedAt, m.ThreadID); err != nil {
+		return nil, fmt.Errorf("touch contact of thread %d: %w", m.ThreadID, err)
+	}
+	return ids, nil
+}
+
+// redeemTicket deletes the ticket, then reads its user: SQLite's DELETE has
+// no USING.
+func (sqliteDialect) redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.User, error) {
+	var u inbox.User
+	var userID int64
+	err := w.get(ctx, &userID, `DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING user_id`,
+		ticketHash, now)
+	if err != nil {
+		return u, notFound("ticket", err)
+	}
+	if err := w.get(ctx, &u, `SELECT `+userColumns+` FROM users u WHERE u.id = ?`, userID); err != nil {
+		return u, notFound("user", err)
+	}
+	return u, nil
 }

@@ -105,27 +105,11 @@ func (db *DB) CreateTicket(ctx context.Context, ticketHash string, userID int64,
 	return nil
 }
 
+// RedeemTicket deletes a live ticket and returns its user, in as few
+// statements as the dialect allows: a ticket is redeemed on every websocket
+// connection.
 func (db *DB) RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (inbox.User, error) {
-	w := db.writer()
-	var u inbox.User
-	if db.postgres {
-		err := w.get(ctx, &u, `DELETE FROM ws_tickets t USING users u
-			WHERE t.ticket_hash = ? AND t.expires_at > ? AND u.id = t.user_id RETURNING `+userColumns, ticketHash, now)
-		if err != nil {
-			return u, notFound("ticket", err)
-		}
-		return u, nil
-	}
-	var userID int64
-	err := w.get(ctx, &userID, `DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING user_id`,
-		ticketHash, now)
-	if err != nil {
-		return u, notFound("ticket", err)
-	}
-	if err := w.get(ctx, &u, `SELECT `+userColumns+` FROM users u WHERE u.id = ?`, userID); err != nil {
-		return u, notFound("user", err)
-	}
-	return u, nil
+	return db.dialect.redeemTicket(ctx, db.writer(), ticketHash, now)
 }
 
 func (t *tx) DeleteExpired(ctx context.Context, now time.Time) error {
