@@ -28,9 +28,10 @@ func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusWebhook stores a delivery report. A report we cannot match yet is
-// kept and answered 200, and so is one we cannot read (a retry would not
-// help); a refused signature or body is 403 or 413, and a failure of ours
-// 503.
+// kept and answered 200. So is any other refusal but a bad signature — a
+// report we cannot read or place, a body over the limit — since Plivo
+// sending it again would not help: it is logged instead. A bad signature is
+// 403, and a failure of ours 503.
 func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
 	defer cancel()
