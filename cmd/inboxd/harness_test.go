@@ -26,11 +26,23 @@ type testServer struct {
 	stop func() // shuts the server down gracefully, as SIGTERM does
 }
 
+// endToEnd skips t under -short: it starts a real server (or several), and
+// `make check` runs only the fast tests of each package. `make test` never
+// passes -short, so every end-to-end test runs there.
+func endToEnd(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test skipped under -short (make check); make test runs it")
+	}
+}
+
 // startServer runs inboxd with the test defaults overridden by env, until the
 // test ends. By default it uses a fresh embedded store, no demo data, a fast
-// password hash and a fast send lane.
+// password hash and a fast send lane. It is an end-to-end test: skipped
+// under -short.
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
+	endToEnd(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -91,8 +103,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// engines runs fn on the embedded store and on PostgreSQL.
+// engines runs fn on the embedded store and on PostgreSQL: an end-to-end
+// test, skipped under -short before a PostgreSQL schema is made for it.
 func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
+	endToEnd(t)
 	t.Run("sqlite", func(t *testing.T) { fn(t, map[string]string{}) })
 	t.Run("postgres", func(t *testing.T) {
 		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t)})
