@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"smsinbox/pkg/inbox"
@@ -88,8 +89,11 @@ func TestVerifierSpeaksInbox(t *testing.T) {
 // TestDevPhone: the dev phone's text goes through a signed inbound webhook,
 // and the server's refusals come back as the inbox's errors.
 func TestDevPhone(t *testing.T) {
-	answer := http.StatusOK
-	var got inbox.InboundSMS
+	var (
+		mu     sync.Mutex // the server's goroutine and the test's share these
+		answer = http.StatusOK
+		got    inbox.InboundSMS
+	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in, err := (Verifier{PublicURL: "http://" + r.Host, AuthToken: testToken}).Inbound(r)
 		if err != nil {
@@ -97,6 +101,8 @@ func TestDevPhone(t *testing.T) {
 			http.Error(w, err.Error(), http.StatusForbidden)
 			return
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		got = in
 		w.WriteHeader(answer)
 	}))
@@ -106,9 +112,11 @@ func TestDevPhone(t *testing.T) {
 	if err := phone.Send(ctx, "+14155550177", "(415) 555-0100", "Is the job open?"); err != nil {
 		t.Fatalf("Send = %v; want nil", err)
 	}
+	mu.Lock()
 	if got.From != "+14155550177" || got.To != "+14155550100" || got.Text != "Is the job open?" || got.Type != "sms" || got.MessageUUID == "" {
 		t.Errorf("the server read %+v; want the text from +14155550177 to +14155550100, type sms, with a MessageUUID", got)
 	}
+	mu.Unlock()
 	texts, ok := phone.Texts().([]PhoneMessage)
 	if !ok || len(texts) != 1 || texts[0].From != "+14155550177" || texts[0].Direction != DirectionFromPhone {
 		t.Errorf("Texts = %#v; want the one text from the phone", phone.Texts())
@@ -123,7 +131,9 @@ func TestDevPhone(t *testing.T) {
 		{http.StatusForbidden, inbox.KindInvalid, "webhook_refused"},
 		{http.StatusServiceUnavailable, inbox.KindInternal, "internal"},
 	} {
+		mu.Lock()
 		answer = tt.status
+		mu.Unlock()
 		err := phone.Send(ctx, "+14155550177", "+14155550100", "again")
 		if inbox.ErrorKind(err) != tt.kind || inbox.ErrorCode(err) != tt.code || err == nil {
 			t.Errorf("Send answered %d = %v; want kind %d, code %s", tt.status, err, tt.kind, tt.code)
