@@ -13,7 +13,10 @@ CREATE TABLE companies (
     sms_enabled  BOOLEAN NOT NULL DEFAULT TRUE,
     optout_reply TEXT NOT NULL DEFAULT '',                 -- sent once on STOP
     help_reply   TEXT NOT NULL DEFAULT '',                 -- sent on HELP
-    created_at   TIMESTAMPTZ NOT NULL
+    created_at   TIMESTAMPTZ NOT NULL,
+    optin_reply  TEXT NOT NULL DEFAULT 'You''re subscribed to texts from {company}. Reply STOP to opt out.',
+    consent_request TEXT NOT NULL DEFAULT '{company} would like to text you about jobs. Reply YES to agree or STOP to opt out.',
+    quiet_hours  TEXT DEFAULT '21:00-08:00'                -- start-end in the contact's local time; NULL: none
 );
 
 CREATE TABLE users (
@@ -84,6 +87,9 @@ CREATE TABLE contacts (
     last_message_at TIMESTAMPTZ,                           -- any message on any number: the icon is green
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
+    time_zone       TEXT NOT NULL DEFAULT '',              -- IANA; empty: the zones of the phone number
+    consent_review  BOOLEAN NOT NULL DEFAULT FALSE,        -- a possible opt-out waits for a person
+    consent_requested_at TIMESTAMPTZ,                      -- the last consent request sent
     UNIQUE (company_id, phone),
     UNIQUE (company_id, external_id)
 );
@@ -100,7 +106,12 @@ CREATE TABLE consent_changes (
     keyword    TEXT NOT NULL DEFAULT '',
     user_id    BIGINT REFERENCES users (id),
     message_id BIGINT,
-    created_at TIMESTAMPTZ NOT NULL
+    created_at TIMESTAMPTZ NOT NULL,
+    -- A hash chain per contact: hash = SHA-256 of prev_hash and the entry's
+    -- canonical JSON (docs/COMPLIANCE.md), so an altered entry shows.
+    note       TEXT NOT NULL DEFAULT '',
+    prev_hash  TEXT NOT NULL DEFAULT '',
+    hash       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX consent_changes_contact ON consent_changes (contact_id, id);
 
@@ -167,6 +178,9 @@ CREATE TABLE messages (
     send_after      TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
+    consent_entry_id BIGINT,                               -- the ledger entry that allowed an outbound text
+    purpose         TEXT NOT NULL DEFAULT '',              -- '', 'confirmation' or 'consent_request'
+    hold_note       TEXT NOT NULL DEFAULT '',              -- why a scheduled text waits
     UNIQUE (sent_by, idempotency_key)
 );
 CREATE INDEX messages_thread ON messages (thread_id, id);
