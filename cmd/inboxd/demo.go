@@ -143,7 +143,7 @@ func seedDemo(ctx context.Context, svc *inbox.Service, db *store.DB) (bool, erro
 					return err
 				}
 				if h.consent != "" && m.Direction == inbox.Inbound {
-					err := tx.SetConsent(ctx, inbox.ConsentChange{ContactID: c.ID, From: c.Consent, To: h.consent,
+					_, err := tx.SetConsent(ctx, inbox.ConsentChange{ContactID: c.ID, From: c.Consent, To: h.consent,
 						Source: inbox.SourceKeyword, Keyword: m.Body, MessageID: &m.ID, CreatedAt: m.CreatedAt})
 					if err != nil {
 						return err

@@ -36,6 +36,11 @@ func newFixture(t *testing.T, sender inbox.Sender, cfg inbox.Config) *fixture {
 	if f.admin, err = f.svc.Bootstrap(f.ctx, "Acme", inbox.NewUser{Email: "admin@acme.test", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
 	}
+	// Quiet hours off: these tests check other rules and must not depend
+	// on the time of day they run; quiet_test.go turns them on.
+	if _, err := f.svc.UpdateCompany(f.ctx, f.admin, inbox.CompanySettings{QuietHours: inbox.Optional[*inbox.QuietHours]{Set: true}}); err != nil {
+		t.Fatal(err)
+	}
 	f.ana = f.user("ana@acme.test", "Ana")
 	f.ben = f.user("ben@acme.test", "Ben")
 	f.main = f.number("+14155550100", "Main")

@@ -51,9 +51,26 @@ type Tx interface {
 	// phone already; either way c.ID is then the stored contact's. Two first
 	// texts from one phone, stored at once, both find the one contact.
 	EnsureContact(ctx context.Context, c *Contact) error
+	// UpdateContact stores a contact's name, phone, email, kind, external
+	// id and time zone; consent changes go through SetConsent.
 	UpdateContact(ctx context.Context, c Contact) error
-	// SetConsent changes a contact's consent and appends ch to the ledger.
-	SetConsent(ctx context.Context, ch ConsentChange) error
+	// SetConsent appends ch to the contact's ledger, hash-chained to the
+	// entry before it, and sets the contact's consent when ch.From differs
+	// from ch.To (an entry with From == To records without changing, as a
+	// consent request or a review kept does). It returns the stored entry.
+	SetConsent(ctx context.Context, ch ConsentChange) (ConsentChange, error)
+	// SetConsentReview marks or clears a possible opt-out of a contact.
+	SetConsentReview(ctx context.Context, contactID int64, review bool) error
+	// SetConsentRequested records when a consent request was sent; the
+	// zero time clears it.
+	SetConsentRequested(ctx context.Context, contactID int64, at time.Time) error
+	// UnchainedConsentChanges are the ledger entries without a hash (written
+	// before the ledger was chained), in id order.
+	UnchainedConsentChanges(ctx context.Context) ([]ConsentChange, error)
+	// ConsentHashBefore is the hash of the contact's last entry before id.
+	ConsentHashBefore(ctx context.Context, contactID, id int64) (string, error)
+	// SetConsentHash chains an entry that had no hash.
+	SetConsentHash(ctx context.Context, id int64, prev, hash string) error
 
 	UpsertJob(ctx context.Context, j *Job) (created bool, err error)
 	AddApplicant(ctx context.Context, jobID, contactID int64) (added bool, err error)
@@ -84,6 +101,9 @@ type Tx interface {
 	// SetStatus stores a message's status, error and provider id, and takes
 	// it out of the send queue for good.
 	SetStatus(ctx context.Context, m Message) error
+	// GateSend records what the send gate decided for a queued message at
+	// dispatch: held again, released, or canceled (gate.go).
+	GateSend(ctx context.Context, messageID int64, g SendGateUpdate) error
 	// AddPendingStatus keeps a report for a message not known yet.
 	AddPendingStatus(ctx context.Context, u StatusUpdate) error
 	// TakePendingStatuses removes and returns the reports kept for a provider id.
@@ -135,6 +155,18 @@ type Queries interface {
 	ContactByExternalID(ctx context.Context, companyID int64, externalID string) (Contact, error)
 	Contacts(ctx context.Context, companyID int64, f ContactFilter) ([]Contact, error)
 	ConsentChanges(ctx context.Context, companyID, contactID int64) ([]ConsentChange, error)
+	// LatestConsentChange is the contact's last ledger entry (not_found
+	// when it has none): the one that allows a text now.
+	LatestConsentChange(ctx context.Context, contactID int64) (ConsentChange, error)
+	// ConsentLedgerPage reads every company's ledger in id order, after
+	// afterID: for verifying the chains.
+	ConsentLedgerPage(ctx context.Context, afterID int64, limit int) ([]ConsentChange, error)
+	// ConsentSends lists the contact's outbound texts with the ledger entry
+	// that allowed each.
+	ConsentSends(ctx context.Context, companyID, contactID int64) ([]ConsentSend, error)
+	// LastInbound is when the contact last texted the number (any number
+	// for numberID 0); nil when never.
+	LastInbound(ctx context.Context, companyID, contactID, numberID int64) (*time.Time, error)
 
 	Job(ctx context.Context, companyID, id int64) (Job, error)
 	JobByExternalID(ctx context.Context, companyID int64, externalID string) (Job, error)
@@ -179,4 +211,22 @@ type ThreadFilter struct {
 	NumberIDs []int64
 	ContactID int64
 	Limit     int
+}
+
+// ConsentSend is an outbound text and the consent entry that allowed it
+// (nil for a text no entry allowed: a HELP reply to a contact never asked).
+type ConsentSend struct {
+	MessageID      int64  `json:"message_id" db:"id"`
+	ConsentEntryID *int64 `json:"consent_entry_id" db:"consent_entry_id"`
+}
+
+// SendGateUpdate is what the gate decided at dispatch for a claimed text.
+type SendGateUpdate struct {
+	Status         Status     // scheduled (held again), queued (released) or canceled
+	SendState      string     // pending (held), sending (released), canceled
+	SendAfter      *time.Time // when a held text goes
+	HoldNote       string
+	ErrorCode      string // why a canceled text never went
+	ErrorReason    string
+	ConsentEntryID *int64
 }
