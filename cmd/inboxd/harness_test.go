@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/store/storetest"
 )
@@ -40,7 +41,10 @@ func endToEnd(t *testing.T) {
 // test ends. By default it uses a fresh embedded store, no demo data, a fast
 // password hash and a fast send lane. It is an end-to-end test: skipped
 // under -short.
-func startServer(t *testing.T, env map[string]string) *testServer {
+//
+// Options change the rest: withClock gives the server a clock the test
+// moves (clock.Fake), so that nothing waits for hours to pass.
+func startServer(t *testing.T, env map[string]string, opts ...serverOption) *testServer {
 	t.Helper()
 	endToEnd(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -63,6 +67,9 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	cfg, err := LoadConfig(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatalf("config: %v", err)
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -95,6 +102,13 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	return s
 }
 
+// serverOption changes a test server's configuration after the environment.
+type serverOption func(*Config)
+
+// withClock runs the server on c: sessions, sends, quiet hours and the
+// outbox all read it.
+func withClock(c clock.Clock) serverOption { return func(cfg *Config) { cfg.Clock = c } }
+
 // testWriter sends the server's logs to the test's log, shown on failure.
 type testWriter struct{ t *testing.T }
 
@@ -114,8 +128,20 @@ func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 }
 
 // bootstrap creates a company and its admin through `inboxd admin create`
-// against the server's store, and returns the admin signed in.
+// against the server's store, and returns the admin signed in. The
+// company's quiet hours are turned off, as an operator may: tests of other
+// features must not depend on the time of day they run. Quiet-hours tests
+// use bootstrapWithQuietHours.
 func (s *testServer) bootstrap(t *testing.T, company, email string) *client {
+	t.Helper()
+	a := s.bootstrapWithQuietHours(t, company, email)
+	a.call("PUT", "/api/company", map[string]any{"quiet_hours": nil}, 200, nil)
+	return a
+}
+
+// bootstrapWithQuietHours is bootstrap with the company's default quiet
+// hours (9 PM to 8 AM in the contact's time) left on.
+func (s *testServer) bootstrapWithQuietHours(t *testing.T, company, email string) *client {
 	t.Helper()
 	if _, err := adminCreate(context.Background(), s.cfg, slog.New(slog.DiscardHandler), company,
 		inbox.NewUser{Email: email, Password: "correct horse"}); err != nil {

@@ -88,6 +88,13 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	svcCfg.PasswordCost = cfg.PasswordCost
 	svcCfg.Clock = cfg.Clock
 	svc := inbox.New(db, bus, sender, svcCfg, log)
+	// Ledger entries older than the hash chain (a database upgraded from
+	// 0.1.0) are chained once; later starts find none.
+	if n, err := svc.ChainConsentLedger(ctx); err != nil {
+		return fmt.Errorf("chain the consent ledger: %w", err)
+	} else if n > 0 {
+		log.Info("consent ledger chained", "entries", n)
+	}
 
 	demo := false
 	if cfg.Demo != nil && *cfg.Demo || cfg.Demo == nil && cfg.DatabaseURL == "" {

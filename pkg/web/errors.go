@@ -79,7 +79,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		var typeErr *json.UnmarshalTypeError
+		var domain *inbox.Error
 		switch {
+		case errors.As(err, &domain):
+			return domain // a field's own check (quiet_hours), with its code
 		case errors.As(err, &tooBig):
 			return inbox.Errorf(inbox.KindTooLarge, "body_too_large", "the request body is over %d bytes", maxJSONBody)
 		case errors.Is(err, io.EOF):
