@@ -125,9 +125,65 @@ func TestMentionsOptOut(t *testing.T) {
 	}
 }
 
+// A text that asks to stop in a sentence puts the contact under review;
+// one that uses "stop" for a visit, or CANCEL/END/QUIT for the job, does not.
+func TestAsksToStop(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"please stop texting me", true},
+		{"Please STOP texting me!!", true},
+		{"don't text me again", true},
+		{"Don’t text me again", true}, // a curly apostrophe
+		{"dont text me", true},
+		{"Do not text me anymore", true},
+		{"do not contact me", true},
+		{"never message me again", true},
+		{"no more texts please", true},
+		{"remove me from your list", true},
+		{"take me off this list", true},
+		{"leave me alone", true},
+		{"how do I unsubscribe?", true},
+		{"I want to opt out", true},
+		{"I revoke my consent", true},
+		{"stop sending these", true},
+		{"STOP", false},    // the keyword itself opts out; nothing to review
+		{"opt out", false}, // likewise
+		{"cancel my interview", false},
+		{"can we cancel Tuesday's interview?", false},
+		{"by the end of the day", false},
+		{"I quit my old job", false},
+		{"I can stop by at 3", false},
+		{"I'll stop in tomorrow morning", false},
+		{"non-stop work lately", false},
+		{"my stopwatch broke", false},
+		{"text me the address", false},
+		{"don't worry, I'll text you", false},
+		{"yes", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := AsksToStop(tt.in); got != tt.want {
+			t.Errorf("AsksToStop(%q) = %v; want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Plivo's MessageIntent counts as the keyword.
+func TestIntentKeyword(t *testing.T) {
+	for in, want := range map[string]Keyword{"optout": KeywordOptOut, "OptIn": KeywordOptIn, "help": KeywordHelp,
+		"": KeywordNone, "stop": KeywordNone, " optout ": KeywordOptOut} {
+		if got := IntentKeyword(in); got != want {
+			t.Errorf("IntentKeyword(%q) = %v; want %v", in, got, want)
+		}
+	}
+}
+
 func FuzzParseKeyword(f *testing.F) {
 	for _, s := range []string{"STOP", " stop. ", "Stop!", "please stop", "stopwatch", "YES", "info",
-		"ſtart", "\u212aeep", "END", "", "🛑", "opt out", "UNSUBSCRIBE!!!", "\xff\xfestop"} {
+		"ſtart", "\u212aeep", "END", "", "🛑", "opt out", "UNSUBSCRIBE!!!", "\xff\xfestop", "S.T.O.P", "stop all",
+		"don't text me", "please stop texting me", "I can stop by", "Opt-Out", "unsub"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -140,8 +196,8 @@ func FuzzParseKeyword(f *testing.F) {
 			if keywords[key] != k {
 				t.Fatalf("MatchKeyword(%q) = %v, %q; the keyword's category is %v", text, k, key, keywords[key])
 			}
-			if MentionsOptOut(text) {
-				t.Fatalf("MentionsOptOut(%q) = true for the keyword %q; want false", text, key)
+			if MentionsOptOut(text) || AsksToStop(text) {
+				t.Fatalf("MentionsOptOut or AsksToStop(%q) = true for the keyword %q; want false", text, key)
 			}
 		}
 		// Padding with spaces and punctuation never changes the result.

@@ -98,7 +98,16 @@ func (q QuietHours) quietIn(t time.Time, loc *time.Location) (bool, time.Time) {
 	if now >= end { // the period began this evening: it ends tomorrow
 		d++
 	}
-	return true, time.Date(y, m, d, end/60, end%60, 0, 0, loc)
+	at := time.Date(y, m, d, end/60, end%60, 0, 0, loc)
+	// An end inside a daylight-saving gap does not exist; time.Date may
+	// then read it with the offset before the gap, an instant still in
+	// quiet hours. Move it on by what its clock reading lacks.
+	if got := at.In(loc); got.Hour()*60+got.Minute() != end {
+		if diff := end - (got.Hour()*60 + got.Minute()); diff > 0 {
+			at = at.Add(time.Duration(diff) * time.Minute)
+		}
+	}
+	return true, at
 }
 
 // QuietUntil reports whether a text at t falls in quiet hours for a contact
@@ -112,10 +121,10 @@ func QuietUntil(t time.Time, q *QuietHours, zones []*time.Location) (time.Time, 
 	}
 	at, held := t, false
 	var last *time.Location
-	// Each round moves past one zone's quiet period; zones whose quiet
-	// periods together cover the whole day would never end, so the rounds
-	// are bounded (two days of periods) and the last end found is used.
-	for round := 0; round < 2*len(zones)+2; round++ {
+	// Each round moves past the quiet periods it finds; zones whose quiet
+	// periods together cover the whole day would never end, so the search
+	// stops two days on and the last end found is used.
+	for at.Sub(t) < maxQuietHold {
 		moved := false
 		for _, loc := range zones {
 			if quiet, end := q.quietIn(at, loc); quiet {
@@ -131,6 +140,9 @@ func QuietUntil(t time.Time, q *QuietHours, zones []*time.Location) (time.Time, 
 	}
 	return at.UTC(), last, true
 }
+
+// maxQuietHold bounds how far quiet hours may push a text.
+const maxQuietHold = 48 * time.Hour
 
 // ContactZones are the time zones a contact's local time may be in: its own
 // time_zone when set, else every zone of its phone number's area
