@@ -20,7 +20,8 @@ func (s *Service) regate(ctx context.Context, tx Tx, job OutboundJob) (bool, err
 	if err != nil {
 		return false, err
 	}
-	d, err := s.CheckSend(ctx, tx, SendCheck{Company: company, Contact: c, NumberID: job.NumberID, Purpose: job.Purpose, At: s.now()})
+	d, err := s.CheckSend(ctx, tx, SendCheck{Company: company, Contact: c, NumberID: job.NumberID, Purpose: job.Purpose,
+		At: s.now(), WrittenAt: job.CreatedAt})
 	var upd SendGateUpdate
 	switch {
 	case err != nil && ErrorKind(err) == KindConflict:

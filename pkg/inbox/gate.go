@@ -45,6 +45,10 @@ type SendCheck struct {
 	NumberID int64     // the sending number: implied consent is per thread
 	Purpose  Purpose   //
 	At       time.Time // when the text would go: now, or its scheduled time
+	// WrittenAt is when the text was written (zero: At): a reply written
+	// within 30 min of the contact's text stays exempt from quiet hours
+	// when the outbox checks it again a moment later.
+	WrittenAt time.Time
 }
 
 // SendDecision is the gate's answer for a text it allows: go at At (held
@@ -125,7 +129,11 @@ func (s *Service) quietHours(ctx context.Context, q Queries, in SendCheck, d Sen
 	if err != nil {
 		return d, err
 	}
-	if last != nil && !d.At.After(last.Add(QuietExemptWindow)) {
+	written := in.WrittenAt
+	if written.IsZero() {
+		written = d.At
+	}
+	if last != nil && !written.After(last.Add(QuietExemptWindow)) {
 		return d, nil
 	}
 	d.At, d.Held, d.HoldNote = until, true, holdNote(until, loc)
