@@ -7,14 +7,19 @@ package main
 // the test moves, and MMS with its media proxy.
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/jmoiron/sqlx"
 
 	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
@@ -293,7 +298,7 @@ func TestComplianceConsumerInitiatedAndConsentRequest(t *testing.T) {
 		}
 		c.clk.Advance(23 * time.Hour)
 		c.send(t, id, "Just checking in", 202)
-		c.waitTexts(t, phone, 2) // the outbox checks it again: it must go within the 24 h
+		c.waitTexts(t, phone, 2)     // the outbox checks it again: it must go within the 24 h
 		c.clk.Advance(2 * time.Hour) // 25 h after their latest text
 		if _, code := c.send(t, id, "Hello again", 409); code != "no_consent" {
 			t.Errorf("25 h after their latest text: %s; want no_consent", code)
@@ -534,4 +539,96 @@ func TestComplianceMMS(t *testing.T) {
 			t.Errorf("signed out: %d; want 401", code)
 		}
 	})
+}
+
+// The consent proof of a contact with several changes verifies; altering
+// one stored entry makes `inboxd consent verify` fail naming it. Entries
+// written before the hash chain (a database from 0.1.0) are chained at
+// start, once.
+func TestConsentVerifyCommand(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		c := newCompliance(t, env, noonPacific(t), false)
+		casey := c.contact(t, "Casey", "+14155550123", true)
+		c.text(t, casey.Phone, "STOP", nil)
+		c.text(t, casey.Phone, "START", nil)
+		c.text(t, casey.Phone, "please stop texting me", nil)
+		c.ana.call("POST", "/api/contacts/"+itoa(casey.ID)+"/consent-review", map[string]string{"decision": "keep"}, 200, nil)
+		other := c.contact(t, "Drew", "+14155550124", true)
+		c.text(t, other.Phone, "stop", nil)
+
+		p := c.proof(t, casey.ID)
+		if len(p.Entries) != 4 || p.Entries[0].PrevHash != "" {
+			t.Fatalf("proof entries %+v; want 4, the first with no prev_hash", p.Entries)
+		}
+		for i, e := range p.Entries {
+			if i > 0 && e.PrevHash != p.Entries[i-1].Hash {
+				t.Errorf("entry %d: prev_hash %s; want the hash of entry %d", e.ID, e.PrevHash, p.Entries[i-1].ID)
+			}
+			if len(e.Hash) != 64 {
+				t.Errorf("entry %d: hash %q; want 64 hex digits", e.ID, e.Hash)
+			}
+		}
+		cliEnv := map[string]string{"INBOX_DATA_DIR": c.s.cfg.DataDir, "DATABASE_URL": c.s.cfg.DatabaseURL, "INBOX_LOG_LEVEL": "error"}
+		out, _, err := testCLI(t, cliEnv, "", "consent", "verify")
+		if err != nil || !strings.Contains(out, "verified: 6 entries") {
+			t.Fatalf("consent verify: %q, %v; want 6 entries verified", out, err)
+		}
+
+		// Tamper with the third entry of Casey's chain: its note.
+		victim := p.Entries[2].ID
+		db := rawDB(t, c.s.cfg)
+		if _, err := db.Exec(db.Rebind(`UPDATE consent_changes SET note = 'texted "START" (really)' WHERE id = ?`), victim); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = testCLI(t, cliEnv, "", "consent", "verify")
+		if err == nil || !strings.Contains(err.Error(), "entry "+itoa(victim)+" ") || !strings.Contains(err.Error(), "altered") {
+			t.Errorf("consent verify after tampering with entry %d: %v; want an error naming it as altered", victim, err)
+		}
+		// The binary exits non-zero, naming it.
+		bin := inboxdBinary(t)
+		cmd := exec.Command(bin, "consent", "verify")
+		cmd.Env = []string{"INBOX_DATA_DIR=" + c.s.cfg.DataDir, "DATABASE_URL=" + c.s.cfg.DatabaseURL, "PATH=" + os.Getenv("PATH")}
+		combined, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() == 0 || !strings.Contains(string(combined), "entry "+itoa(victim)+" ") {
+			t.Errorf("inboxd consent verify: %v, %q; want a non-zero exit naming entry %d", err, combined, victim)
+		}
+
+		// Put it back, then forget the hashes of Drew's entries as a 0.1.0
+		// database would have none: a start chains them, once.
+		if _, err := db.Exec(db.Rebind(`UPDATE consent_changes SET note = ? WHERE id = ?`), p.Entries[2].Note, victim); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(db.Rebind(`UPDATE consent_changes SET prev_hash = '', hash = '' WHERE contact_id = ?`), other.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := testCLI(t, cliEnv, "", "consent", "verify"); err == nil || !strings.Contains(err.Error(), "no hash") {
+			t.Errorf("consent verify with unchained entries: %v; want them named as having no hash", err)
+		}
+		c.s.stop()
+		again := startServer(t, map[string]string{"INBOX_DATA_DIR": c.s.cfg.DataDir, "DATABASE_URL": c.s.cfg.DatabaseURL,
+			"PLIVO_AUTH_ID": testAuthID, "PLIVO_AUTH_TOKEN": testAuthToken, "PLIVO_API_URL": c.fake.URL})
+		again.stop()
+		if out, _, err := testCLI(t, cliEnv, "", "consent", "verify"); err != nil || !strings.Contains(out, "verified: 6 entries") {
+			t.Errorf("consent verify after a start chained the old entries: %q, %v; want 6 verified", out, err)
+		}
+	})
+}
+
+// rawDB opens the server's database directly, as an attacker or a careless
+// operator with SQL access would.
+func rawDB(t *testing.T, cfg Config) *sqlx.DB {
+	t.Helper()
+	var db *sqlx.DB
+	var err error
+	if cfg.DatabaseURL != "" {
+		db, err = sqlx.Open("postgres", cfg.DatabaseURL)
+	} else {
+		db, err = sqlx.Open("sqlite", "file:"+filepath.Join(cfg.DataDir, "smsinbox.db")+"?_pragma=busy_timeout(5000)")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
