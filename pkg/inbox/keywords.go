@@ -223,8 +223,8 @@ func AsksToStop(text string) bool {
 	for i, w := range ws {
 		prev, next := at(i-1), at(i+1)
 		switch {
-		case w == "STOP" || w == "STOPPED":
-			if w == "STOP" && prev != "NON" && !visitWords[next] {
+		case w == "STOP":
+			if prev != "NON" && !visitWords[next] {
 				return true
 			}
 		case mentionWords[w]:

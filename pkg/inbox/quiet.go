@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -149,7 +150,7 @@ const maxQuietHold = 48 * time.Hour
 // (nyaruka/phonenumbers), else UTC when the number's zone is unknown.
 func ContactZones(c Contact) []*time.Location {
 	if c.TimeZone != "" {
-		if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+		if loc, err := loadZone(c.TimeZone); err == nil {
 			return []*time.Location{loc}
 		}
 	}
@@ -157,7 +158,7 @@ func ContactZones(c Contact) []*time.Location {
 	if n, err := phonenumbers.Parse(c.Phone, ""); err == nil {
 		names, _ := phonenumbers.GetTimezonesForNumber(n)
 		for _, name := range names {
-			if loc, err := time.LoadLocation(name); err == nil && name != "Etc/Unknown" {
+			if loc, err := loadZone(name); err == nil && name != "Etc/Unknown" {
 				zones = append(zones, loc)
 			}
 		}
@@ -168,6 +169,22 @@ func ContactZones(c Contact) []*time.Location {
 	return zones
 }
 
+// zones caches loaded locations: time.LoadLocation reads the zone database
+// each time, and every send asks for its contact's zones.
+var zones sync.Map // name → *time.Location
+
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
+}
+
 // ValidTimeZone checks an IANA zone name for a contact; "" clears it.
 func ValidTimeZone(name string) error {
 	if name == "" {
@@ -176,7 +193,7 @@ func ValidTimeZone(name string) error {
 	if name == "Local" || len(name) > 64 {
 		return Invalid("invalid_time_zone", "%q is not an IANA time zone such as America/New_York", name)
 	}
-	if _, err := time.LoadLocation(name); err != nil {
+	if _, err := loadZone(name); err != nil {
 		return Invalid("invalid_time_zone", "%q is not an IANA time zone such as America/New_York", name)
 	}
 	return nil
