@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/store/storetest"
 )
@@ -21,9 +22,10 @@ import (
 // testServer is a real inboxd — store, bus, hub, outbox, webhooks — serving
 // on a real socket in this process.
 type testServer struct {
-	URL  string
-	cfg  Config
-	stop func() // shuts the server down gracefully, as SIGTERM does
+	URL   string
+	cfg   Config
+	clock *clock.Fake // the server's time, when the test gave it one
+	stop  func()      // shuts the server down gracefully, as SIGTERM does
 }
 
 // endToEnd skips t under -short: it starts a real server (or several), and
@@ -41,6 +43,22 @@ func endToEnd(t *testing.T) {
 // password hash and a fast send lane. It is an end-to-end test: skipped
 // under -short.
 func startServer(t *testing.T, env map[string]string) *testServer {
+	t.Helper()
+	return startServerWith(t, env, serverOptions{})
+}
+
+// serverOptions is what a test sets beyond the environment.
+type serverOptions struct {
+	// clock, when set, is the server's time: the test moves it forward
+	// instead of waiting (sessions, tokens, schedules).
+	clock *clock.Fake
+	// socketRecheck is how often open websockets' credentials are
+	// re-checked (default: the hub's 30 s).
+	socketRecheck time.Duration
+}
+
+// startServerWith is startServer with the options of o.
+func startServerWith(t *testing.T, env map[string]string, o serverOptions) *testServer {
 	t.Helper()
 	endToEnd(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -64,12 +82,16 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	if o.clock != nil {
+		cfg.Clock = o.clock
+	}
+	cfg.SocketRecheck = o.socketRecheck
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveOn(ctx, cfg, log, ln, io.Discard) }()
 	var once sync.Once
-	s := &testServer{URL: base, cfg: cfg}
+	s := &testServer{URL: base, cfg: cfg, clock: o.clock}
 	s.stop = func() {
 		once.Do(func() {
 			cancel()
@@ -104,12 +126,14 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // engines runs fn on the embedded store and on PostgreSQL: an end-to-end
-// test, skipped under -short before a PostgreSQL schema is made for it.
+// test, skipped under -short before a PostgreSQL schema is made for it. On
+// PostgreSQL the simulator must be asked for (INBOX_SIMULATOR=1); tests that
+// set Plivo credentials send through the fake Plivo all the same.
 func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 	endToEnd(t)
 	t.Run("sqlite", func(t *testing.T) { fn(t, map[string]string{}) })
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t)})
+		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t), "INBOX_SIMULATOR": "1"})
 	})
 }
 
@@ -178,6 +202,13 @@ func (c *client) call(method, path string, body any, want int, out any) string {
 // raw sends a request and returns the status and body.
 func (c *client) raw(method, path string, body any, header http.Header) (int, []byte) {
 	c.t.Helper()
+	code, b, _ := c.rawHeader(method, path, body, header)
+	return code, b
+}
+
+// rawHeader is raw, with the answer's header.
+func (c *client) rawHeader(method, path string, body any, header http.Header) (int, []byte, http.Header) {
+	c.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -213,7 +244,7 @@ func (c *client) raw(method, path string, body any, header http.Header) (int, []
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return resp.StatusCode, raw
+	return resp.StatusCode, raw, resp.Header
 }
 
 // eventually polls cond until it holds or the timeout passes.
