@@ -15,25 +15,25 @@ import (
 // Config is the whole configuration of inboxd, read once from the
 // environment (API.md, "Configuration") and passed down explicitly.
 type Config struct {
-	Addr           string        // INBOX_ADDR: the HTTP listener
-	DataDir        string        // INBOX_DATA_DIR: the embedded store's folder
-	DatabaseURL    string        // DATABASE_URL: PostgreSQL instead of the embedded store
-	RedisURL       string        // REDIS_URL: Redis pub/sub instead of the in-process bus
-	RedisPrefix    string        // INBOX_REDIS_PREFIX
-	PublicURL      *url.URL      // INBOX_PUBLIC_URL: what Plivo calls
-	AllowedOrigins []string      // INBOX_ALLOWED_ORIGINS
-	PlivoAuthID    string        // PLIVO_AUTH_ID: empty → the simulator
-	PlivoAuthToken string        // PLIVO_AUTH_TOKEN
-	PlivoAPIURL    string        // PLIVO_API_URL
-	PlivoTimeout   time.Duration // PLIVO_TIMEOUT: how long a send call may take
-	Simulator      *bool         // INBOX_SIMULATOR: nil → the simulator only on the embedded store without Plivo
-	Demo           *bool         // INBOX_DEMO: nil → on for an empty embedded store on the simulator
-	MetricsAddr    string        // INBOX_METRICS_ADDR: empty → /metrics on the main listener
-	LogLevel       string        // INBOX_LOG_LEVEL: debug, info, warn, error
-	LogFormat      string        // INBOX_LOG_FORMAT: text or json
-	SendInterval   time.Duration // INBOX_SEND_INTERVAL: least time between two sends of a number
-	EventRetention time.Duration // INBOX_EVENT_RETENTION: how long events are kept for resume
-	PasswordCost   int           // INBOX_PASSWORD_COST: bcrypt cost of new password hashes
+	Addr           string         // INBOX_ADDR: the HTTP listener
+	DataDir        string         // INBOX_DATA_DIR: the embedded store's folder
+	DatabaseURL    string         // DATABASE_URL: PostgreSQL instead of the embedded store
+	RedisURL       string         // REDIS_URL: Redis pub/sub instead of the in-process bus
+	RedisPrefix    string         // INBOX_REDIS_PREFIX
+	PublicURL      *url.URL       // INBOX_PUBLIC_URL: what Plivo calls
+	AllowedOrigins []string       // INBOX_ALLOWED_ORIGINS
+	PlivoAuthID    string         // PLIVO_AUTH_ID: empty → the simulator
+	PlivoAuthToken string         // PLIVO_AUTH_TOKEN
+	PlivoAPIURL    string         // PLIVO_API_URL
+	PlivoTimeout   time.Duration  // PLIVO_TIMEOUT: how long a send call may take
+	Simulator      *bool          // INBOX_SIMULATOR: nil → the simulator only on the embedded store without Plivo
+	Demo           *bool          // INBOX_DEMO: nil → on for an empty embedded store on the simulator
+	MetricsAddr    string         // INBOX_METRICS_ADDR: empty → /metrics on the main listener
+	LogLevel       string         // INBOX_LOG_LEVEL: debug, info, warn, error
+	LogFormat      string         // INBOX_LOG_FORMAT: text or json
+	SendInterval   time.Duration  // INBOX_SEND_INTERVAL: least time between two sends of a number
+	EventRetention time.Duration  // INBOX_EVENT_RETENTION: how long events are kept for resume
+	PasswordCost   int            // INBOX_PASSWORD_COST: bcrypt cost of new password hashes
 	TrustedProxies []netip.Prefix // INBOX_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 	SessionIdle    time.Duration  // INBOX_SESSION_IDLE: a session ends after this long without a request
 	SessionMax     time.Duration  // INBOX_SESSION_MAX: and this long after sign-in at the latest

@@ -58,7 +58,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	defer db.Close()
 
 	var (
-		bus      inbox.Bus = pubsub.NewMemory()
+		bus      inbox.Bus    = pubsub.NewMemory()
 		attempts web.Attempts // nil: sign-in failures are counted per instance
 	)
 	if cfg.RedisURL != "" {

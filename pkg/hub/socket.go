@@ -20,7 +20,7 @@ type socket struct {
 	h       *Hub
 	user    inbox.User
 	auth    inbox.Auth // user and the credential the socket was opened with
-	company string // the user's company topic
+	company string     // the user's company topic
 	ws      *websocket.Conn
 	nc      net.Conn // the raw connection, for write deadlines; nil if unknown
 	// ctx is the connection's lifetime: store reads for the socket end when

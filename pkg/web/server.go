@@ -84,7 +84,7 @@ type Server struct {
 	// bodyTimeout is Options.ReadTimeout.
 	bodyTimeout time.Duration
 	handler     http.Handler
-	patterns []string // every route's pattern, for Routes
+	patterns    []string // every route's pattern, for Routes
 }
 
 // New returns a Server.
