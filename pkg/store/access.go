@@ -190,7 +190,7 @@ func (r ticketAuth) auth() inbox.Auth {
 
 // liveBatch bounds the ids of one LiveAuths query (SQLite allows a few
 // thousand parameters).
-const liveBatch = 500
+const liveBatch = 512
 
 // LiveAuths reports, for each of auths, whether it still authenticates at
 // now: its user is active and its session or API token, if any, is live.
@@ -242,7 +242,7 @@ func (db *DB) LiveAuths(ctx context.Context, auths []inbox.Auth, now time.Time) 
 func liveKeys[K comparable](ctx context.Context, q queries, keys []K, query string, args ...any) (map[K]bool, error) {
 	found := make(map[K]bool, len(keys))
 	for start := 0; start < len(keys); start += liveBatch {
-		batch := keys[start:min(start+liveBatch, len(keys))]
+		batch := padded(keys[start:min(start+liveBatch, len(keys))])
 		expanded, params, err := q.in(query, append([]any{batch}, args...)...)
 		if err != nil {
 			return nil, fmt.Errorf("check credentials: %w", err)
@@ -256,6 +256,22 @@ func liveKeys[K comparable](ctx context.Context, q queries, keys []K, query stri
 		}
 	}
 	return found, nil
+}
+
+// padded repeats the last key until the list's length is a power of two:
+// every statement is prepared and kept (stmts.go), so IN lists come in a few
+// lengths rather than one per number of sockets.
+func padded[K any](keys []K) []K {
+	n := 1
+	for n < len(keys) {
+		n *= 2
+	}
+	out := make([]K, n)
+	copy(out, keys)
+	for i := len(keys); i < n; i++ {
+		out[i] = keys[len(keys)-1]
+	}
+	return out
 }
 
 // ClaimNonce records that a Plivo V2 nonce came with a request whose URL
