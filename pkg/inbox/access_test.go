@@ -309,3 +309,23 @@ func TestAuthChangeAffects(t *testing.T) {
 		t.Errorf("SessionRef(s1) = %q; want a digest, never the key", inbox.SessionRef("s1"))
 	}
 }
+
+// A session whose deadline lies beyond the idle window — made before idle
+// timeouts existed, or before INBOX_SESSION_IDLE was shortened — gets the
+// window at its next request.
+func TestSessionDeadlineShortened(t *testing.T) {
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clk := clock.NewFake(start)
+	long := newFixture(t, nil, inbox.Config{SessionIdle: 12 * time.Hour, Clock: clk})
+	_, token, _, err := long.svc.Login(long.ctx, "ana@acme.test", "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := inbox.New(long.db, long.bus, nil, inbox.Config{SessionIdle: time.Hour, Clock: clk, PasswordCost: 4}, nil)
+	if _, err := short.Session(long.ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour + time.Second)
+	_, err = short.Session(long.ctx, token)
+	wantError(t, "an hour idle under the shorter window", err, inbox.KindUnauthenticated, "unauthenticated")
+}

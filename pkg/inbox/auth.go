@@ -84,7 +84,10 @@ func (s *Service) Session(ctx context.Context, token string) (Auth, error) {
 	if err != nil {
 		return Auth{}, unauthenticatedIfMissing(err)
 	}
-	if next := s.idleDeadline(sess.CreatedAt, now); next.Sub(sess.ExpiresAt) >= s.renewEvery() {
+	// Renew when the deadline lags a renewal step behind; shorten it when
+	// it lies beyond the idle window (a session from before idle timeouts,
+	// or a shorter INBOX_SESSION_IDLE since).
+	if next := s.idleDeadline(sess.CreatedAt, now); next.Sub(sess.ExpiresAt) >= s.renewEvery() || next.Before(sess.ExpiresAt) {
 		if err := s.store.TouchSession(ctx, key, next); err != nil {
 			// The request is authenticated all the same; the next one renews.
 			s.log.Warn("renew session", "user", sess.User.ID, "err", err)
