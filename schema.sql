@@ -26,11 +26,14 @@ CREATE TABLE users (
     name          TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('admin', 'recruiter')),
     password_hash TEXT NOT NULL,
-    created_at    TIMESTAMPTZ NOT NULL
+    created_at    TIMESTAMPTZ NOT NULL,
+    active        BOOLEAN NOT NULL DEFAULT TRUE            -- a deactivated user cannot sign in
 );
 CREATE INDEX users_company ON users (company_id, id);
 
 -- Sessions, API tokens and websocket tickets keep only a SHA-256 of the secret.
+-- A session's expires_at is its idle deadline, moved on by its requests but
+-- never past created_at + the absolute lifetime.
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -38,6 +41,7 @@ CREATE TABLE sessions (
     expires_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_user ON sessions (user_id);
 
 CREATE TABLE api_tokens (
     id           BIGSERIAL PRIMARY KEY,
@@ -45,15 +49,20 @@ CREATE TABLE api_tokens (
     user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE, -- the admin it acts as
     name         TEXT NOT NULL,
     token_hash   TEXT NOT NULL UNIQUE,
-    created_at   TIMESTAMPTZ NOT NULL
+    created_at   TIMESTAMPTZ NOT NULL,
+    expires_at   TIMESTAMPTZ,                              -- NULL: never (tokens of 0.1.0)
+    last_used_at TIMESTAMPTZ
 );
+CREATE INDEX api_tokens_company ON api_tokens (company_id, id);
 
 -- Unlogged: a ticket lives 30 s, so losing them in a crash costs a reconnect,
 -- and their commits need not wait for the WAL flush.
 CREATE UNLOGGED TABLE ws_tickets (
     ticket_hash TEXT PRIMARY KEY,
     user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    expires_at  TIMESTAMPTZ NOT NULL
+    expires_at  TIMESTAMPTZ NOT NULL,
+    session_hash TEXT,                                     -- the session that minted it
+    token_id    BIGINT                                     -- or the API token
 );
 CREATE INDEX ws_tickets_expires ON ws_tickets (expires_at);
 
@@ -248,3 +257,14 @@ CREATE INDEX messages_report_number ON messages (company_id, number_id, created_
 CREATE INDEX messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments);
 CREATE INDEX messages_report_contact ON messages (company_id, contact_id, created_at, id);
 CREATE INDEX messages_report_status ON messages (company_id, status, created_at, id);
+
+-- The nonce of every Plivo V2 webhook accepted in the last week, with a
+-- SHA-256 of the URL and the sorted form it came with: V2 signs only the URL
+-- and the nonce, so a nonce seen again is accepted only with the same form
+-- (Plivo's retry), never with another one (a forgery).
+CREATE TABLE webhook_nonces (
+    nonce      TEXT PRIMARY KEY,
+    digest     TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX webhook_nonces_created ON webhook_nonces (created_at);

@@ -49,8 +49,10 @@ type compliance struct {
 func newCompliance(t *testing.T, env map[string]string, start time.Time, quiet bool) *compliance {
 	t.Helper()
 	fake := plivotest.NewServer(t, testAuthID, testAuthToken)
+	// These tests move the clock by hours and days: sessions must outlive
+	// the jumps (their own expiry is tested in sessions_test.go).
 	vars := map[string]string{"PLIVO_AUTH_ID": testAuthID, "PLIVO_AUTH_TOKEN": testAuthToken,
-		"PLIVO_API_URL": fake.URL, "PLIVO_TIMEOUT": "2s"}
+		"PLIVO_API_URL": fake.URL, "PLIVO_TIMEOUT": "2s", "INBOX_SESSION_IDLE": "336h"}
 	for k, v := range env {
 		vars[k] = v
 	}

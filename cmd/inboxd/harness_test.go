@@ -22,9 +22,9 @@ import (
 // testServer is a real inboxd — store, bus, hub, outbox, webhooks — serving
 // on a real socket in this process.
 type testServer struct {
-	URL  string
-	cfg  Config
-	stop func() // shuts the server down gracefully, as SIGTERM does
+	URL   string
+	cfg   Config
+	stop  func()      // shuts the server down gracefully, as SIGTERM does
 }
 
 // endToEnd skips t under -short: it starts a real server (or several), and
@@ -109,6 +109,12 @@ type serverOption func(*Config)
 // outbox all read it.
 func withClock(c clock.Clock) serverOption { return func(cfg *Config) { cfg.Clock = c } }
 
+// withSocketRecheck makes the hub re-check open websockets' credentials
+// every d instead of the default 30 s.
+func withSocketRecheck(d time.Duration) serverOption {
+	return func(cfg *Config) { cfg.SocketRecheck = d }
+}
+
 // testWriter sends the server's logs to the test's log, shown on failure.
 type testWriter struct{ t *testing.T }
 
@@ -118,12 +124,14 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // engines runs fn on the embedded store and on PostgreSQL: an end-to-end
-// test, skipped under -short before a PostgreSQL schema is made for it.
+// test, skipped under -short before a PostgreSQL schema is made for it. On
+// PostgreSQL the simulator must be asked for (INBOX_SIMULATOR=1); tests that
+// set Plivo credentials send through the fake Plivo all the same.
 func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 	endToEnd(t)
 	t.Run("sqlite", func(t *testing.T) { fn(t, map[string]string{}) })
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t)})
+		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t), "INBOX_SIMULATOR": "1"})
 	})
 }
 
@@ -204,6 +212,13 @@ func (c *client) call(method, path string, body any, want int, out any) string {
 // raw sends a request and returns the status and body.
 func (c *client) raw(method, path string, body any, header http.Header) (int, []byte) {
 	c.t.Helper()
+	code, b, _ := c.rawHeader(method, path, body, header)
+	return code, b
+}
+
+// rawHeader is raw, with the answer's header.
+func (c *client) rawHeader(method, path string, body any, header http.Header) (int, []byte, http.Header) {
+	c.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -239,7 +254,7 @@ func (c *client) raw(method, path string, body any, header http.Header) (int, []
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return resp.StatusCode, raw
+	return resp.StatusCode, raw, resp.Header
 }
 
 // eventually polls cond until it holds or the timeout passes.

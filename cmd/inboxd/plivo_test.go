@@ -531,7 +531,7 @@ func TestSimulatorDeliversInDevMode(t *testing.T) {
 func TestStoreFailureAnswers503(t *testing.T) {
 	t.Parallel()
 	pg := storetest.PostgresURL(t)
-	s := startServer(t, map[string]string{"DATABASE_URL": pg})
+	s := startServer(t, map[string]string{"DATABASE_URL": pg, "INBOX_SIMULATOR": "1"})
 	admin := s.bootstrap(t, "Acme", "admin@acme.test")
 	admin.call("POST", "/api/numbers", map[string]string{"e164": "+14155550100", "label": "Recruiting"}, 201, nil)
 	db, err := sql.Open("postgres", pg)

@@ -49,7 +49,8 @@ func (s *Service) CreateUser(ctx context.Context, caller User, n NewUser) (User,
 	return u, err
 }
 
-// Users lists the users of the caller's company.
+// Users lists the users of the caller's company (Accounts, with whether
+// each is active, is what admins manage).
 func (s *Service) Users(ctx context.Context, caller User) ([]User, error) {
 	if err := requireAdmin(caller); err != nil {
 		return nil, err

@@ -20,10 +20,23 @@ type Store interface {
 	Ping(ctx context.Context) error
 
 	// Tickets are written outside transactions: each call is one atomic
-	// statement (two on SQLite), not a transaction of three or four.
-	CreateTicket(ctx context.Context, ticketHash string, userID int64, expires time.Time) error
-	// RedeemTicket deletes a live ticket and returns its user: a ticket works once.
-	RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (User, error)
+	// statement (two on SQLite), not a transaction of three or four. A
+	// ticket remembers the credential that minted it (a.Session, a.TokenID).
+	CreateTicket(ctx context.Context, ticketHash string, a Auth, expires time.Time) error
+	// RedeemTicket deletes a live ticket and returns who it is for: a
+	// ticket works once, and only while its user is active and the session
+	// or token that minted it is live.
+	RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (Auth, error)
+
+	// TouchSession moves a session's idle deadline to expires, and
+	// TouchToken records an API token's use: single statements outside any
+	// transaction, written at most once a minute or so per credential.
+	TouchSession(ctx context.Context, tokenHash string, expires time.Time) error
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+	// LiveAuths reports, for each of auths, whether it still authenticates
+	// at now: its user is active, and its session or API token, if any, is
+	// live. The hub re-checks its sockets with it.
+	LiveAuths(ctx context.Context, auths []Auth, now time.Time) ([]bool, error)
 }
 
 // Tx is a write transaction.
@@ -38,10 +51,26 @@ type Tx interface {
 	UpdateCompany(ctx context.Context, c Company) error
 
 	CreateUser(ctx context.Context, u *User, passwordHash string) error
+	// UpdateUser stores a's name, role and active flag.
+	UpdateUser(ctx context.Context, a Account) error
+	SetPasswordHash(ctx context.Context, userID int64, hash string) error
 	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	// DeleteSession ends a session and the websocket tickets it minted.
 	DeleteSession(ctx context.Context, tokenHash string) error
-	CreateAPIToken(ctx context.Context, companyID, userID int64, name, tokenHash string) error
+	// DeleteUserSessions ends every session of a user but the one whose
+	// token hash is except (none when empty), with their tickets.
+	DeleteUserSessions(ctx context.Context, userID int64, except string) error
+	// EndUserAccess ends every session, API token and ticket of a user.
+	EndUserAccess(ctx context.Context, userID int64) error
+	// CreateAPIToken stores t (CompanyID, User.ID, Name, ExpiresAt set) and
+	// sets its ID and CreatedAt.
+	CreateAPIToken(ctx context.Context, t *APIToken, tokenHash string) error
+	// DeleteAPIToken revokes a company's token and the tickets it minted,
+	// and returns the id of the user it acted as.
+	DeleteAPIToken(ctx context.Context, companyID, id int64) (int64, error)
 	DeleteExpired(ctx context.Context, now time.Time) error
+	// DeleteWebhookNonces forgets the Plivo V2 nonces stored before before.
+	DeleteWebhookNonces(ctx context.Context, before time.Time) error
 
 	CreateNumber(ctx context.Context, n *Number) error
 	SetAssignees(ctx context.Context, numberID int64, userIDs []int64) error
@@ -128,11 +157,21 @@ type Queries interface {
 	CompanyByName(ctx context.Context, name string) (Company, error)
 
 	User(ctx context.Context, companyID, id int64) (User, error)
-	// UserByEmail returns the user and their password hash, for sign-in.
-	UserByEmail(ctx context.Context, email string) (User, string, error)
+	// Account returns a user of the company with whether they are active.
+	Account(ctx context.Context, companyID, id int64) (Account, error)
+	// UserByEmail returns the user, active or not, and their password
+	// hash, for sign-in.
+	UserByEmail(ctx context.Context, email string) (Account, string, error)
 	Users(ctx context.Context, companyID int64) ([]User, error)
-	SessionUser(ctx context.Context, tokenHash string, now time.Time) (User, error)
-	TokenUser(ctx context.Context, tokenHash string) (User, error)
+	Accounts(ctx context.Context, companyID int64) ([]Account, error)
+	// ActiveAdmins counts the company's active admins.
+	ActiveAdmins(ctx context.Context, companyID int64) (int, error)
+	// Session returns a session live at now, of an active user.
+	Session(ctx context.Context, tokenHash string, now time.Time) (StoredSession, error)
+	// APIToken returns a token live at now, of an active user.
+	APIToken(ctx context.Context, tokenHash string, now time.Time) (APIToken, error)
+	// APITokens lists the company's tokens, expired ones too.
+	APITokens(ctx context.Context, companyID int64) ([]APIToken, error)
 
 	Number(ctx context.Context, companyID, id int64) (Number, error)
 	// NumbersByE164 finds those of the numbers that exist, of any company:

@@ -79,3 +79,13 @@ func (t *tx) UpdateCompany(ctx context.Context, c inbox.Company) error {
 	}
 	return nil
 }
+
+// CompanyNames lists the name of every company in the store, for the
+// start-up decision whether to seed the demo company.
+func (db *DB) CompanyNames(ctx context.Context) ([]string, error) {
+	names := []string{}
+	if err := db.sel(ctx, &names, `SELECT name FROM companies ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("list companies: %w", err)
+	}
+	return names, nil
+}

@@ -35,7 +35,8 @@ type dialect interface {
 	insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error)
 
 	// redeemTicket deletes the ticket with ticketHash if it is still live
-	// at now, and returns its user; an unknown or expired ticket is
-	// not_found.
-	redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.User, error)
+	// at now, and returns who it is for; an unknown or expired ticket, or
+	// one whose user is inactive or whose minting session or token has
+	// ended, is not_found.
+	redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.Auth, error)
 }

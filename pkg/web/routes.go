@@ -15,11 +15,15 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	mux.HandleFunc("POST /api/session", s.login)
 	mux.Handle("DELETE /api/session", s.authed(s.logout))
 	mux.Handle("GET /api/me", s.authed(s.me))
+	mux.Handle("POST /api/me/password", s.authed(s.changePassword))
 	mux.Handle("POST /api/tokens", s.authed(s.createToken))
+	mux.Handle("GET /api/tokens", s.authed(s.listTokens))
+	mux.Handle("DELETE /api/tokens/{id}", s.authed(s.revokeToken))
 	mux.Handle("POST /api/ws-ticket", s.authed(s.createTicket))
 
 	mux.Handle("POST /api/users", s.authed(s.createUser))
 	mux.Handle("GET /api/users", s.authed(s.listUsers))
+	mux.Handle("PATCH /api/users/{id}", s.authed(s.updateUser))
 	mux.Handle("POST /api/numbers", s.authed(s.createNumber))
 	mux.Handle("GET /api/numbers", s.authed(s.listNumbers))
 	mux.Handle("PUT /api/numbers/{id}/assignees", s.authed(s.setAssignees))
@@ -65,5 +69,5 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	if static != nil {
 		mux.Handle("/", static)
 	}
-	return instrument(mux)
+	return instrument(s.headers(s.readTimeout(mux)))
 }
