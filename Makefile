@@ -1,7 +1,7 @@
 # smsinbox — the README's two commands, and the rest.
 GO ?= go
 
-.PHONY: run test build lint bench bench-quick clean screenshots
+.PHONY: run test check build image lint bench bench-quick clean screenshots
 
 ## run: start the server on a fresh machine with only Go: embedded store,
 ## in-process bus, demo data, Plivo simulator.
@@ -13,6 +13,14 @@ run:
 test:
 	scripts/test.sh
 
+## check: the fast loop while working — gofmt, go vet and the short tests
+## (every package's unit tests; the end-to-end server, multi-process and
+## browser tests skip under -short). Under a minute, warm, on 2 cores.
+## PostgreSQL and Redis tests run when the services answer, else skip.
+## make test runs everything, with nothing skipped.
+check: lint
+	$(GO) test -short ./...
+
 ## screenshots: run the browser tests and keep the README's pictures
 ## (pool.png, bell.png, modal.png, claim.png, search.png) in docs/screenshots/
 screenshots:
@@ -23,14 +31,21 @@ screenshots:
 build:
 	$(GO) build -buildvcs=auto -o bin/inboxd ./cmd/inboxd
 
+## image: the container image (Containerfile): inboxd built static on an
+## empty base, then checked by inspection. Needs podman, or docker with its
+## daemon running; IMAGE=name:tag names it (default smsinbox:latest).
+image:
+	scripts/image.sh
+
 ## lint: gofmt and go vet.
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-## bench: issue 7's benchmarks at full size (10,000 sockets; S1-S5 and S2 on
-## the embedded store; RUNS runs, the table shows medians). Starts PostgreSQL
-## and Redis if needed; the JSON, logs and profiles go to bench-results/.
+## bench: the benchmarks of docs/BENCHMARKS.md at full size (10,000
+## sockets; S1-S5 and S2 on the embedded store; RUNS runs, the table shows
+## medians). Starts PostgreSQL and Redis if needed; the JSON, logs and
+## profiles go to bench-results/.
 ## PROFILE=1 also profiles the servers; BENCH_FLAGS go to cmd/inboxbench.
 RUNS ?= 3
 bench:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench.sh — what `make bench` and `make bench-quick` run (issue 7):
+# bench.sh — what `make bench` and `make bench-quick` run (docs/BENCHMARKS.md):
 #  1. PostgreSQL and Redis answer on 127.0.0.1 (scripts/services.sh starts
 #     them when they do not);
 #  2. inboxd and the load client cmd/inboxbench are built into a temporary

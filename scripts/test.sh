@@ -3,7 +3,10 @@
 #  1. PostgreSQL and Redis answer on 127.0.0.1 (started when they do not),
 #  2. Chromium is installed (installed when missing and possible),
 #  3. gofmt and go vet are clean,
-#  4. every Go test runs with the race detector (unit, store contract on SQLite
+#  4. the container image builds and is what it should be (scripts/image.sh),
+#     where podman or docker can build; elsewhere it is skipped, saying so,
+#     even under CI=true (the project needs neither to build or run),
+#  5. every Go test runs with the race detector (unit, store contract on SQLite
 #     and PostgreSQL, bus contract on Memory and Redis, end-to-end server,
 #     multi-instance and browser tests), then each fuzz target briefly.
 # Under CI=true nothing is skipped for a missing service or browser.
@@ -21,6 +24,12 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:" >&2; echo "$unformatted" >&2; exit 1
 fi
 go vet ./...
+
+if scripts/image.sh engine >/dev/null; then
+  scripts/image.sh
+else
+  echo "image check skipped: no podman or docker that can build"
+fi
 
 go test -race -count=1 -timeout 20m ./...
 

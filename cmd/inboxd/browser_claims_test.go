@@ -21,7 +21,7 @@ import (
 func TestBrowserClaimsAndSearch(t *testing.T) {
 	browser(t) // skips (or fails under CI) before starting a server for nothing
 	clk := clock.NewFake(time.Now())
-	srv := startServerWith(t, map[string]string{"INBOX_DEMO": "1"}, withClock(clk))
+	srv := startServer(t, map[string]string{"INBOX_DEMO": "1"}, withClock(clk))
 	sc := newScene(t, srv)
 	ana := sc.login(t, "ana", "ana@demo.test")
 	ben := sc.login(t, "ben", "ben@demo.test")

@@ -72,6 +72,7 @@ func chromiumPath() (string, error) {
 // fails instead, since CI must run every test.
 func browser(t *testing.T) context.Context {
 	t.Helper()
+	endToEnd(t) // before starting a browser for nothing
 	chrome.mu.Lock()
 	defer chrome.mu.Unlock()
 	if !chrome.started {

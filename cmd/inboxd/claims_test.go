@@ -21,9 +21,6 @@ func claimOf(t *testing.T, f frame) inbox.ClaimEvent {
 	return e
 }
 
-// withClock gives a server the shared fake clock.
-func withClock(c clock.Clock) func(*Config) { return func(cfg *Config) { cfg.Clock = c } }
-
 // A read claims the thread for the reader, live for every assignee; another
 // assignee's claim is refused (409) unless taken over; a reply ends the
 // claim and nothing rises when its time passes; a claim left unanswered
@@ -34,7 +31,7 @@ func withClock(c clock.Clock) func(*Config) { return func(cfg *Config) { cfg.Clo
 func TestClaims(t *testing.T) {
 	engines(t, func(t *testing.T, env map[string]string) {
 		clk := clock.NewFake(time.Now())
-		tm := newTeam(t, startServerWith(t, env, withClock(clk)))
+		tm := newTeam(t, startServer(t, env, withClock(clk)))
 		var me struct{ ID int64 }
 		tm.admin.call("GET", "/api/me", nil, 200, &me)
 		tm.assign(t, tm.recruiting, tm.anaID, tm.benID, me.ID) // the admin watches Recruiting too
@@ -181,10 +178,10 @@ func TestClaims(t *testing.T) {
 func TestClaimsAcrossInstances(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"DATABASE_URL": storetest.PostgresURL(t), "REDIS_URL": sharedRedis(t),
-		"INBOX_REDIS_PREFIX": "test-" + newUUID()}
+		"INBOX_REDIS_PREFIX": "test-" + newUUID(), "INBOX_SIMULATOR": "1"}
 	clk := clock.NewFake(time.Now())
-	s1 := startServerWith(t, env, withClock(clk))
-	s2 := startServerWith(t, env, withClock(clk))
+	s1 := startServer(t, env, withClock(clk))
+	s2 := startServer(t, env, withClock(clk))
 	admin := s1.bootstrap(t, "Acme", "admin@acme.test")
 	_, anaID := s1.createUser(t, admin, "ana@acme.test", "recruiter")
 	_, benID := s1.createUser(t, admin, "ben@acme.test", "recruiter")

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/store/storetest"
 )
@@ -26,19 +27,26 @@ type testServer struct {
 	stop func() // shuts the server down gracefully, as SIGTERM does
 }
 
-// startServer runs inboxd with the test defaults overridden by env, until the
-// test ends. By default it uses a fresh embedded store, no demo data, a fast
-// password hash and a fast send lane.
-func startServer(t *testing.T, env map[string]string) *testServer {
+// endToEnd skips t under -short: it starts a real server (or several), and
+// `make check` runs only the fast tests of each package. `make test` never
+// passes -short, so every end-to-end test runs there.
+func endToEnd(t *testing.T) {
 	t.Helper()
-	return startServerWith(t, env, nil)
+	if testing.Short() {
+		t.Skip("end-to-end test skipped under -short (make check); make test runs it")
+	}
 }
 
-// startServerWith is startServer with the configuration edited by edit
-// before the server starts: a test gives it a clock.Fake, say (two
-// servers may share one).
-func startServerWith(t *testing.T, env map[string]string, edit func(*Config)) *testServer {
+// startServer runs inboxd with the test defaults overridden by env, until the
+// test ends. By default it uses a fresh embedded store, no demo data, a fast
+// password hash and a fast send lane. It is an end-to-end test: skipped
+// under -short.
+//
+// Options change the rest: withClock gives the server a clock the test
+// moves (clock.Fake), so that nothing waits for hours to pass.
+func startServer(t *testing.T, env map[string]string, opts ...serverOption) *testServer {
 	t.Helper()
+	endToEnd(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -60,8 +68,8 @@ func startServerWith(t *testing.T, env map[string]string, edit func(*Config)) *t
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	if edit != nil {
-		edit(&cfg)
+	for _, o := range opts {
+		o(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -94,6 +102,19 @@ func startServerWith(t *testing.T, env map[string]string, edit func(*Config)) *t
 	return s
 }
 
+// serverOption changes a test server's configuration after the environment.
+type serverOption func(*Config)
+
+// withClock runs the server on c: sessions, sends, quiet hours and the
+// outbox all read it.
+func withClock(c clock.Clock) serverOption { return func(cfg *Config) { cfg.Clock = c } }
+
+// withSocketRecheck makes the hub re-check open websockets' credentials
+// every d instead of the default 30 s.
+func withSocketRecheck(d time.Duration) serverOption {
+	return func(cfg *Config) { cfg.SocketRecheck = d }
+}
+
 // testWriter sends the server's logs to the test's log, shown on failure.
 type testWriter struct{ t *testing.T }
 
@@ -102,17 +123,33 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// engines runs fn on the embedded store and on PostgreSQL.
+// engines runs fn on the embedded store and on PostgreSQL: an end-to-end
+// test, skipped under -short before a PostgreSQL schema is made for it. On
+// PostgreSQL the simulator must be asked for (INBOX_SIMULATOR=1); tests that
+// set Plivo credentials send through the fake Plivo all the same.
 func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
+	endToEnd(t)
 	t.Run("sqlite", func(t *testing.T) { fn(t, map[string]string{}) })
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t)})
+		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t), "INBOX_SIMULATOR": "1"})
 	})
 }
 
 // bootstrap creates a company and its admin through `inboxd admin create`
-// against the server's store, and returns the admin signed in.
+// against the server's store, and returns the admin signed in. The
+// company's quiet hours are turned off, as an operator may: tests of other
+// features must not depend on the time of day they run. Quiet-hours tests
+// use bootstrapWithQuietHours.
 func (s *testServer) bootstrap(t *testing.T, company, email string) *client {
+	t.Helper()
+	a := s.bootstrapWithQuietHours(t, company, email)
+	a.call("PUT", "/api/company", map[string]any{"quiet_hours": nil}, 200, nil)
+	return a
+}
+
+// bootstrapWithQuietHours is bootstrap with the company's default quiet
+// hours (9 PM to 8 AM in the contact's time) left on.
+func (s *testServer) bootstrapWithQuietHours(t *testing.T, company, email string) *client {
 	t.Helper()
 	if _, err := adminCreate(context.Background(), s.cfg, slog.New(slog.DiscardHandler), company,
 		inbox.NewUser{Email: email, Password: "correct horse"}); err != nil {
@@ -121,7 +158,8 @@ func (s *testServer) bootstrap(t *testing.T, company, email string) *client {
 	return s.login(t, email, "correct horse")
 }
 
-// client is an API client with its own cookie jar, like one browser.
+// client is an API client with its own cookie jar, like one browser. Every
+// exchange is checked against docs/openapi.yaml (openapi_test.go).
 type client struct {
 	t      *testing.T
 	base   string
@@ -132,7 +170,7 @@ type client struct {
 
 func (s *testServer) client(t *testing.T) *client {
 	jar, _ := cookiejar.New(nil)
-	return &client{t: t, base: s.URL, origin: s.URL, http: &http.Client{Jar: jar, Timeout: 15 * time.Second}}
+	return &client{t: t, base: s.URL, origin: s.URL, http: &http.Client{Jar: jar, Timeout: 15 * time.Second, Transport: specTransport(t)}}
 }
 
 func (s *testServer) login(t *testing.T, email, password string) *client {
@@ -174,6 +212,13 @@ func (c *client) call(method, path string, body any, want int, out any) string {
 // raw sends a request and returns the status and body.
 func (c *client) raw(method, path string, body any, header http.Header) (int, []byte) {
 	c.t.Helper()
+	code, b, _ := c.rawHeader(method, path, body, header)
+	return code, b
+}
+
+// rawHeader is raw, with the answer's header.
+func (c *client) rawHeader(method, path string, body any, header http.Header) (int, []byte, http.Header) {
+	c.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -209,7 +254,7 @@ func (c *client) raw(method, path string, body any, header http.Header) (int, []
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return resp.StatusCode, raw
+	return resp.StatusCode, raw, resp.Header
 }
 
 // eventually polls cond until it holds or the timeout passes.

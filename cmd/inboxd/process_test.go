@@ -48,9 +48,11 @@ type process struct {
 }
 
 // startProcess runs the built inboxd with env on a free port until the test
-// ends (SIGTERM, then wait: a clean shutdown is part of what is tested).
+// ends (SIGTERM, then wait: a clean shutdown is part of what is tested). It
+// is an end-to-end test: skipped under -short.
 func startProcess(t *testing.T, env map[string]string) *process {
 	t.Helper()
+	endToEnd(t)
 	addr := freeAddr(t)
 	vars := map[string]string{
 		"INBOX_ADDR": addr, "INBOX_PUBLIC_URL": "http://" + addr, "INBOX_DEMO": "0",
@@ -137,6 +139,7 @@ type redisServer struct {
 
 func startRedis(t *testing.T, addr string) *redisServer {
 	t.Helper()
+	endToEnd(t)
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		msg := "redis-server is not installed (scripts/services.sh installs it)"

@@ -46,7 +46,7 @@ func (c *client) dial(t *testing.T, resume map[string]int64) *socket {
 	c.call("POST", "/api/ws-ticket", nil, 201, &tk)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(c.base, "http")+"/ws?ticket="+tk.Ticket, nil)
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(c.base, "http")+"/ws?ticket="+tk.Ticket, &websocket.DialOptions{HTTPClient: specClient(t)})
 	if err != nil {
 		t.Fatalf("dial /ws: %v", err)
 	}
@@ -220,7 +220,7 @@ func dialWith(t *testing.T, base string, h http.Header) (*websocket.Conn, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{HTTPHeader: h})
+	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", &websocket.DialOptions{HTTPHeader: h, HTTPClient: specClient(t)})
 	if err != nil {
 		if resp == nil {
 			t.Fatalf("dial: %v", err)
@@ -236,7 +236,7 @@ func dialTicket(t *testing.T, base, ticket string) (*websocket.Conn, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws?ticket="+ticket, nil)
+	conn, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws?ticket="+ticket, &websocket.DialOptions{HTTPClient: specClient(t)})
 	if err != nil {
 		if resp == nil {
 			t.Fatalf("dial: %v", err)

@@ -9,3 +9,6 @@ func (s *Service) QueuedTexts() int {
 
 // MaxInflight is how many batches of inbound texts are stored at once.
 func (s *Service) MaxInflight() int { return s.inbound.limit }
+
+// HoldNote is holdNote, for the quiet-hours tests.
+var HoldNote = holdNote

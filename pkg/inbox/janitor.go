@@ -7,9 +7,10 @@ import (
 
 // RunJanitor does the housekeeping of time every interval until ctx ends:
 // expired sessions and tickets go, events past retention go (a client resuming
-// from before them is told to resync), sends cut short by a crash are marked
-// unknown, sends never confirmed fail visibly rather than wait forever, and
-// the report's appended counts are folded into its rollups.
+// from before them is told to resync), Plivo V2 nonces older than a week go,
+// sends cut short by a crash are marked unknown, sends never confirmed fail
+// visibly rather than wait forever, and the report's appended counts are
+// folded into its rollups.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -25,6 +26,11 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) error {
 	}
 }
 
+// NonceRetention is how long the nonce of a Plivo V2 webhook is kept with
+// the digest of its form: a captured signature cannot be replayed with
+// another form for at least this long.
+const NonceRetention = 7 * 24 * time.Hour
+
 // stuckSend is longer than any send call takes: a send in flight for longer
 // belongs to a process that died.
 const stuckSend = 2 * time.Minute
@@ -36,7 +42,10 @@ func (s *Service) Sweep(ctx context.Context) error {
 	_, err := s.store.Tx(ctx, func(tx Tx) (err error) {
 		unconfirmed, err = tx.Sweep(ctx, now, now.Add(-s.cfg.EventRetention), now.Add(-24*time.Hour),
 			now.Add(-stuckSend), now.Add(-s.cfg.Outbox.Unconfirmed))
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.DeleteWebhookNonces(ctx, now.Add(-NonceRetention))
 	})
 	if err != nil {
 		return err

@@ -9,53 +9,54 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-// Inbound is a text a contact sent to one of our numbers, as Plivo posts it
-// to /webhooks/plivo/inbound.
-type Inbound struct {
-	From        string // the contact, E.164
-	To          string // our number, E.164
-	Text        string // may be empty for an MMS
-	Type        string // "sms" or "mms"
-	MessageUUID string // Plivo's id: the key that makes a repeat delivery harmless
-	MediaURLs   []string
-}
-
 // maxUUIDLen bounds the MessageUUID we store; Plivo's are 36 characters.
 const maxUUIDLen = 128
 
 // maxMediaIndex bounds the MediaN keys read; Plivo sends at most ten.
 const maxMediaIndex = 99
 
-// ParseInbound reads an inbound webhook's verified form. From, To and
+// ParseInbound reads the verified form of the inbound webhook, the text a
+// contact sent to one of our numbers (/webhooks/plivo/inbound). From, To and
 // MessageUUID are required; From and To arrive as digits with the country
-// code and no "+" and are returned in E.164. Media URLs come from Media0,
-// Media1, … (numbered from 0 or from 1, both occur), in index order, without
-// duplicates, keeping only absolute http(s) URLs. Every failure is an
-// *inbox.Error of KindInvalid.
-func ParseInbound(form url.Values) (Inbound, error) {
+// code and no "+" and are returned in E.164. Type is "sms" or "mms" in lower
+// case, "sms" when absent. The text is Text, or Body for an MMS (where Plivo
+// puts it). Intent is Plivo's MessageIntent ("optout", "optin", "help", or
+// empty), sent when the number has Plivo's opt-out management. Media URLs
+// come from Media0, Media1, … (numbered
+// from 0 or from 1, both occur), in index order, without duplicates, keeping
+// only absolute http(s) URLs. Every failure is an *inbox.Error of
+// KindInvalid: the web layer answers it 400, since Plivo repeating the same
+// form cannot succeed.
+func ParseInbound(form url.Values) (inbox.InboundSMS, error) {
 	from, err := providerPhone(form, "From", "from")
 	if err != nil {
-		return Inbound{}, err
+		return inbox.InboundSMS{}, err
 	}
 	to, err := providerPhone(form, "To", "to")
 	if err != nil {
-		return Inbound{}, err
+		return inbox.InboundSMS{}, err
 	}
 	id, err := messageUUID(form)
 	if err != nil {
-		return Inbound{}, err
+		return inbox.InboundSMS{}, err
 	}
 	typ := strings.ToLower(strings.TrimSpace(form.Get("Type")))
 	if typ == "" {
 		typ = "sms"
 	}
-	return Inbound{
+	// Plivo sends an SMS's text as Text and an MMS's as Body.
+	text := form.Get("Text")
+	if text == "" {
+		text = form.Get("Body")
+	}
+	return inbox.InboundSMS{
 		From:        from,
 		To:          to,
-		Text:        form.Get("Text"),
+		Text:        text,
 		Type:        typ,
 		MessageUUID: id,
 		MediaURLs:   mediaURLs(form),
+		Intent:      strings.ToLower(strings.TrimSpace(form.Get("MessageIntent"))),
 	}, nil
 }
 

@@ -26,34 +26,34 @@ func TestParseInbound(t *testing.T) {
 	tests := []struct {
 		name     string
 		form     url.Values
-		want     Inbound
+		want     inbox.InboundSMS
 		wantCode string
 	}{
-		{"sms", base(), Inbound{From: "+14155550100", To: "+14155550111", Text: "Hi there", Type: "sms",
+		{"sms", base(), inbox.InboundSMS{From: "+14155550100", To: "+14155550111", Text: "Hi there", Type: "sms",
 			MessageUUID: "0936ec98-7c4c-11e3-9a5d-123456789012"}, ""},
-		{"plus signs accepted", base("From", "+442071838750"), Inbound{From: "+442071838750", To: "+14155550111",
+		{"plus signs accepted", base("From", "+442071838750"), inbox.InboundSMS{From: "+442071838750", To: "+14155550111",
 			Text: "Hi there", Type: "sms", MessageUUID: "0936ec98-7c4c-11e3-9a5d-123456789012"}, ""},
-		{"no type means sms", base("Type", ""), Inbound{From: "+14155550100", To: "+14155550111", Text: "Hi there",
+		{"no type means sms", base("Type", ""), inbox.InboundSMS{From: "+14155550100", To: "+14155550111", Text: "Hi there",
 			Type: "sms", MessageUUID: "0936ec98-7c4c-11e3-9a5d-123456789012"}, ""},
 		{"mms numbered from 0", base("Type", "MMS", "Text", "", "Media0", "https://media.plivo.com/a.jpg",
 			"Media1", "https://media.plivo.com/b.jpg", "Media2", "https://media.plivo.com/c.jpg"),
-			Inbound{From: "+14155550100", To: "+14155550111", Type: "mms", MessageUUID: "0936ec98-7c4c-11e3-9a5d-123456789012",
+			inbox.InboundSMS{From: "+14155550100", To: "+14155550111", Type: "mms", MessageUUID: "0936ec98-7c4c-11e3-9a5d-123456789012",
 				MediaURLs: []string{"https://media.plivo.com/a.jpg", "https://media.plivo.com/b.jpg", "https://media.plivo.com/c.jpg"}}, ""},
 		{"mms numbered from 1, in index order past 9", base("Type", "mms", "Media1", "https://m/1", "Media2", "https://m/2",
 			"Media10", "https://m/10", "MediaCount", "3", "MediaContentType1", "image/jpeg"),
-			Inbound{From: "+14155550100", To: "+14155550111", Text: "Hi there", Type: "mms",
+			inbox.InboundSMS{From: "+14155550100", To: "+14155550111", Text: "Hi there", Type: "mms",
 				MessageUUID: "0936ec98-7c4c-11e3-9a5d-123456789012", MediaURLs: []string{"https://m/1", "https://m/2", "https://m/10"}}, ""},
 		{"media deduplicated, non-http dropped", base("Media0", "https://m/1", "Media1", "https://m/1",
 			"Media2", "javascript:alert(1)", "Media3", "ftp://m/x", "Media4", "/relative", "Media5", "http://m/5", "Media05", "https://m/zero-padded"),
-			Inbound{From: "+14155550100", To: "+14155550111", Text: "Hi there", Type: "sms",
+			inbox.InboundSMS{From: "+14155550100", To: "+14155550111", Text: "Hi there", Type: "sms",
 				MessageUUID: "0936ec98-7c4c-11e3-9a5d-123456789012", MediaURLs: []string{"https://m/1", "http://m/5"}}, ""},
-		{"missing From", base("From", ""), Inbound{}, "missing_from"},
-		{"missing To", base("To", ""), Inbound{}, "missing_to"},
-		{"missing MessageUUID", base("MessageUUID", ""), Inbound{}, "missing_message_uuid"},
-		{"blank MessageUUID", base("MessageUUID", "   "), Inbound{}, "missing_message_uuid"},
-		{"huge MessageUUID", base("MessageUUID", strings.Repeat("x", 200)), Inbound{}, "invalid_message_uuid"},
-		{"alphanumeric From", base("From", "PLIVO"), Inbound{}, "invalid_from"},
-		{"national digits To", base("To", "4155550111"), Inbound{}, "invalid_to"},
+		{"missing From", base("From", ""), inbox.InboundSMS{}, "missing_from"},
+		{"missing To", base("To", ""), inbox.InboundSMS{}, "missing_to"},
+		{"missing MessageUUID", base("MessageUUID", ""), inbox.InboundSMS{}, "missing_message_uuid"},
+		{"blank MessageUUID", base("MessageUUID", "   "), inbox.InboundSMS{}, "missing_message_uuid"},
+		{"huge MessageUUID", base("MessageUUID", strings.Repeat("x", 200)), inbox.InboundSMS{}, "invalid_message_uuid"},
+		{"alphanumeric From", base("From", "PLIVO"), inbox.InboundSMS{}, "invalid_from"},
+		{"national digits To", base("To", "4155550111"), inbox.InboundSMS{}, "invalid_to"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

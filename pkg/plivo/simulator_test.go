@@ -20,8 +20,8 @@ type webhookSink struct {
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	statuses []StatusUpdate
-	inbounds []Inbound
+	statuses []inbox.StatusUpdate
+	inbounds []inbox.InboundSMS
 	failNext int // answer 500 to this many more status callbacks
 	got      chan struct{}
 }

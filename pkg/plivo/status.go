@@ -8,17 +8,6 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-// StatusUpdate is a delivery-status callback for one of our outbound texts,
-// as Plivo posts it to /webhooks/plivo/status?message_id=N.
-type StatusUpdate struct {
-	MessageID      int64  // our message id from the callback URL's message_id; 0 if absent or bad
-	MessageUUID    string // Plivo's id of the message
-	Status         inbox.Status
-	ProviderStatus string // Plivo's own word for it ("rejected" where Status is failed)
-	ErrorCode      string // Plivo's SMS error code, only for failed and undelivered
-	ErrorReason    string // ErrorCode in plain English
-}
-
 // statusMap maps Plivo's message states to ours. Plivo documents queued,
 // sent, failed, delivered and undelivered for SMS, plus rejected (a carrier
 // refused the message for regulatory reasons: a failure to us) and read (for
@@ -36,24 +25,26 @@ var statusMap = map[string]inbox.Status{
 // maxErrorCodeLen bounds the error code kept; Plivo's have at most 4 digits.
 const maxErrorCodeLen = 16
 
-// ParseStatus reads a status callback: form is its verified body, query the
-// callback URL's query (where Send put message_id). MessageUUID is required
-// (missing_message_uuid) and Status must be one Plivo documents
-// (unknown_status); both are *inbox.Error of KindInvalid. Plivo retrying an
-// unknown status cannot help, so the web layer should log it and answer 200.
+// ParseStatus reads a delivery-status callback for one of our outbound
+// texts (/webhooks/plivo/status?message_id=N): form is its verified body,
+// query the callback URL's query (where Send put message_id; a missing or
+// bad one is 0). MessageUUID is required (missing_message_uuid) and Status
+// must be one Plivo documents (unknown_status); both are *inbox.Error of
+// KindInvalid. Plivo retrying an unknown status cannot help, so the web layer
+// logs it and answers 200. ProviderStatus keeps Plivo's word for the status.
 // ErrorCode is kept only for failed and undelivered, the only states Plivo
-// defines it for.
-func ParseStatus(form url.Values, query url.Values) (StatusUpdate, error) {
+// defines it for, and ErrorReason says it in plain English.
+func ParseStatus(form url.Values, query url.Values) (inbox.StatusUpdate, error) {
 	id, err := messageUUID(form)
 	if err != nil {
-		return StatusUpdate{}, err
+		return inbox.StatusUpdate{}, err
 	}
 	raw := strings.ToLower(strings.TrimSpace(form.Get("Status")))
 	st, ok := statusMap[raw]
 	if !ok {
-		return StatusUpdate{}, inbox.Invalid("unknown_status", "Plivo status %q is not one we know", truncate(raw, 32))
+		return inbox.StatusUpdate{}, inbox.Invalid("unknown_status", "Plivo status %q is not one we know", truncate(raw, 32))
 	}
-	u := StatusUpdate{
+	u := inbox.StatusUpdate{
 		MessageID:      messageIDFrom(query),
 		MessageUUID:    id,
 		Status:         st,
@@ -62,6 +53,7 @@ func ParseStatus(form url.Values, query url.Values) (StatusUpdate, error) {
 	if st == inbox.StatusFailed || st == inbox.StatusUndelivered {
 		u.ErrorCode = truncate(strings.TrimSpace(form.Get("ErrorCode")), maxErrorCodeLen)
 		u.ErrorReason = ErrorReason(u.ErrorCode)
+		u.OptedOut = OptOutCode(u.ErrorCode)
 	}
 	return u, nil
 }

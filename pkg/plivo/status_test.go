@@ -15,36 +15,36 @@ func TestParseStatus(t *testing.T) {
 		name     string
 		form     url.Values
 		query    url.Values
-		want     StatusUpdate
+		want     inbox.StatusUpdate
 		wantCode string
 	}{
 		{"queued", url.Values{"MessageUUID": {"u"}, "Status": {"queued"}}, q,
-			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusQueued, ProviderStatus: "queued"}, ""},
+			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusQueued, ProviderStatus: "queued"}, ""},
 		{"sent", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}, "ErrorCode": {""}}, q,
-			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
+			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
 		{"delivered, stray code ignored", url.Values{"MessageUUID": {"u"}, "Status": {"Delivered"}, "ErrorCode": {"000"}}, q,
-			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusDelivered, ProviderStatus: "delivered"}, ""},
+			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusDelivered, ProviderStatus: "delivered"}, ""},
 		{"undelivered with code", url.Values{"MessageUUID": {"u"}, "Status": {"undelivered"}, "ErrorCode": {"30"}}, q,
-			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusUndelivered, ProviderStatus: "undelivered",
+			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusUndelivered, ProviderStatus: "undelivered",
 				ErrorCode: "30", ErrorReason: errorReasons["30"]}, ""},
 		{"failed with code", url.Values{"MessageUUID": {"u"}, "Status": {"failed"}, "ErrorCode": {"900"}}, q,
-			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusFailed, ProviderStatus: "failed",
+			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusFailed, ProviderStatus: "failed",
 				ErrorCode: "900", ErrorReason: errorReasons["900"]}, ""},
 		{"rejected is failed", url.Values{"MessageUUID": {"u"}, "Status": {"rejected"}, "ErrorCode": {"200"}}, q,
-			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusFailed, ProviderStatus: "rejected",
-				ErrorCode: "200", ErrorReason: errorReasons["200"]}, ""},
+			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusFailed, ProviderStatus: "rejected",
+				ErrorCode: "200", ErrorReason: errorReasons["200"], OptedOut: true}, ""},
 		{"read is delivered", url.Values{"MessageUUID": {"u"}, "Status": {"read"}}, q,
-			StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusDelivered, ProviderStatus: "read"}, ""},
+			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusDelivered, ProviderStatus: "read"}, ""},
 		{"no message_id", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}}, nil,
-			StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
+			inbox.StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
 		{"bad message_id", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}}, url.Values{"message_id": {"-3"}},
-			StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
+			inbox.StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
 		{"non-numeric message_id", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}}, url.Values{"message_id": {"4x"}},
-			StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
-		{"missing uuid", url.Values{"Status": {"sent"}}, q, StatusUpdate{}, "missing_message_uuid"},
-		{"missing status", url.Values{"MessageUUID": {"u"}}, q, StatusUpdate{}, "unknown_status"},
-		{"unknown status", url.Values{"MessageUUID": {"u"}, "Status": {"exploded"}}, q, StatusUpdate{}, "unknown_status"},
-		{"received is not an outbound state", url.Values{"MessageUUID": {"u"}, "Status": {"received"}}, q, StatusUpdate{}, "unknown_status"},
+			inbox.StatusUpdate{MessageUUID: "u", Status: inbox.StatusSent, ProviderStatus: "sent"}, ""},
+		{"missing uuid", url.Values{"Status": {"sent"}}, q, inbox.StatusUpdate{}, "missing_message_uuid"},
+		{"missing status", url.Values{"MessageUUID": {"u"}}, q, inbox.StatusUpdate{}, "unknown_status"},
+		{"unknown status", url.Values{"MessageUUID": {"u"}, "Status": {"exploded"}}, q, inbox.StatusUpdate{}, "unknown_status"},
+		{"received is not an outbound state", url.Values{"MessageUUID": {"u"}, "Status": {"received"}}, q, inbox.StatusUpdate{}, "unknown_status"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

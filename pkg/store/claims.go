@@ -51,51 +51,26 @@ func (t *tx) EndClaim(ctx context.Context, threadID, userID int64, hand bool) (b
 const repliedSince = `EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.direction = 'outbound'
 	AND m.sent_by IS NOT NULL AND m.created_at >= t.claimed_at)`
 
-// LapseClaims ends expired claims. On PostgreSQL one statement locks the
-// expired rows it takes (SKIP LOCKED: rows another process is lapsing, or a
-// transaction is renewing, are left to it) and updates them, returning the
-// former holder from the locked row; a row is taken by one process only, and
-// re-checked once locked, so a claim renewed meanwhile no longer matches.
-// On SQLite the one writer reads and updates them in its transaction.
+// LapseClaims ends expired claims, each by one process only (lapseClaims in
+// postgres.go and sqlite.go).
 func (t *tx) LapseClaims(ctx context.Context, now time.Time, limit int) ([]inbox.LapsedClaim, error) {
-	var rows []struct {
-		ID        int64 `db:"id"`
-		CompanyID int64 `db:"company_id"`
-		UserID    int64 `db:"claimed_by"`
-		Replied   bool  `db:"replied"`
-	}
-	if t.postgres {
-		err := t.sel(ctx, &rows, `UPDATE threads SET `+clearClaim+`,
-				unread_count = CASE WHEN old.replied OR threads.unread_count > 0 THEN threads.unread_count ELSE 1 END,
-				read_by = CASE WHEN old.replied THEN threads.read_by END,
-				read_at = CASE WHEN old.replied THEN threads.read_at END
-			FROM (SELECT t.id, t.claimed_by, `+repliedSince+` AS replied FROM threads t
-				WHERE t.claim_expires_at <= ? ORDER BY t.claim_expires_at LIMIT ? FOR UPDATE OF t SKIP LOCKED) old
-			WHERE threads.id = old.id
-			RETURNING threads.id, threads.company_id, old.claimed_by, old.replied`, now.UTC(), limit)
-		if err != nil {
-			return nil, fmt.Errorf("lapse claims: %w", err)
-		}
-	} else {
-		if err := t.sel(ctx, &rows, `SELECT t.id, t.company_id, t.claimed_by, `+repliedSince+` AS replied FROM threads t
-			WHERE t.claim_expires_at <= ? ORDER BY t.claim_expires_at LIMIT ?`, now.UTC(), limit); err != nil {
-			return nil, fmt.Errorf("find lapsed claims: %w", err)
-		}
-		for _, r := range rows {
-			set := clearClaim
-			if !r.Replied {
-				set += `, ` + handBack
-			}
-			if err := t.exec(ctx, `UPDATE threads SET `+set+` WHERE id = ?`, r.ID); err != nil {
-				return nil, fmt.Errorf("lapse claim on thread %d: %w", r.ID, err)
-			}
-		}
+	rows, err := t.dialect.lapseClaims(ctx, t, now.UTC(), limit)
+	if err != nil {
+		return nil, err
 	}
 	lapsed := make([]inbox.LapsedClaim, len(rows))
 	for i, r := range rows {
 		lapsed[i] = inbox.LapsedClaim{ThreadID: r.ID, CompanyID: r.CompanyID, UserID: r.UserID, Replied: r.Replied}
 	}
 	return lapsed, nil
+}
+
+// lapsedRow is a claim a lapse ended.
+type lapsedRow struct {
+	ID        int64 `db:"id"`
+	CompanyID int64 `db:"company_id"`
+	UserID    int64 `db:"claimed_by"`
+	Replied   bool  `db:"replied"`
 }
 
 func (q queries) NextClaimExpiry(ctx context.Context) (*time.Time, error) {

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	neturl "net/url"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"smsinbox/pkg/inbox"
 )
 
 // OpenPostgres connects to PostgreSQL at url (postgres://…; local servers
@@ -32,10 +35,11 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	}
 	prepared := newStmts(pool, sqlx.DOLLAR)
 	db := &DB{
-		queries:    queries{q: pool, stmts: prepared, bind: sqlx.DOLLAR, now: utcNow, postgres: true},
+		queries:    queries{q: pool, stmts: prepared, bind: sqlx.DOLLAR, now: utcNow, dialect: postgresDialect{}},
 		write:      pool,
 		read:       pool,
 		writeStmts: prepared,
+		postgres:   true,
 		closers:    []func() error{prepared.close, pool.Close},
 	}
 	return db, nil
@@ -70,6 +74,92 @@ func isUniqueViolation(err error) (string, bool) {
 
 func utcNow() time.Time { return time.Now().UTC() }
 
+// postgresDialect is the dialect of PostgreSQL: fewer round trips, through
+// arrays and data-modifying CTEs.
+type postgresDialect struct{}
+
+func (postgresDialect) name() string { return "postgres" }
+
+// snapshotIsolation: PostgreSQL's default, read committed, takes a new
+// snapshot per statement.
+func (postgresDialect) snapshotIsolation() sql.IsolationLevel { return sql.LevelRepeatableRead }
+
+// storeEvents stores every event of the transaction in one round trip,
+// however many (a group commit of inbound texts emits dozens): each topic's
+// counter moves on by its number of events, and its events take the seqs up
+// to the new value, in the order they were emitted. The statement returns
+// each topic's new value, from which the seqs are set.
+func (postgresDialect) storeEvents(ctx context.Context, t *tx, now time.Time) error {
+	topics := make([]string, len(t.events))
+	types := make([]string, len(t.events))
+	payloads := make([]string, len(t.events))
+	for i, e := range t.events {
+		topics[i], types[i], payloads[i] = e.Topic, e.Type, string(e.Data)
+	}
+	var last []struct {
+		Topic string `db:"topic"`
+		Seq   int64  `db:"seq"`
+	}
+	err := t.sel(ctx, &last, `WITH e AS (
+			SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e (topic, type, payload, ord)),
+		n AS (SELECT topic, count(*) AS n FROM e GROUP BY topic),
+		s AS (INSERT INTO topic_seqs (topic, seq) SELECT topic, n FROM n ORDER BY topic
+			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + excluded.seq RETURNING topic, seq),
+		ins AS (INSERT INTO events (topic, seq, type, payload, created_at)
+			SELECT e.topic, s.seq - n.n + row_number() OVER (PARTITION BY e.topic ORDER BY e.ord), e.type, e.payload::json, ?
+			FROM e JOIN s ON s.topic = e.topic JOIN n ON n.topic = e.topic)
+		SELECT topic, seq FROM s`,
+		pq.Array(topics), pq.Array(types), pq.Array(payloads), now)
+	if err != nil {
+		return fmt.Errorf("store %d events: %w", len(t.events), err)
+	}
+	next := make(map[string]int64, len(last))
+	for _, l := range last {
+		next[l.Topic] = l.Seq
+	}
+	// The events are sorted by topic, in emission order within one: a
+	// topic's run ends at its new value.
+	for i := len(t.events) - 1; i >= 0; i-- {
+		e := &t.events[i]
+		e.Seq = next[e.Topic]
+		next[e.Topic]--
+	}
+	return nil
+}
+
+// insertMessage makes the three writes one statement: data-modifying CTEs
+// all run, in one snapshot, and the updates join the inserted row, so a
+// duplicate (no row) changes nothing.
+func (postgresDialect) insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error) {
+	var ids []int64
+	err := t.sel(ctx, &ids, `WITH m AS (`+insertMessage+` RETURNING id, thread_id, contact_id, sent_by, created_at),
+		th AS (UPDATE threads SET last_message_id = m.id, last_message_at = m.created_at, `+touch+`
+			FROM m WHERE threads.id = m.thread_id),
+		c AS (UPDATE contacts SET last_message_at = m.created_at FROM m WHERE contacts.id = m.contact_id)
+		SELECT id FROM m`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("insert message: %w", err)
+	}
+	return ids, nil
+}
+
+// redeemTicket deletes the ticket and reads who it is for in one
+// statement, provided its user is active and the session or token that
+// minted it is live.
+func (postgresDialect) redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.Auth, error) {
+	var r ticketAuth
+	err := w.get(ctx, &r, `DELETE FROM ws_tickets t USING users u
+		WHERE t.ticket_hash = ? AND t.expires_at > ? AND u.id = t.user_id AND u.active
+		AND (t.session_hash IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = t.session_hash AND s.expires_at > ?))
+		AND (t.token_id IS NULL OR EXISTS (SELECT 1 FROM api_tokens k WHERE k.id = t.token_id AND (k.expires_at IS NULL OR k.expires_at > ?)))
+		RETURNING `+userColumns+`, COALESCE(t.session_hash, '') AS session_hash, COALESCE(t.token_id, 0) AS token_id`,
+		ticketHash, now, now, now)
+	if err != nil {
+		return inbox.Auth{}, notFound("ticket", err)
+	}
+	return r.auth(), nil
+}
+
 // serial runs fn in a read-only transaction whose statements PostgreSQL
 // runs without parallel workers: a search's statements read a few thousand
 // rows at most, and starting workers for them (which the planner does when
@@ -97,5 +187,79 @@ func (q queries) serial(ctx context.Context, fn func(queries) error) error {
 	if _, err := sqlTx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
 		return err
 	}
-	return fn(queries{q: sqlTx, sqlTx: sqlTx, stmts: q.stmts, bind: q.bind, now: q.now, postgres: q.postgres})
+	return fn(queries{q: sqlTx, sqlTx: sqlTx, stmts: q.stmts, bind: q.bind, now: q.now, dialect: q.dialect})
+}
+
+// inboxThreadsQuery reads each number's run with a LATERAL backward range
+// read and merges them: one index range per number, whatever the number of
+// threads, instead of every thread of the numbers sorted. The page is read
+// first and the thread's joins made for its rows only: named first in FROM,
+// since a join list this long is planned in the order it is written
+// (join_collapse_limit).
+func (postgresDialect) inboxThreadsQuery(_ queries, companyID int64, iq inbox.InboxQuery, cond string, args []any) (string, []any, error) {
+	query := `WITH page AS MATERIALIZED (SELECT p.id FROM unnest(?::bigint[]) AS n (id), LATERAL (
+			SELECT t.id, t.last_message_at FROM threads t WHERE t.number_id = n.id` + cond + inboxOrder + ` LIMIT ?) p
+		ORDER BY p.last_message_at DESC, p.id DESC LIMIT ?) ` +
+		strings.Replace(threadSelect, "FROM threads t\n", "FROM page JOIN threads t ON t.id = page.id\n", 1) +
+		`WHERE t.company_id = ?` + inboxOrder
+	return query, append(append([]any{pq.Array(iq.NumberIDs)}, args...), iq.Limit, iq.Limit, companyID), nil
+}
+
+// lapseClaims is one statement: it locks the expired rows it takes (SKIP
+// LOCKED: rows another process is lapsing, or a transaction is renewing, are
+// left to it) and updates them, returning the former holder from the locked
+// row; a row is re-checked once locked, so a claim renewed meanwhile no
+// longer matches.
+func (postgresDialect) lapseClaims(ctx context.Context, t *tx, now time.Time, limit int) ([]lapsedRow, error) {
+	var rows []lapsedRow
+	err := t.sel(ctx, &rows, `UPDATE threads SET `+clearClaim+`,
+			unread_count = CASE WHEN old.replied OR threads.unread_count > 0 THEN threads.unread_count ELSE 1 END,
+			read_by = CASE WHEN old.replied THEN threads.read_by END,
+			read_at = CASE WHEN old.replied THEN threads.read_at END
+		FROM (SELECT t.id, t.claimed_by, `+repliedSince+` AS replied FROM threads t
+			WHERE t.claim_expires_at <= ? ORDER BY t.claim_expires_at LIMIT ? FOR UPDATE OF t SKIP LOCKED) old
+		WHERE threads.id = old.id
+		RETURNING threads.id, threads.company_id, old.claimed_by, old.replied`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("lapse claims: %w", err)
+	}
+	return rows, nil
+}
+
+// searchMessages gathers the window (searchWindow), then reads its page,
+// in one read-only transaction without parallel workers (serial).
+func (postgresDialect) searchMessages(ctx context.Context, q queries, companyID int64, s inbox.MessageSearch) (inbox.MessageHits, error) {
+	var res inbox.MessageHits
+	err := q.serial(ctx, func(q queries) error {
+		window, err := q.searchWindow(ctx, companyID, s)
+		if err != nil {
+			return err
+		}
+		query, args := searchPageQuery(s, window)
+		res, err = q.searchHits(ctx, query, args, window)
+		return err
+	})
+	return res, err
+}
+
+// searchContactsQuery matches the contacts_search index's expression and
+// ranks with ts_rank.
+func (postgresDialect) searchContactsQuery(companyID int64, terms []string, phone, onNumber, digits string, numberID int64, limit int) (string, []any) {
+	const doc = `to_tsvector('simple', c.name || ' ' || translate(c.email, '@.', '  '))`
+	query := `SELECT ` + contactColumns + contactFrom + `WHERE c.company_id = ?
+		AND (` + doc + ` @@ to_tsquery('simple', ?)` + phone + `)` + onNumber + `
+		ORDER BY ts_rank(` + doc + `, to_tsquery('simple', ?)) DESC, c.id DESC LIMIT ?`
+	args := []any{companyID, pgQuery(terms)}
+	if digits != "" {
+		args = append(args, "%"+digits+"%")
+	}
+	if numberID != 0 {
+		args = append(args, numberID)
+	}
+	return query, append(args, pgQuery(terms), limit)
+}
+
+// foldRollups: the triggers append deltas on PostgreSQL.
+func (postgresDialect) foldRollups(ctx context.Context, db *DB) (int, error) {
+	return foldDeltas(ctx, db)
 }

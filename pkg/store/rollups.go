@@ -182,9 +182,11 @@ const foldBatch = 100_000
 // SQLite the triggers add to the rollups directly and there is nothing to
 // fold.
 func (db *DB) FoldRollups(ctx context.Context) (int, error) {
-	if !db.postgres {
-		return 0, nil
-	}
+	return db.dialect.foldRollups(ctx, db)
+}
+
+// foldDeltas is FoldRollups on PostgreSQL.
+func foldDeltas(ctx context.Context, db *DB) (int, error) {
 	total := 0
 	for {
 		var n int

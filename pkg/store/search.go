@@ -88,23 +88,7 @@ func (q queries) SearchMessages(ctx context.Context, companyID int64, s inbox.Me
 	if len(s.Terms) == 0 || len(s.NumberIDs) == 0 || s.Limit <= 0 {
 		return inbox.MessageHits{Hits: []inbox.SearchHit{}}, nil
 	}
-	if !q.postgres {
-		query, args, err := q.searchQuerySQLite(companyID, s)
-		if err != nil {
-			return inbox.MessageHits{}, fmt.Errorf("search messages: %w", err)
-		}
-		return q.searchHits(ctx, query, args, nil)
-	}
-	var res inbox.MessageHits
-	err := q.serial(ctx, func(q queries) error {
-		window, err := q.searchWindow(ctx, companyID, s)
-		if err != nil {
-			return err
-		}
-		query, args := searchPageQuery(s, window)
-		res, err = q.searchHits(ctx, query, args, window)
-		return err
-	})
+	res, err := q.dialect.searchMessages(ctx, q, companyID, s)
 	if err != nil {
 		return inbox.MessageHits{}, fmt.Errorf("search messages: %w", err)
 	}
@@ -247,8 +231,6 @@ func (q queries) SearchContacts(ctx context.Context, companyID int64, terms []st
 	if len(terms) == 0 || limit <= 0 {
 		return contacts, nil
 	}
-	var query string
-	var args []any
 	phone := ""
 	if digits != "" {
 		phone = ` OR c.phone LIKE ?`
@@ -257,34 +239,7 @@ func (q queries) SearchContacts(ctx context.Context, companyID int64, terms []st
 	if numberID != 0 {
 		onNumber = ` AND EXISTS (SELECT 1 FROM threads t WHERE t.contact_id = c.id AND t.number_id = ?)`
 	}
-	if q.postgres {
-		const doc = `to_tsvector('simple', c.name || ' ' || translate(c.email, '@.', '  '))`
-		query = `SELECT ` + contactColumns + contactFrom + `WHERE c.company_id = ?
-			AND (` + doc + ` @@ to_tsquery('simple', ?)` + phone + `)` + onNumber + `
-			ORDER BY ts_rank(` + doc + `, to_tsquery('simple', ?)) DESC, c.id DESC LIMIT ?`
-		args = []any{companyID, pgQuery(terms)}
-		if digits != "" {
-			args = append(args, "%"+digits+"%")
-		}
-		if numberID != 0 {
-			args = append(args, numberID)
-		}
-		args = append(args, pgQuery(terms), limit)
-	} else {
-		query = `SELECT ` + contactColumns + contactFrom + `
-			LEFT JOIN (SELECT rowid AS id, bm25(contacts_search) AS rank FROM contacts_search WHERE contacts_search MATCH ?) s
-				ON s.id = c.id
-			WHERE c.company_id = ? AND (s.id IS NOT NULL` + phone + `)` + onNumber + `
-			ORDER BY s.rank NULLS LAST, c.id DESC LIMIT ?`
-		args = []any{ftsQuery(terms), companyID}
-		if digits != "" {
-			args = append(args, "%"+digits+"%")
-		}
-		if numberID != 0 {
-			args = append(args, numberID)
-		}
-		args = append(args, limit)
-	}
+	query, args := q.dialect.searchContactsQuery(companyID, terms, phone, onNumber, digits, numberID, limit)
 	if err := q.sel(ctx, &contacts, query, args...); err != nil {
 		return nil, fmt.Errorf("search contacts: %w", err)
 	}

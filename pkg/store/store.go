@@ -1,7 +1,8 @@
 // Package store is smsinbox's only SQL: the inbox.Store on PostgreSQL
 // (sqlx + lib/pq) or on an embedded SQLite file (sqlx + modernc.org/sqlite).
 // The SQL is portable (Rebind, RETURNING, ON CONFLICT, no ILIKE); the few
-// differences between the engines live in postgres.go and sqlite.go.
+// statements that differ between the engines live in postgres.go and
+// sqlite.go, each an implementation of dialect (dialect.go).
 package store
 
 import (
@@ -14,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
@@ -31,16 +31,12 @@ type DB struct {
 	// pool's are queries.stmts (the same on PostgreSQL).
 	writeStmts *stmts
 	path       string // the SQLite file; empty on PostgreSQL
+	postgres   bool   // the engine, for the migrations (migrate.go)
 	closers    []func() error
 }
 
 // Engine names the database engine: "postgres" or "sqlite".
-func (db *DB) Engine() string {
-	if db.postgres {
-		return "postgres"
-	}
-	return "sqlite"
-}
+func (db *DB) Engine() string { return db.dialect.name() }
 
 // SetClock makes the store stamp what it writes with c's time instead of
 // the wall clock's. Call it before the store is used.
@@ -92,20 +88,17 @@ func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, e
 // in returns the queries of a transaction: its statements come from the
 // prepared statements of the transaction's pool.
 func (db *DB) in(sqlTx *sqlx.Tx, prepared *stmts) queries {
-	return queries{q: sqlTx, sqlTx: sqlTx, stmts: prepared, bind: db.bind, now: db.now, postgres: db.postgres}
+	return queries{q: sqlTx, sqlTx: sqlTx, stmts: prepared, bind: db.bind, now: db.now, dialect: db.dialect}
 }
 
 // writer runs single statements, outside a transaction, on the write pool.
 func (db *DB) writer() queries {
-	return queries{q: db.write, stmts: db.writeStmts, bind: db.bind, now: db.now, postgres: db.postgres}
+	return queries{q: db.write, stmts: db.writeStmts, bind: db.bind, now: db.now, dialect: db.dialect}
 }
 
 // Snapshot runs fn on one consistent read-only view.
 func (db *DB) Snapshot(ctx context.Context, fn func(inbox.Queries) error) error {
-	opts := &sql.TxOptions{ReadOnly: true}
-	if db.postgres {
-		opts.Isolation = sql.LevelRepeatableRead
-	}
+	opts := &sql.TxOptions{ReadOnly: true, Isolation: db.dialect.snapshotIsolation()}
 	sqlTx, err := db.read.BeginTxx(ctx, opts)
 	if err != nil {
 		return unavailable("begin snapshot", err)
@@ -144,76 +137,21 @@ func (t *tx) storeEvents(ctx context.Context) ([]inbox.Event, error) {
 	for i := range t.events {
 		t.events[i].CreatedAt = now
 	}
-	if t.postgres {
-		return t.events, t.storeEventsPostgres(ctx, now)
-	}
-	for i := range t.events {
-		e := &t.events[i]
-		err := t.get(ctx, &e.Seq, `INSERT INTO topic_seqs (topic, seq) VALUES (?, 1)
-			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + 1 RETURNING seq`, e.Topic)
-		if err != nil {
-			return nil, fmt.Errorf("next seq of %s: %w", e.Topic, err)
-		}
-		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
-			e.Topic, e.Seq, e.Type, string(e.Data), now); err != nil {
-			return nil, fmt.Errorf("store %s event: %w", e.Type, err)
-		}
+	if err := t.dialect.storeEvents(ctx, t, now); err != nil {
+		return nil, err
 	}
 	return t.events, nil
-}
-
-// storeEventsPostgres stores every event of the transaction in one round
-// trip, however many (a group commit of inbound texts emits dozens): each
-// topic's counter moves on by its number of events, and its events take the
-// seqs up to the new value, in the order they were emitted. It returns each
-// topic's new value, from which the seqs are set.
-func (t *tx) storeEventsPostgres(ctx context.Context, now time.Time) error {
-	topics := make([]string, len(t.events))
-	types := make([]string, len(t.events))
-	payloads := make([]string, len(t.events))
-	for i, e := range t.events {
-		topics[i], types[i], payloads[i] = e.Topic, e.Type, string(e.Data)
-	}
-	var last []struct {
-		Topic string `db:"topic"`
-		Seq   int64  `db:"seq"`
-	}
-	err := t.sel(ctx, &last, `WITH e AS (
-			SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e (topic, type, payload, ord)),
-		n AS (SELECT topic, count(*) AS n FROM e GROUP BY topic),
-		s AS (INSERT INTO topic_seqs (topic, seq) SELECT topic, n FROM n ORDER BY topic
-			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + excluded.seq RETURNING topic, seq),
-		ins AS (INSERT INTO events (topic, seq, type, payload, created_at)
-			SELECT e.topic, s.seq - n.n + row_number() OVER (PARTITION BY e.topic ORDER BY e.ord), e.type, e.payload::json, ?
-			FROM e JOIN s ON s.topic = e.topic JOIN n ON n.topic = e.topic)
-		SELECT topic, seq FROM s`,
-		pq.Array(topics), pq.Array(types), pq.Array(payloads), now)
-	if err != nil {
-		return fmt.Errorf("store %d events: %w", len(t.events), err)
-	}
-	next := make(map[string]int64, len(last))
-	for _, l := range last {
-		next[l.Topic] = l.Seq
-	}
-	// The events are sorted by topic, in emission order within one: a
-	// topic's run ends at its new value.
-	for i := len(t.events) - 1; i >= 0; i-- {
-		e := &t.events[i]
-		e.Seq = next[e.Topic]
-		next[e.Topic]--
-	}
-	return nil
 }
 
 // queries runs SQL on a pool or a transaction. Every statement is written
 // with ? placeholders, rebound for the engine, and prepared once per pool.
 type queries struct {
-	q        sqlx.ExtContext
-	sqlTx    *sqlx.Tx // the transaction, if q is one
-	stmts    *stmts   // the prepared statements of q's pool
-	bind     int
-	now      func() time.Time
-	postgres bool // the engine, for the few statements that differ
+	q       sqlx.ExtContext
+	sqlTx   *sqlx.Tx // the transaction, if q is one
+	stmts   *stmts   // the prepared statements of q's pool
+	bind    int
+	now     func() time.Time
+	dialect dialect // the statements that differ between the engines
 }
 
 // stmt returns query prepared, and bound to the transaction if there is

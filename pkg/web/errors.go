@@ -46,6 +46,12 @@ type errorDetail struct {
 // writeError answers with the JSON error of API.md, and logs what the client
 // cannot act on (5xx) once, here at the edge.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errBodyTimeout) {
+		// Cut the connection: net/http closes it without an answer.
+		s.log.Info("request cut: its body did not arrive in time", "method", r.Method, "path", r.URL.Path,
+			"client", clientAddr(r, s.trusted))
+		panic(http.ErrAbortHandler)
+	}
 	var e *inbox.Error
 	if !errors.As(err, &e) {
 		e = &inbox.Error{Kind: inbox.KindInternal, Code: "internal", Message: "something went wrong on our side; try again", Err: err}
@@ -54,7 +60,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
-	if e.Kind == inbox.KindRateLimited {
+	if e.Kind == inbox.KindRateLimited && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "60")
 	}
 	writeJSON(w, status, errorBody{errorDetail{e.Code, e.Message}})
@@ -79,7 +85,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		var typeErr *json.UnmarshalTypeError
+		var domain *inbox.Error
 		switch {
+		case errors.Is(err, errBodyTimeout):
+			return err
+		case errors.As(err, &domain):
+			return domain // a field's own check (quiet_hours), with its code
 		case errors.As(err, &tooBig):
 			return inbox.Errorf(inbox.KindTooLarge, "body_too_large", "the request body is over %d bytes", maxJSONBody)
 		case errors.Is(err, io.EOF):

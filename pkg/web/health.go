@@ -12,7 +12,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // readyz answers 200 when the store and the bus answer, else 503 naming the
-// failing part.
+// failing part. The cause goes to the log, not to the answer: /readyz is
+// open to anyone, and an error's text can tell hosts, users and versions.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -20,12 +21,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	body := map[string]any{"status": "ok", "store": "ok", "bus": "ok"}
 	var failing []string
 	if storeErr != nil {
-		body["store"] = "down: " + storeErr.Error()
+		body["store"] = "down"
 		failing = append(failing, "store")
+		s.log.Warn("not ready: the store does not answer", "err", storeErr)
 	}
 	if busErr != nil {
-		body["bus"] = "down: " + busErr.Error()
+		body["bus"] = "down"
 		failing = append(failing, "bus")
+		s.log.Warn("not ready: the bus does not answer", "err", busErr)
 	}
 	if len(failing) == 0 {
 		writeJSON(w, http.StatusOK, body)

@@ -9,25 +9,35 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 )
 
-// Webhooks verifies and reads Plivo's webhook requests. Both methods check
-// the signature before anything else; a bad one is a KindForbidden error.
+// Webhooks verifies and reads Plivo's webhook requests (pkg/plivo's Verifier,
+// given as it is by cmd/inboxd). Both methods check the signature before
+// anything else. Their errors are *inbox.Error: a missing, wrong or
+// unverifiable signature is KindForbidden, a body over the limit
+// KindTooLarge, a verified form without what the webhook needs KindInvalid;
+// anything else is the server's fault, answered 503 so that Plivo retries.
 type Webhooks interface {
 	Inbound(r *http.Request) (inbox.InboundSMS, error)
 	Status(r *http.Request) (inbox.StatusUpdate, error)
 }
 
-// Phone is the dev-mode candidate phone of the Plivo simulator (/dev/phone).
+// Phone is the dev-mode candidate phone of the Plivo simulator (/dev/phone;
+// pkg/plivo's DevPhone).
 type Phone interface {
-	// Texts returns every text the simulated phones sent or got, oldest first.
+	// Texts returns every text the simulated phones sent or got, oldest
+	// first, to be encoded as JSON.
 	Texts() any
-	// Send posts a signed inbound webhook from a simulated phone.
+	// Send posts a signed inbound webhook from a simulated phone. The
+	// server's refusal is an *inbox.Error: not_found for a number nobody
+	// manages, KindInvalid for any other.
 	Send(ctx context.Context, from, to, text string) error
 }
 
@@ -45,7 +55,19 @@ type Options struct {
 	// AllowedOrigins may send cookie-authenticated writes besides the
 	// server's own origin.
 	AllowedOrigins []string
-	Logger         *slog.Logger
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed:
+	// behind them, the client is the rightmost address they did not add.
+	TrustedProxies []netip.Prefix
+	// Attempts counts sign-in failures for every instance (Redis); nil
+	// counts them in this process only.
+	Attempts Attempts
+	// ReadTimeout cuts a request whose body is not read within it (0: no
+	// limit).
+	ReadTimeout time.Duration
+	// Clock is the time of the in-process sign-in counts (default: the
+	// wall clock).
+	Clock  clock.Clock
+	Logger *slog.Logger
 }
 
 // Server is the HTTP handler of smsinbox.
@@ -57,20 +79,30 @@ type Server struct {
 	log      *slog.Logger
 	secure   bool
 	csrf     *http.CrossOriginProtection
-	logins   *limiter
-	handler  http.Handler
+	attempts *attemptCounter
+	trusted  []netip.Prefix
+	// bodyTimeout is Options.ReadTimeout.
+	bodyTimeout time.Duration
+	handler     http.Handler
+	patterns    []string // every route's pattern, for Routes
 }
 
 // New returns a Server.
 func New(o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
 	s := &Server{
 		svc: o.Service, hub: o.Hub, webhooks: o.Webhooks, phone: o.Phone, log: o.Logger,
-		secure: o.PublicURL != nil && o.PublicURL.Scheme == "https",
-		csrf:   http.NewCrossOriginProtection(),
-		logins: newLimiter(10, 15*time.Minute),
-	}
-	if s.log == nil {
-		s.log = slog.Default()
+		secure:      o.PublicURL != nil && o.PublicURL.Scheme == "https",
+		csrf:        http.NewCrossOriginProtection(),
+		trusted:     o.TrustedProxies,
+		bodyTimeout: o.ReadTimeout,
+		attempts: &attemptCounter{shared: o.Attempts, local: newMemoryAttempts(o.Clock), log: o.Logger,
+			logsEvery: time.Minute},
 	}
 	for _, origin := range o.AllowedOrigins {
 		if err := s.csrf.AddTrustedOrigin(strings.TrimRight(origin, "/")); err != nil {

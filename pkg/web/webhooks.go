@@ -14,9 +14,9 @@ const webhookDeadline = 5 * time.Second
 
 // inboundWebhook stores a text a contact sent. Plivo retries what is not
 // answered 2xx, so the answer follows the commit: 200 once stored (or stored
-// before), 403 for a bad signature, 404 for a number we do not manage, 400
-// for a request that can never succeed, and 503 for anything else so that
-// Plivo tries again.
+// before), 403 for a missing, wrong or unverifiable signature, 413 for a body
+// over the limit, 404 for a number we do not manage, 400 for a form that can
+// never succeed, and 503 for anything else so that Plivo tries again.
 func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
 	defer cancel()
@@ -28,7 +28,10 @@ func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusWebhook stores a delivery report. A report we cannot match yet is
-// kept and answered 200; only a bad signature gets a 4xx.
+// kept and answered 200. So is a report we cannot read or place, since Plivo
+// sending it again would not help: it is logged instead. A bad signature is
+// 403, a body or form over the limit 413 (no report of Plivo's is one: it is
+// an attack, not a report), and a failure of ours 503.
 func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
 	defer cancel()
@@ -36,7 +39,8 @@ func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.svc.ApplyStatus(ctx, u)
 	}
-	if k := inbox.ErrorKind(err); err != nil && k != inbox.KindForbidden && k != inbox.KindInternal && k != inbox.KindUnavailable {
+	if k := inbox.ErrorKind(err); err != nil && k != inbox.KindForbidden && k != inbox.KindTooLarge &&
+		k != inbox.KindInternal && k != inbox.KindUnavailable {
 		// Retrying a report we cannot read or place would not help.
 		s.log.Warn("status report ignored", "err", err)
 		err = nil
@@ -44,6 +48,11 @@ func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
 	s.answerWebhook(w, r, "status", err)
 }
 
+// answerWebhook answers a webhook of kind ("inbound", "status") by the kind
+// of err: nil is 200; forbidden, not found and too large keep their status;
+// invalid is answered as malformed (400: the same form will never do);
+// everything else — the store failing or too slow, a misconfigured
+// verifier — is 503, so that Plivo delivers it again.
 func (s *Server) answerWebhook(w http.ResponseWriter, r *http.Request, kind string, err error) {
 	if err == nil {
 		webhooks.WithLabelValues(kind, "stored").Inc()
@@ -62,9 +71,11 @@ func (s *Server) answerWebhook(w http.ResponseWriter, r *http.Request, kind stri
 		if inbox.ErrorKind(err) == inbox.KindInvalid {
 			err = &inbox.Error{Kind: inbox.KindMalformed, Code: inbox.ErrorCode(err), Message: err.Error()}
 		}
+	case inbox.KindUnavailable:
+		webhooks.WithLabelValues(kind, "retry").Inc()
 	default:
 		webhooks.WithLabelValues(kind, "retry").Inc()
-		err = inbox.Unavailable("storage", err)
+		err = inbox.Unavailable("the inbox", err)
 	}
 	s.writeError(w, r, err)
 }

@@ -3,6 +3,7 @@
 // the threads, unread first, with who read and who replied, and lets anyone
 // mark a thread unread again for every assignee.
 
+import { heldNotice, reviewBanner } from './consent.js';
 import { h, s, replace, showError } from '../dom.js';
 import { store, on } from '../store.js';
 import { markUnread } from '../session.js';
@@ -144,7 +145,7 @@ export function createBell() {
   // item in place and moves only what changed place, so that an item's
   // buttons stay the same elements — a click in flight still lands, and a
   // keyboard user's focus stays where it was.
-  /** @type {Map<number, {li: HTMLElement, openBtn: HTMLElement, unreadBtn: HTMLButtonElement, releaseSlot: HTMLElement, thread: any, key: string}>} */
+  /** @type {Map<number, {li: HTMLElement, openBtn: HTMLElement, unreadBtn: HTMLButtonElement, extra: HTMLElement, releaseSlot: HTMLElement, thread: any, key: string}>} */
   const items = new Map();
 
   function renderList() {
@@ -180,9 +181,11 @@ export function createBell() {
     const unreadBtn = /** @type {HTMLButtonElement} */ (h('button', {
       type: 'button', class: 'btn btn-small btn-quiet', testid: 'mark-unread',
     }, 'Mark unread'));
+    // A text held by quiet hours, a possible opt-out to review.
+    const extra = h('div', { class: 'inbox-extra' });
     const releaseSlot = h('span', { class: 'inbox-release' });
-    const li = h('li', { testid: 'inbox-item' }, openBtn, h('span', { class: 'inbox-actions' }, releaseSlot, unreadBtn));
-    const item = { li, openBtn, unreadBtn, releaseSlot, thread: null, key: '' };
+    const li = h('li', { testid: 'inbox-item' }, openBtn, extra, h('span', { class: 'inbox-actions' }, releaseSlot, unreadBtn));
+    const item = { li, openBtn, unreadBtn, extra, releaseSlot, thread: null, key: '' };
     unreadBtn.addEventListener('click', async (ev) => {
       ev.stopPropagation();
       unreadBtn.disabled = true;
@@ -210,7 +213,8 @@ export function createBell() {
 
   function updateItem(item, t, now) {
     item.thread = t;
-    const contact = t.contact || {};
+    // The contact as last announced: its review state changes without the thread.
+    const contact = (t.contact && store.contacts.get(t.contact.id)) || t.contact || {};
     const name = contact.name || contact.phone || 'Unknown';
     const unread = t.unread_count > 0;
     const last = t.last_message;
@@ -225,6 +229,7 @@ export function createBell() {
     const when = relativeTime(at, now);
     // What the item shows: when none of it changed, the item is left alone.
     const key = JSON.stringify([name, t.unread_count || 0, preview, number, readBy, repliedBy, when, at, t.read_at, t.number?.label,
+      Boolean(contact.sms?.review), last?.status, last?.hold_note,
       claimer(t)?.id ?? null, t.claim_expires_at ?? null, canRelease(t)]);
     if (key === item.key) return;
     item.key = key;
@@ -248,6 +253,7 @@ export function createBell() {
       h('span', { class: 'inbox-number' }, number),
       h('span', { class: 'inbox-preview' }, preview),
       attrib.length ? h('span', { class: 'inbox-attrib' }, attrib) : null);
+    replace(item.extra, heldNotice(last), reviewBanner(contact, { compact: true }));
     unreadBtn.disabled = unread;
     unreadBtn.setAttribute('aria-label', `Mark the conversation with ${name} unread for everyone on ${t.number?.label || 'this number'}`);
     unreadBtn.title = unread ? 'Already unread' : 'Mark unread for everyone on this number';
@@ -257,6 +263,7 @@ export function createBell() {
     renderBell();
     renderList();
   });
+  on('contact', () => renderList());
   renderBell();
   renderList();
   return wrap;

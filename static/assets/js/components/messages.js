@@ -3,6 +3,7 @@
 
 import { h, replace } from '../dom.js';
 import { messageTime, fullTime, isoTime } from '../time.js';
+import { heldNotice, mediaImages } from './consent.js';
 
 /** Words and ticks for each status. */
 const STATUS = {
@@ -12,6 +13,8 @@ const STATUS = {
   delivered: { text: 'Delivered', tick: '✓✓' },
   undelivered: { text: 'Not delivered', tick: '!' },
   failed: { text: 'Failed', tick: '!' },
+  scheduled: { text: 'Scheduled', tick: '☾' },
+  canceled: { text: 'Not sent', tick: '!' },
 };
 
 /** "Delivered" etc. */
@@ -21,6 +24,7 @@ export function statusText(status) {
 
 /** Why a message failed, in words, or ''. */
 export function failureReason(m) {
+  if (m.status === 'canceled') return m.error_reason || 'It was not sent.';
   if (m.status !== 'failed' && m.status !== 'undelivered') return '';
   const reason = m.error_reason || '';
   const code = m.error_code ? `error ${m.error_code}` : '';
@@ -36,7 +40,7 @@ export function senderName(m, contact) {
 /** The status badge of an outbound message (updated in place on message.status). */
 export function statusBadge(m) {
   const st = STATUS[m.status] || { text: m.status || '', tick: '' };
-  const failed = m.status === 'failed' || m.status === 'undelivered';
+  const failed = m.status === 'failed' || m.status === 'undelivered' || m.status === 'canceled';
   return h('span', {
     class: ['msg-status', failed && 'msg-status-failed', m.status === 'delivered' && 'msg-status-delivered'],
     testid: 'message-status',
@@ -76,9 +80,10 @@ export function fillThreadMessage(li, m, contact) {
       m.direction === 'outbound' ? [' · ', statusBadge(m)] : null,
       m.segments > 1 ? h('span', { class: 'msg-segments' }, ` · ${m.segments} segments`) : null),
     reason ? h('p', { class: 'msg-error', testid: 'message-error' }, reason) : null,
+    heldNotice(m),
     m.flagged ? h('p', { class: 'msg-flag', testid: 'message-flag' },
       'Mentions an opt-out word. If they want no more texts, stop texting them.') : null,
-    attachments(m),
+    mediaImages(m) || attachments(m),
   );
 }
 

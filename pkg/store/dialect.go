@@ -1,0 +1,44 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"smsinbox/pkg/inbox"
+)
+
+// dialect is every statement that differs between the engines, beyond the
+// placeholders sqlx.Rebind rewrites: postgresDialect (postgres.go) and
+// sqliteDialect (sqlite.go) implement it, and no other file asks which
+// engine it runs on. Most differences are speed — PostgreSQL does in one
+// statement what SQLite, in process and without data-modifying CTEs, does
+// in a few — so both implementations must leave the same rows behind.
+type dialect interface {
+	findDialect // finding and owning threads (find.go)
+
+	// name is the engine's name, as DB.Engine reports it.
+	name() string
+
+	// snapshotIsolation is the isolation level of Snapshot's read-only
+	// transaction: one that sees a single point in time.
+	snapshotIsolation() sql.IsolationLevel
+
+	// storeEvents gives each of t's events, sorted by topic and in
+	// emission order within one, its topic's next seq, and stores it with
+	// created_at now.
+	storeEvents(ctx context.Context, t *tx, now time.Time) error
+
+	// insertMessage runs insertMessage with args, then points m's thread at
+	// it (with touch, the rest of the thread's SET clause, which may read
+	// the new row as m) and its contact's last_message_at at m.CreatedAt.
+	// It returns the new id, or none for a duplicate, which changes
+	// nothing.
+	insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error)
+
+	// redeemTicket deletes the ticket with ticketHash if it is still live
+	// at now, and returns who it is for; an unknown or expired ticket, or
+	// one whose user is inactive or whose minting session or token has
+	// ended, is not_found.
+	redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.Auth, error)
+}
