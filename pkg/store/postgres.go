@@ -152,3 +152,19 @@ func (postgresDialect) redeemTicket(ctx context.Context, w queries, ticketHash s
 	}
 	return u, nil
 }
+
+// postgresUnreachable reports whether err is PostgreSQL saying it cannot
+// serve the connection now: a connection exception (class 08), an
+// administrator or crash shutdown or a server not accepting connections yet
+// (57P01, 57P02, 57P03), or too many connections (53300).
+func postgresUnreachable(err error) bool {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return false
+	}
+	switch pqErr.Code {
+	case "57P01", "57P02", "57P03", "53300":
+		return true
+	}
+	return pqErr.Code.Class() == "08"
+}

@@ -147,3 +147,11 @@ func (sqliteDialect) redeemTicket(ctx context.Context, w queries, ticketHash str
 	}
 	return u, nil
 }
+
+// sqliteBusy reports whether err is SQLite still busy (another connection
+// holding the database) after the busy timeout: the write did not happen
+// and may be tried again.
+func sqliteBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
