@@ -13,7 +13,8 @@ CREATE TABLE companies (
     sms_enabled  BOOLEAN NOT NULL DEFAULT TRUE,
     optout_reply TEXT NOT NULL DEFAULT '',                 -- sent once on STOP
     help_reply   TEXT NOT NULL DEFAULT '',                 -- sent on HELP
-    created_at   TIMESTAMPTZ NOT NULL
+    created_at   TIMESTAMPTZ NOT NULL,
+    default_region TEXT NOT NULL DEFAULT ''               -- ISO 3166 alpha-2 for national-format numbers; '' = the server's
 );
 
 CREATE TABLE users (
@@ -167,6 +168,10 @@ CREATE TABLE messages (
     send_after      TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
+    -- What Plivo charged, from its status callbacks: exact decimals.
+    units           INTEGER,
+    total_rate      NUMERIC,
+    total_amount    NUMERIC,
     UNIQUE (sent_by, idempotency_key)
 );
 CREATE INDEX messages_thread ON messages (thread_id, id);
@@ -190,7 +195,10 @@ CREATE TABLE pending_statuses (
     status      TEXT NOT NULL,
     error_code  TEXT NOT NULL DEFAULT '',
     error_reason TEXT NOT NULL DEFAULT '',
-    created_at  TIMESTAMPTZ NOT NULL
+    created_at  TIMESTAMPTZ NOT NULL,
+    units       INTEGER,
+    total_rate  NUMERIC,
+    total_amount NUMERIC
 );
 CREATE INDEX pending_statuses_uuid ON pending_statuses (plivo_uuid);
 
@@ -230,7 +238,7 @@ CREATE INDEX report_audit_company ON report_audit (company_id, id);
 -- indexes also hold every column the totals count, so that a number's or a
 -- user's totals are read from the index alone (PostgreSQL's index-only scan)
 -- instead of from rows scattered over the whole table.
-CREATE INDEX messages_report_number ON messages (company_id, number_id, created_at, id, sent_by, direction, status, segments);
-CREATE INDEX messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments);
+CREATE INDEX messages_report_number ON messages (company_id, number_id, created_at, id, sent_by, direction, status, segments, units, total_amount);
+CREATE INDEX messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments, units, total_amount);
 CREATE INDEX messages_report_contact ON messages (company_id, contact_id, created_at, id);
 CREATE INDEX messages_report_status ON messages (company_id, status, created_at, id);

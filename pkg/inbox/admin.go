@@ -101,7 +101,11 @@ func (s *Service) CreateNumber(ctx context.Context, caller User, e164, label str
 	if err := requireAdmin(caller); err != nil {
 		return Number{}, err
 	}
-	phone, err := NormalizePhone(e164, s.cfg.Region)
+	region, err := s.companyRegion(ctx, s.store, caller.CompanyID)
+	if err != nil {
+		return Number{}, err
+	}
+	phone, err := NormalizePhone(e164, region)
 	if err != nil {
 		return Number{}, err
 	}
@@ -172,11 +176,16 @@ type CompanySettings struct {
 	SMSEnabled  *bool   `json:"sms_enabled"`
 	OptoutReply *string `json:"optout_reply"`
 	HelpReply   *string `json:"help_reply"`
+	// DefaultRegion is an ISO 3166 alpha-2 code; "" follows the server's
+	// INBOX_DEFAULT_REGION again.
+	DefaultRegion *string `json:"default_region"`
 }
 
-// Company returns the caller's company settings.
+// Company returns the caller's company settings, with the region in effect.
 func (s *Service) Company(ctx context.Context, caller User) (Company, error) {
-	return s.store.Company(ctx, caller.CompanyID)
+	c, err := s.store.Company(ctx, caller.CompanyID)
+	c.DefaultRegion = s.regionOf(c)
+	return c, err
 }
 
 // UpdateCompany changes the company settings (S1, S13).
@@ -187,6 +196,13 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 	for _, r := range []*string{in.OptoutReply, in.HelpReply} {
 		if r != nil && utf8.RuneCountInString(*r) > MaxBodyChars {
 			return Company{}, Invalid("invalid_reply", "a reply must be at most %d characters", MaxBodyChars)
+		}
+	}
+	var region string
+	if in.DefaultRegion != nil && strings.TrimSpace(*in.DefaultRegion) != "" {
+		var ok bool
+		if region, ok = ValidRegion(*in.DefaultRegion); !ok {
+			return Company{}, invalidRegion(*in.DefaultRegion)
 		}
 	}
 	var c Company
@@ -204,9 +220,13 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 		if in.HelpReply != nil {
 			c.HelpReply = strings.TrimSpace(*in.HelpReply)
 		}
+		if in.DefaultRegion != nil {
+			c.DefaultRegion = region
+		}
 		if err := tx.UpdateCompany(ctx, c); err != nil {
 			return err
 		}
+		c.DefaultRegion = s.regionOf(c)
 		return tx.Emit(CompanyTopic(c.ID), EventCompanyUpdated, map[string]Company{"company": c})
 	})
 	return c, err

@@ -30,6 +30,9 @@ func newFixture(t *testing.T, sender inbox.Sender, cfg inbox.Config) *fixture {
 		cfg.PasswordCost = 4 // bcrypt's least: the tests check rules, not hashing cost
 	}
 	f := &fixture{t: t, ctx: context.Background(), db: storetest.SQLite(t)}
+	if cfg.Clock != nil {
+		f.db.SetClock(cfg.Clock) // the store stamps what it writes with the service's time
+	}
 	// The service's log shows with a failing test's output.
 	f.svc = inbox.New(f.db, pubsub.NewMemory(), sender, cfg, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	var err error

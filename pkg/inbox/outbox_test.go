@@ -16,7 +16,8 @@ import (
 type fakeSender struct {
 	mu     sync.Mutex
 	calls  []inbox.OutboundSMS
-	script []error // nil accepts
+	at     []time.Time // when each call came, by the wall clock
+	script []error     // nil accepts
 }
 
 func (s *fakeSender) Send(_ context.Context, m inbox.OutboundSMS) (string, error) {
@@ -24,6 +25,7 @@ func (s *fakeSender) Send(_ context.Context, m inbox.OutboundSMS) (string, error
 	defer s.mu.Unlock()
 	i := len(s.calls)
 	s.calls = append(s.calls, m)
+	s.at = append(s.at, time.Now())
 	if i < len(s.script) && s.script[i] != nil {
 		return "", s.script[i]
 	}
@@ -87,9 +89,9 @@ func TestOutboxOutcomes(t *testing.T) {
 		{name: "retried until accepted", script: []error{retry, retry}, calls: 3, status: inbox.StatusQueued, uuid: true},
 		{name: "retried until out of attempts", script: []error{retry, retry, retry}, calls: 3, status: inbox.StatusFailed,
 			code: "503", reason: "could not reach the SMS provider after 3 attempts"},
-		{name: "ambiguous: never re-sent", script: []error{&inbox.SendError{Outcome: inbox.SendAmbiguous, Err: context.DeadlineExceeded}},
-			calls: 1, status: inbox.StatusQueued},
-		{name: "an unclassified error is ambiguous", script: []error{errors.New("connection reset")}, calls: 1, status: inbox.StatusQueued},
+		{name: "ambiguous: never re-sent, shown in doubt", script: []error{&inbox.SendError{Outcome: inbox.SendAmbiguous, Err: context.DeadlineExceeded}},
+			calls: 1, status: inbox.StatusUnknown},
+		{name: "an unclassified error is ambiguous", script: []error{errors.New("connection reset")}, calls: 1, status: inbox.StatusUnknown},
 		{name: "rejected", script: []error{&inbox.SendError{Outcome: inbox.SendRejected, Code: "21", Err: errors.New("invalid destination")}},
 			calls: 1, status: inbox.StatusFailed, code: "21", reason: "invalid destination"},
 	} {

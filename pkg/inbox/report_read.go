@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 )
 
 // ResolveReport checks that the caller may read the report and what f means,
@@ -80,8 +81,14 @@ func (s *Service) ReportRows(ctx context.Context, caller User, f ReportFilter, f
 
 // summarize folds the store's groups into totals and per-number and
 // per-sender breakdowns, each ordered by id (automatic replies last).
+// Amounts are added as decimals: no cent is lost.
 func summarize(groups []ReportGroup) ReportSummary {
 	sum := ReportSummary{ByNumber: []NumberActivity{}, ByUser: []UserActivity{}}
+	sum.Totals.Units, sum.Totals.Amount = "0", "0"
+	charge := func(units, amount *string, g ReportGroup) {
+		*units = addUnits(*units, g.Units)
+		*amount = AddDecimals(*amount, g.Amount)
+	}
 	numbers := map[int64]*NumberActivity{}
 	users := map[int64]*UserActivity{} // 0: automatic replies
 	for _, g := range groups {
@@ -91,13 +98,15 @@ func summarize(groups []ReportGroup) ReportSummary {
 		}
 		n := numbers[g.Number.ID]
 		if n == nil {
-			n = &NumberActivity{Number: g.Number}
+			n = &NumberActivity{Number: g.Number, Units: "0", Amount: "0"}
 			numbers[g.Number.ID] = n
 		}
 		n.Failed += failed
 		n.Segments += g.Segments
+		charge(&n.Units, &n.Amount, g)
 		sum.Totals.Failed += failed
 		sum.Totals.Segments += g.Segments
+		charge(&sum.Totals.Units, &sum.Totals.Amount, g)
 		if g.Direction == Inbound {
 			n.Inbound += g.Messages
 			sum.Totals.Inbound += g.Messages
@@ -111,12 +120,13 @@ func summarize(groups []ReportGroup) ReportSummary {
 		}
 		u := users[uid]
 		if u == nil {
-			u = &UserActivity{User: g.User}
+			u = &UserActivity{User: g.User, Units: "0", Amount: "0"}
 			users[uid] = u
 		}
 		u.Outbound += g.Messages
 		u.Failed += failed
 		u.Segments += g.Segments
+		charge(&u.Units, &u.Amount, g)
 	}
 	for _, n := range numbers {
 		sum.ByNumber = append(sum.ByNumber, *n)
@@ -127,6 +137,11 @@ func summarize(groups []ReportGroup) ReportSummary {
 	}
 	slices.SortFunc(sum.ByUser, func(a, b UserActivity) int { return cmp.Compare(userOrder(a.User), userOrder(b.User)) })
 	return sum
+}
+
+// addUnits adds n parts to a count kept as a decimal string.
+func addUnits(count string, n int64) string {
+	return AddDecimals(count, strconv.FormatInt(n, 10))
 }
 
 // userOrder sorts senders by id, the automatic replies (no sender) last.

@@ -26,6 +26,11 @@ type Company struct {
 	OptoutReply string    `json:"optout_reply" db:"optout_reply"` // sent once on STOP; empty sends nothing
 	HelpReply   string    `json:"help_reply" db:"help_reply"`     // sent on HELP; empty sends nothing
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	// DefaultRegion is the ISO 3166 alpha-2 region national-format phone
+	// numbers are read in ("(020) 7946 0018" is British in GB). Stored empty
+	// it follows the server's (INBOX_DEFAULT_REGION); the Service always
+	// shows the region in effect.
+	DefaultRegion string `json:"default_region" db:"default_region"`
 }
 
 // User is a person who signs in: an admin or a recruiter of one company.
@@ -199,7 +204,9 @@ const (
 )
 
 // Status of a message. Inbound messages are received; outbound ones go queued
-// → sent → delivered, or end failed / undelivered.
+// → sent → delivered, or end failed / undelivered. An outbound message whose
+// send may or may not have reached the provider is unknown until a status
+// report or the unconfirmed timeout settles it.
 type Status string
 
 // The statuses of API.md.
@@ -210,6 +217,10 @@ const (
 	StatusDelivered   Status = "delivered"
 	StatusUndelivered Status = "undelivered"
 	StatusFailed      Status = "failed"
+	// StatusUnknown is a send in doubt: the process may have handed it to the
+	// provider before it died or timed out. It is never sent again blindly;
+	// the UI says "checking with Plivo".
+	StatusUnknown Status = "unknown"
 )
 
 // Message is one text, in or out.

@@ -7,7 +7,7 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-const companyColumns = `id, name, sms_enabled, optout_reply, help_reply, created_at`
+const companyColumns = `id, name, sms_enabled, optout_reply, help_reply, created_at, default_region`
 
 func (q queries) Company(ctx context.Context, id int64) (inbox.Company, error) {
 	var c inbox.Company
@@ -29,8 +29,8 @@ func (q queries) CompanyByName(ctx context.Context, name string) (inbox.Company,
 
 func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 	c.CreatedAt = t.now()
-	err := t.get(ctx, &c.ID, `INSERT INTO companies (name, sms_enabled, optout_reply, help_reply, created_at)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SMSEnabled, c.OptoutReply, c.HelpReply, c.CreatedAt)
+	err := t.get(ctx, &c.ID, `INSERT INTO companies (name, sms_enabled, optout_reply, help_reply, created_at, default_region)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SMSEnabled, c.OptoutReply, c.HelpReply, c.CreatedAt, c.DefaultRegion)
 	if _, dup := isUniqueViolation(err); dup {
 		return inbox.Errorf(inbox.KindConflict, "company_taken", "a company named %q exists already", c.Name)
 	}
@@ -41,8 +41,8 @@ func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 }
 
 func (t *tx) UpdateCompany(ctx context.Context, c inbox.Company) error {
-	n, err := t.execCount(ctx, `UPDATE companies SET sms_enabled = ?, optout_reply = ?, help_reply = ? WHERE id = ?`,
-		c.SMSEnabled, c.OptoutReply, c.HelpReply, c.ID)
+	n, err := t.execCount(ctx, `UPDATE companies SET sms_enabled = ?, optout_reply = ?, help_reply = ?, default_region = ? WHERE id = ?`,
+		c.SMSEnabled, c.OptoutReply, c.HelpReply, c.DefaultRegion, c.ID)
 	if err != nil {
 		return fmt.Errorf("update company %d: %w", c.ID, err)
 	}

@@ -168,3 +168,6 @@ func postgresUnreachable(err error) bool {
 	}
 	return pqErr.Code.Class() == "08"
 }
+
+// sumDecimal: sum over numeric is exact, and keeps the largest scale.
+func (postgresDialect) sumDecimal(col string) string { return "sum(" + col + ")" }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,16 +60,24 @@ type reportRow struct {
 	Number    inbox.Number        `db:"n"`
 	Contact   inbox.ReportContact `db:"c"`
 	Sender    nullUser            `db:"u"`
+	Units     *int64              `db:"units"`
+	Amount    *string             `db:"total_amount"`
 }
 
 func (r reportRow) row() inbox.ReportRow {
-	return inbox.ReportRow{
+	row := inbox.ReportRow{
 		MessageID: r.ID, At: r.CreatedAt.UTC(), Direction: r.Direction, Number: r.Number, Contact: r.Contact,
 		User: r.Sender.user(), Body: r.Body, Status: r.Status, ErrorCode: r.ErrorCode, Segments: r.Segments,
+		Amount: r.Amount,
 	}
+	if r.Units != nil {
+		units := strconv.FormatInt(*r.Units, 10)
+		row.Units = &units
+	}
+	return row
 }
 
-var reportSelect = `SELECT m.id, m.created_at, m.direction, m.body, m.status, m.error_code, m.segments,
+var reportSelect = `SELECT m.id, m.created_at, m.direction, m.body, m.status, m.error_code, m.segments, m.units, m.total_amount,
 	n.id AS "n.id", n.e164 AS "n.e164", n.label AS "n.label",
 	c.id AS "c.id", c.name AS "c.name", c.phone AS "c.phone", ` + nullUserColumns("u") + `
 	FROM messages m
@@ -127,31 +136,33 @@ func (q queries) reportRows(ctx context.Context, companyID int64, rq inbox.Repor
 	query, args := reportRowsQuery(companyID, rq)
 	rows, err := q.q.QueryxContext(ctx, sqlx.Rebind(q.bind, query), args...)
 	if err != nil {
-		return fmt.Errorf("query report rows: %w", err)
+		return classify(fmt.Errorf("query report rows: %w", err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r reportRow
 		if err := rows.StructScan(&r); err != nil {
-			return fmt.Errorf("read report row: %w", err)
+			return classify(fmt.Errorf("read report row: %w", err))
 		}
 		if err := fn(r.row()); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read report rows: %w", err)
+		return classify(fmt.Errorf("read report rows: %w", err))
 	}
 	return nil
 }
 
 // reportGroupsQuery counts the filter's messages by number, sender,
-// direction and status.
-func reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
+// direction and status, and adds up their charge: units as integers, the
+// amount exactly (the dialect's decimal sum).
+func (q queries) reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
 	where, args := reportWhere(companyID, f)
-	return `SELECT g.direction, g.status, g.messages, g.segments,
+	return `SELECT g.direction, g.status, g.messages, g.segments, g.units, g.amount,
 		n.id AS "n.id", n.e164 AS "n.e164", n.label AS "n.label", ` + nullUserColumns("u") + `
-		FROM (SELECT m.number_id, m.sent_by, m.direction, m.status, count(*) AS messages, sum(m.segments) AS segments
+		FROM (SELECT m.number_id, m.sent_by, m.direction, m.status, count(*) AS messages, sum(m.segments) AS segments,
+				sum(m.units) AS units, ` + q.dialect.sumDecimal("m.total_amount") + ` AS amount
 			FROM messages m WHERE ` + where + `
 			GROUP BY m.number_id, m.sent_by, m.direction, m.status) g
 		JOIN numbers n ON n.id = g.number_id
@@ -162,12 +173,14 @@ func reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
 // (numbers × senders × directions × statuses), so numbers and senders are
 // joined after grouping, not per message.
 func (q queries) ReportGroups(ctx context.Context, companyID int64, f inbox.ReportFilter) ([]inbox.ReportGroup, error) {
-	query, args := reportGroupsQuery(companyID, f)
+	query, args := q.reportGroupsQuery(companyID, f)
 	var rows []struct {
 		Direction inbox.Direction `db:"direction"`
 		Status    inbox.Status    `db:"status"`
 		Messages  int64           `db:"messages"`
 		Segments  int64           `db:"segments"`
+		Units     *int64          `db:"units"`
+		Amount    *string         `db:"amount"`
 		Number    inbox.Number    `db:"n"`
 		Sender    nullUser        `db:"u"`
 	}
@@ -179,6 +192,12 @@ func (q queries) ReportGroups(ctx context.Context, companyID int64, f inbox.Repo
 	for i, r := range rows {
 		groups[i] = inbox.ReportGroup{Number: r.Number, User: r.Sender.user(), Direction: r.Direction, Status: r.Status,
 			Messages: r.Messages, Segments: r.Segments}
+		if r.Units != nil {
+			groups[i].Units = *r.Units
+		}
+		if r.Amount != nil {
+			groups[i].Amount = *r.Amount
+		}
 	}
 	return groups, nil
 }

@@ -294,8 +294,11 @@ func TestMigrateConcurrently(t *testing.T) {
 			if err := a.Read().SelectContext(ctx, &rows, `SELECT version_id FROM goose_db_version WHERE version_id > 0 ORDER BY id`); err != nil {
 				t.Fatal(err)
 			}
+			if len(rows) != len(known) {
+				t.Fatalf("version table %v, want each of the %d versions once, in order", rows, len(known))
+			}
 			for i, v := range rows {
-				if v != int64(i+1) {
+				if v != known[i].Version {
 					t.Fatalf("version table %v, want each version once, in order", rows)
 				}
 			}

@@ -155,3 +155,7 @@ func sqliteBusy(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
+
+// sumDecimal: SQLite's sum goes through floats, so the store adds amounts
+// with its own decimal_sum (decimal.go).
+func (sqliteDialect) sumDecimal(col string) string { return "decimal_sum(" + col + ")" }
