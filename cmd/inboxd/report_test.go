@@ -33,6 +33,8 @@ type reportRowJSON struct {
 	Status    string      `json:"status"`
 	ErrorCode string      `json:"error_code"`
 	Segments  int         `json:"segments"`
+	Units     *string     `json:"units"`
+	Amount    *string     `json:"amount"`
 }
 
 type reportJSON struct {
@@ -82,16 +84,24 @@ func newReportFixture(t *testing.T, env map[string]string) *reportFixture {
 	}
 	eventually(t, 10*time.Second, "Plivo gets both texts", func() bool { return len(f.fake.Creates()) == 2 })
 	f.failed = f.outbound[1]
+	// Plivo's callbacks carry the charge (Units, TotalRate, TotalAmount):
+	// the delivered text's on its "sent" report only, the failed one's on
+	// its one report.
 	for _, c := range f.fake.Creates() {
-		form := url.Values{"MessageUUID": {c.MessageUUID}, "Status": {"delivered"}}
+		forms := []url.Values{
+			{"MessageUUID": {c.MessageUUID}, "Status": {"sent"}, "Units": {"1"}, "TotalRate": {"0.00650"}, "TotalAmount": {"0.00650"}},
+			{"MessageUUID": {c.MessageUUID}, "Status": {"delivered"}},
+		}
 		id := f.outbound[0].ID
 		if c.Text == f.failed.Body {
-			form.Set("Status", "failed")
-			form.Set("ErrorCode", "30")
+			forms = []url.Values{{"MessageUUID": {c.MessageUUID}, "Status": {"failed"}, "ErrorCode": {"30"},
+				"Units": {"2"}, "TotalRate": {"0.00650"}, "TotalAmount": {"0.01300"}}}
 			id = f.failed.ID
 		}
-		if code := f.s.webhook(t, "/webhooks/plivo/status?message_id="+itoa(id), form, nil); code != 200 {
-			t.Fatalf("status report: got %d, want 200", code)
+		for _, form := range forms {
+			if code := f.s.webhook(t, "/webhooks/plivo/status?message_id="+itoa(id), form, nil); code != 200 {
+				t.Fatalf("status report: got %d, want 200", code)
+			}
 		}
 	}
 	eventually(t, 5*time.Second, "the failure is recorded", func() bool {
@@ -149,14 +159,15 @@ func TestReportEndToEnd(t *testing.T) {
 		var shape map[string]any
 		f.admin.call("GET", path, nil, 200, &shape)
 		wantKeys(t, "answer", shape, "rows", "next_cursor", "totals", "by_number", "by_user", "from", "to")
-		wantKeys(t, "totals", shape["totals"], "inbound", "outbound", "failed", "segments")
+		wantKeys(t, "totals", shape["totals"], "inbound", "outbound", "failed", "segments", "units", "amount")
 		rowsAny, _ := shape["rows"].([]any)
 		if len(rowsAny) != len(reportBodies)+2 {
 			t.Fatalf("got %d rows, want %d", len(rowsAny), len(reportBodies)+2)
 		}
 		for _, r := range rowsAny {
 			row := r.(map[string]any)
-			wantKeys(t, "row", row, "message_id", "at", "direction", "number", "contact", "user", "body", "status", "error_code", "segments")
+			wantKeys(t, "row", row, "message_id", "at", "direction", "number", "contact", "user", "body", "status", "error_code", "segments",
+				"units", "amount")
 			wantKeys(t, "row.number", row["number"], "id", "e164", "label")
 			wantKeys(t, "row.contact", row["contact"], "id", "name", "phone")
 			if row["direction"] == "inbound" && row["user"] != nil {
@@ -172,7 +183,8 @@ func TestReportEndToEnd(t *testing.T) {
 		if all.NextCursor != nil {
 			t.Errorf("one page holds all %d rows, but next_cursor = %q", len(all.Rows), *all.NextCursor)
 		}
-		wantTotals := inbox.ReportTotals{Inbound: int64(f.inbound), Outbound: 2, Failed: 1}
+		// The charge adds up exactly what the callbacks said.
+		wantTotals := inbox.ReportTotals{Inbound: int64(f.inbound), Outbound: 2, Failed: 1, Units: "3", Amount: "0.01950"}
 		for _, r := range all.Rows {
 			wantTotals.Segments += int64(r.Segments)
 			if r.Body == "globex secret" {
@@ -195,6 +207,17 @@ func TestReportEndToEnd(t *testing.T) {
 			}
 			if r.MessageID == f.failed.ID && (r.Status != "failed" || r.ErrorCode != "30" || r.User == nil || r.User.Email != "ana@acme.test") {
 				t.Errorf("failed row = %+v; want failed, error 30, sent by Ana", r)
+			}
+			wantUnits, wantAmount := "", ""
+			switch r.MessageID {
+			case f.outbound[0].ID:
+				wantUnits, wantAmount = "1", "0.00650"
+			case f.failed.ID:
+				wantUnits, wantAmount = "2", "0.01300"
+			}
+			if deref(r.Units) != wantUnits || deref(r.Amount) != wantAmount || (wantUnits == "") != (r.Units == nil) {
+				t.Errorf("row %d charge = %v units, %v; want %q, %q as the callbacks said (null when none did)",
+					r.MessageID, r.Units, r.Amount, wantUnits, wantAmount)
 			}
 		}
 
@@ -265,7 +288,7 @@ func TestReportEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: parse CSV: %v\n%s", name, err, body)
 			}
-			wantHeader := "message_id,at,direction,number,number_label,contact_id,contact_name,contact_phone,user_email,body,status,error_code,segments"
+			wantHeader := "message_id,at,direction,number,number_label,contact_id,contact_name,contact_phone,user_email,body,status,error_code,segments,units,amount"
 			if strings.Join(records[0], ",") != wantHeader || !strings.HasPrefix(string(body), wantHeader+"\n") {
 				t.Errorf("%s: header = %q, want %q", name, records[0], wantHeader)
 			}
@@ -358,7 +381,16 @@ func csvRecord(r reportRowJSON) []string {
 		email = r.User.Email
 	}
 	return []string{itoa(r.MessageID), r.At, r.Direction, r.Number.E164, quote(r.Number.Label), itoa(r.Contact.ID),
-		quote(r.Contact.Name), r.Contact.Phone, quote(email), quote(r.Body), r.Status, r.ErrorCode, itoa(int64(r.Segments))}
+		quote(r.Contact.Name), r.Contact.Phone, quote(email), quote(r.Body), r.Status, r.ErrorCode, itoa(int64(r.Segments)),
+		deref(r.Units), deref(r.Amount)}
+}
+
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func rowIDs(rows []reportRowJSON) []int64 {

@@ -86,6 +86,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	svcCfg.EventRetention = cfg.EventRetention
 	svcCfg.Outbox.PerNumber = cfg.SendInterval
 	svcCfg.PasswordCost = cfg.PasswordCost
+	svcCfg.Region = cfg.DefaultRegion
 	svcCfg.Clock = cfg.Clock
 	svc := inbox.New(db, bus, sender, svcCfg, log)
 
