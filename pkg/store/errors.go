@@ -40,7 +40,7 @@ func classify(err error) error {
 		return err
 	}
 	if unreachable(err) {
-		return unavailable("unreachable", err)
+		return inbox.Unavailable("the database", err)
 	}
 	return err
 }
