@@ -6,9 +6,8 @@
 -- not lose a cent. Callbacks kept before their message is known keep it too.
 -- The report's number and sender indexes hold every column its totals count
 -- (index-only scans), so they are rebuilt with the two the totals now sum.
--- Building them holds writes to messages for as long as the build takes
--- (seconds for a million messages); docs/OPERATIONS.md says how to build
--- them beforehand on a large table.
+-- Building them holds writes to messages for as long as the builds take
+-- (docs/OPERATIONS.md, "Upgrading").
 
 -- +goose Up
 ALTER TABLE companies ADD COLUMN default_region TEXT NOT NULL DEFAULT '';
