@@ -14,6 +14,9 @@ CREATE TABLE companies (
     optout_reply TEXT NOT NULL DEFAULT '',                 -- sent once on STOP
     help_reply   TEXT NOT NULL DEFAULT '',                 -- sent on HELP
     created_at   TIMESTAMPTZ NOT NULL,
+    optin_reply  TEXT NOT NULL DEFAULT 'You''re subscribed to texts from {company}. Reply STOP to opt out.',
+    consent_request TEXT NOT NULL DEFAULT '{company} would like to text you about jobs. Reply YES to agree or STOP to opt out.',
+    quiet_hours  TEXT DEFAULT '21:00-08:00',               -- start-end in the contact's local time; NULL: none
     default_region TEXT NOT NULL DEFAULT ''               -- ISO 3166 alpha-2 for national-format numbers; '' = the server's
 );
 
@@ -24,11 +27,14 @@ CREATE TABLE users (
     name          TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('admin', 'recruiter')),
     password_hash TEXT NOT NULL,
-    created_at    TIMESTAMPTZ NOT NULL
+    created_at    TIMESTAMPTZ NOT NULL,
+    active        BOOLEAN NOT NULL DEFAULT TRUE            -- a deactivated user cannot sign in
 );
 CREATE INDEX users_company ON users (company_id, id);
 
 -- Sessions, API tokens and websocket tickets keep only a SHA-256 of the secret.
+-- A session's expires_at is its idle deadline, moved on by its requests but
+-- never past created_at + the absolute lifetime.
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -36,6 +42,7 @@ CREATE TABLE sessions (
     expires_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX sessions_expires ON sessions (expires_at);
+CREATE INDEX sessions_user ON sessions (user_id);
 
 CREATE TABLE api_tokens (
     id           BIGSERIAL PRIMARY KEY,
@@ -43,15 +50,20 @@ CREATE TABLE api_tokens (
     user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE, -- the admin it acts as
     name         TEXT NOT NULL,
     token_hash   TEXT NOT NULL UNIQUE,
-    created_at   TIMESTAMPTZ NOT NULL
+    created_at   TIMESTAMPTZ NOT NULL,
+    expires_at   TIMESTAMPTZ,                              -- NULL: never (tokens of 0.1.0)
+    last_used_at TIMESTAMPTZ
 );
+CREATE INDEX api_tokens_company ON api_tokens (company_id, id);
 
 -- Unlogged: a ticket lives 30 s, so losing them in a crash costs a reconnect,
 -- and their commits need not wait for the WAL flush.
 CREATE UNLOGGED TABLE ws_tickets (
     ticket_hash TEXT PRIMARY KEY,
     user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    expires_at  TIMESTAMPTZ NOT NULL
+    expires_at  TIMESTAMPTZ NOT NULL,
+    session_hash TEXT,                                     -- the session that minted it
+    token_id    BIGINT                                     -- or the API token
 );
 CREATE INDEX ws_tickets_expires ON ws_tickets (expires_at);
 
@@ -85,6 +97,9 @@ CREATE TABLE contacts (
     last_message_at TIMESTAMPTZ,                           -- any message on any number: the icon is green
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
+    time_zone       TEXT NOT NULL DEFAULT '',              -- IANA; empty: the zones of the phone number
+    consent_review  BOOLEAN NOT NULL DEFAULT FALSE,        -- a possible opt-out waits for a person
+    consent_requested_at TIMESTAMPTZ,                      -- the last consent request sent
     UNIQUE (company_id, phone),
     UNIQUE (company_id, external_id)
 );
@@ -101,7 +116,12 @@ CREATE TABLE consent_changes (
     keyword    TEXT NOT NULL DEFAULT '',
     user_id    BIGINT REFERENCES users (id),
     message_id BIGINT,
-    created_at TIMESTAMPTZ NOT NULL
+    created_at TIMESTAMPTZ NOT NULL,
+    -- A hash chain per contact: hash = SHA-256 of prev_hash and the entry's
+    -- canonical JSON (docs/COMPLIANCE.md), so an altered entry shows.
+    note       TEXT NOT NULL DEFAULT '',
+    prev_hash  TEXT NOT NULL DEFAULT '',
+    hash       TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX consent_changes_contact ON consent_changes (contact_id, id);
 
@@ -168,6 +188,9 @@ CREATE TABLE messages (
     send_after      TIMESTAMPTZ,
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
+    consent_entry_id BIGINT,                               -- the ledger entry that allowed an outbound text
+    purpose         TEXT NOT NULL DEFAULT '',              -- '', 'confirmation' or 'consent_request'
+    hold_note       TEXT NOT NULL DEFAULT '',              -- why a scheduled text waits
     -- What Plivo charged, from its status callbacks: exact decimals.
     units           INTEGER,
     total_rate      NUMERIC,
@@ -242,3 +265,14 @@ CREATE INDEX messages_report_number ON messages (company_id, number_id, created_
 CREATE INDEX messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments, units, total_amount);
 CREATE INDEX messages_report_contact ON messages (company_id, contact_id, created_at, id);
 CREATE INDEX messages_report_status ON messages (company_id, status, created_at, id);
+
+-- The nonce of every Plivo V2 webhook accepted in the last week, with a
+-- SHA-256 of the URL and the sorted form it came with: V2 signs only the URL
+-- and the nonce, so a nonce seen again is accepted only with the same form
+-- (Plivo's retry), never with another one (a forgery).
+CREATE TABLE webhook_nonces (
+    nonce      TEXT PRIMARY KEY,
+    digest     TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX webhook_nonces_created ON webhook_nonces (created_at);

@@ -167,7 +167,8 @@ type handler struct {
 //   - index.html (Cache-Control: no-cache, a strict Content-Security-Policy)
 //     for each client route of UI.md: /login, /, /candidates,
 //     /candidates/{id}, /jobs, /jobs/{id}, /admin/users, /admin/numbers,
-//     /admin/reports/sms-activity, and /dev/phone when opts.Dev;
+//     /admin/reports/sms-activity, and /dev/phone when opts.Dev; and
+//     /account, /admin/tokens;
 //   - /assets/{v}/{file} with Cache-Control: public, max-age=31536000,
 //     immutable, where v is Version();
 //   - 404 for every other path.
@@ -235,8 +236,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // isClientRoute reports whether p is a page of UI.md, routed in the browser.
 func (h *handler) isClientRoute(p string) bool {
 	switch p {
-	case "/", "/login", "/candidates", "/jobs",
-		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity":
+	case "/", "/login", "/candidates", "/jobs", "/account",
+		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens":
 		return true
 	case "/dev/phone":
 		return h.dev

@@ -69,8 +69,9 @@ func startStack(ctx context.Context, o *options, name string, postgres bool, n i
 			st.dbName = ""
 			return st, err
 		}
+		// No Plivo: on PostgreSQL the simulator must be asked for.
 		st.env = append(st.env, "DATABASE_URL="+dbURL, "REDIS_URL="+o.redisURL,
-			"INBOX_REDIS_PREFIX=inboxbench-"+o.stamp+"-"+name)
+			"INBOX_REDIS_PREFIX=inboxbench-"+o.stamp+"-"+name, "INBOX_SIMULATOR=1")
 	}
 	admin := exec.CommandContext(ctx, o.inboxd, "admin", "create", "--company", benchCompany, "--email", adminEmail, "--password", benchPassword)
 	admin.Env = st.env

@@ -31,6 +31,7 @@ func TestHelpHasNoSideEffects(t *testing.T) {
 		{"migrate", "--help"}, {"migrate", "up", "--help"}, {"migrate", "status", "--help"}, {"migrate", "down-to", "1", "--help"},
 		{"admin", "--help"}, {"admin", "create", "--help"}, {"admin", "create", "--company", "X", "--email", "a@b.c", "--password", "p", "-h"},
 		{"simulate", "inbound", "--help"},
+		{"consent", "--help"}, {"consent", "verify", "--help"}, {"consent", "verify", "-h"},
 		{"version", "--help"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,34 +10,44 @@ import (
 
 	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
+	"smsinbox/pkg/web"
 )
 
 // Config is the whole configuration of inboxd, read once from the
 // environment (API.md, "Configuration") and passed down explicitly.
 type Config struct {
-	Addr           string        // INBOX_ADDR: the HTTP listener
-	DataDir        string        // INBOX_DATA_DIR: the embedded store's folder
-	DatabaseURL    string        // DATABASE_URL: PostgreSQL instead of the embedded store
-	RedisURL       string        // REDIS_URL: Redis pub/sub instead of the in-process bus
-	RedisPrefix    string        // INBOX_REDIS_PREFIX
-	PublicURL      *url.URL      // INBOX_PUBLIC_URL: what Plivo calls
-	AllowedOrigins []string      // INBOX_ALLOWED_ORIGINS
-	PlivoAuthID    string        // PLIVO_AUTH_ID: empty → the simulator
-	PlivoAuthToken string        // PLIVO_AUTH_TOKEN
-	PlivoAPIURL    string        // PLIVO_API_URL
-	PlivoTimeout   time.Duration // PLIVO_TIMEOUT: how long a send call may take
-	Demo           *bool         // INBOX_DEMO: nil → on for an empty embedded store
-	MetricsAddr    string        // INBOX_METRICS_ADDR: empty → /metrics on the main listener
-	LogLevel       string        // INBOX_LOG_LEVEL: debug, info, warn, error
-	LogFormat      string        // INBOX_LOG_FORMAT: text or json
-	SendInterval   time.Duration // INBOX_SEND_INTERVAL: least time between two sends of a number
-	EventRetention time.Duration // INBOX_EVENT_RETENTION: how long events are kept for resume
-	PasswordCost   int           // INBOX_PASSWORD_COST: bcrypt cost of new password hashes
-	DefaultRegion  string        // INBOX_DEFAULT_REGION: national-format numbers' region for companies that set none
+	Addr           string         // INBOX_ADDR: the HTTP listener
+	DataDir        string         // INBOX_DATA_DIR: the embedded store's folder
+	DatabaseURL    string         // DATABASE_URL: PostgreSQL instead of the embedded store
+	RedisURL       string         // REDIS_URL: Redis pub/sub instead of the in-process bus
+	RedisPrefix    string         // INBOX_REDIS_PREFIX
+	PublicURL      *url.URL       // INBOX_PUBLIC_URL: what Plivo calls
+	AllowedOrigins []string       // INBOX_ALLOWED_ORIGINS
+	PlivoAuthID    string         // PLIVO_AUTH_ID: empty → the simulator
+	PlivoAuthToken string         // PLIVO_AUTH_TOKEN
+	PlivoAPIURL    string         // PLIVO_API_URL
+	PlivoTimeout   time.Duration  // PLIVO_TIMEOUT: how long a send call may take
+	Simulator      *bool          // INBOX_SIMULATOR: nil → the simulator only on the embedded store without Plivo
+	Demo           *bool          // INBOX_DEMO: nil → on for an empty embedded store on the simulator
+	MetricsAddr    string         // INBOX_METRICS_ADDR: empty → /metrics on the main listener
+	LogLevel       string         // INBOX_LOG_LEVEL: debug, info, warn, error
+	LogFormat      string         // INBOX_LOG_FORMAT: text or json
+	SendInterval   time.Duration  // INBOX_SEND_INTERVAL: least time between two sends of a number
+	EventRetention time.Duration  // INBOX_EVENT_RETENTION: how long events are kept for resume
+	PasswordCost   int            // INBOX_PASSWORD_COST: bcrypt cost of new password hashes
+	DefaultRegion  string         // INBOX_DEFAULT_REGION: national-format numbers' region for companies that set none
+	TrustedProxies []netip.Prefix // INBOX_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
+	SessionIdle    time.Duration  // INBOX_SESSION_IDLE: a session ends after this long without a request
+	SessionMax     time.Duration  // INBOX_SESSION_MAX: and this long after sign-in at the latest
+	ReadTimeout    time.Duration  // INBOX_READ_TIMEOUT: a request body must arrive within it
+	WSPerUser      int            // INBOX_WS_PER_USER: open websockets per user and instance (0: no limit)
 
 	// Clock is the server's time; nil is the wall clock. Only tests set it,
 	// to move time forward instead of waiting for it.
 	Clock clock.Clock
+	// SocketRecheck is how often the hub re-checks the credential of every
+	// open websocket; zero is the hub's default (30 s). Only tests set it.
+	SocketRecheck time.Duration
 }
 
 // devAuthToken signs webhooks when the simulator stands in for Plivo and no
@@ -44,8 +55,34 @@ type Config struct {
 // `make run` out of the box. It is never used with real Plivo credentials.
 const devAuthToken = "smsinbox-dev-token"
 
-// Simulated reports whether the built-in simulator stands in for Plivo.
-func (c Config) Simulated() bool { return c.PlivoAuthID == "" }
+// Simulated reports whether the built-in simulator stands in for Plivo:
+// only without Plivo credentials, and only on the embedded store unless
+// INBOX_SIMULATOR=1 asks for it (INBOX_SIMULATOR=0 never). A shared
+// database is a deployment: it gets the simulator, and its open /dev/phone,
+// only when someone asked.
+func (c Config) Simulated() bool {
+	if c.PlivoAuthID != "" {
+		return false
+	}
+	if c.Simulator != nil {
+		return *c.Simulator
+	}
+	return c.DatabaseURL == ""
+}
+
+// checkServe refuses to serve with no way to send texts: no Plivo
+// credentials and no simulator.
+func (c Config) checkServe() error {
+	if c.PlivoAuthID == "" && !c.Simulated() {
+		where := "INBOX_SIMULATOR=0"
+		if c.Simulator == nil {
+			where = "DATABASE_URL is set"
+		}
+		return fmt.Errorf("%s and PLIVO_AUTH_ID is empty: set PLIVO_AUTH_ID and PLIVO_AUTH_TOKEN to text through Plivo, "+
+			"or INBOX_SIMULATOR=1 to run the built-in SMS simulator (development only: its /dev/phone is open to anyone)", where)
+	}
+	return nil
+}
 
 // LoadConfig reads the configuration from getenv (os.Getenv).
 func LoadConfig(getenv func(string) string) (Config, error) {
@@ -86,12 +123,29 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.PlivoAuthToken == "" {
 		c.PlivoAuthToken = devAuthToken
 	}
-	if v := getenv("INBOX_DEMO"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return c, fmt.Errorf("INBOX_DEMO %q: want 1 or 0", v)
+	if c.Demo, err = onOff(getenv, "INBOX_DEMO"); err != nil {
+		return c, err
+	}
+	if c.Simulator, err = onOff(getenv, "INBOX_SIMULATOR"); err != nil {
+		return c, err
+	}
+	if c.TrustedProxies, err = web.ParseTrustedProxies(getenv("INBOX_TRUSTED_PROXIES")); err != nil {
+		return c, fmt.Errorf("INBOX_TRUSTED_PROXIES: %w", err)
+	}
+	if c.SessionIdle, err = duration(getenv, "INBOX_SESSION_IDLE", 12*time.Hour); err != nil {
+		return c, err
+	}
+	if c.SessionMax, err = duration(getenv, "INBOX_SESSION_MAX", 14*24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.ReadTimeout, err = duration(getenv, "INBOX_READ_TIMEOUT", 30*time.Second); err != nil {
+		return c, err
+	}
+	c.WSPerUser = 20
+	if v := getenv("INBOX_WS_PER_USER"); v != "" {
+		if c.WSPerUser, err = strconv.Atoi(v); err != nil || c.WSPerUser < 0 {
+			return c, fmt.Errorf("INBOX_WS_PER_USER %q: want a number of sockets (0: no limit)", v)
 		}
-		c.Demo = &b
 	}
 	if c.SendInterval, err = duration(getenv, "INBOX_SEND_INTERVAL", time.Second); err != nil {
 		return c, err
@@ -122,6 +176,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("INBOX_LOG_FORMAT %q: want text or json", c.LogFormat)
 	}
 	return c, nil
+}
+
+// onOff reads a 1/0 variable; unset is nil.
+func onOff(getenv func(string) string, name string) (*bool, error) {
+	v := getenv(name)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: want 1 or 0", name, v)
+	}
+	return &b, nil
 }
 
 func or(v, def string) string {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"slices"
 	"time"
 
 	"smsinbox/pkg/inbox"
@@ -40,6 +42,34 @@ var demoContacts = []demoContact{
 	{"Noah Kim", "+14155550130", inbox.KindCandidate, inbox.ConsentOptedIn, 0},
 	{"Olivia Brown", "+14155550131", inbox.KindCandidate, inbox.ConsentOptedOut, 1},
 	{"Liam Garcia", "+14155550132", inbox.KindCandidate, inbox.ConsentUnknown, 0},
+}
+
+// maybeSeedDemo seeds the demo company when the configuration asks for it
+// and the store may have it: INBOX_DEMO=1, or INBOX_DEMO unset with the
+// embedded store, the simulator, and no company at all in the store. A
+// store holding any other company never gets the demo company, whose
+// passwords are printed in every banner and README; INBOX_DEMO=0 never
+// seeds. It reports whether it seeded.
+func maybeSeedDemo(ctx context.Context, cfg Config, svc *inbox.Service, db *store.DB, log *slog.Logger) (bool, error) {
+	if cfg.Demo != nil && !*cfg.Demo {
+		return false, nil
+	}
+	names, err := db.CompanyNames(ctx)
+	if err != nil {
+		return false, err
+	}
+	others := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == demoCompany })
+	switch {
+	case len(others) > 0:
+		if cfg.Demo != nil {
+			log.Warn("INBOX_DEMO=1 ignored: the store holds other companies, and the demo company's passwords are public",
+				"companies", len(others))
+		}
+		return false, nil
+	case cfg.Demo == nil && (cfg.DatabaseURL != "" || !cfg.Simulated() || len(names) > 0):
+		return false, nil
+	}
+	return seedDemo(ctx, svc, db)
 }
 
 // seedDemo fills an empty store with the demo company. It reports false
@@ -143,7 +173,7 @@ func seedDemo(ctx context.Context, svc *inbox.Service, db *store.DB) (bool, erro
 					return err
 				}
 				if h.consent != "" && m.Direction == inbox.Inbound {
-					err := tx.SetConsent(ctx, inbox.ConsentChange{ContactID: c.ID, From: c.Consent, To: h.consent,
+					_, err := tx.SetConsent(ctx, inbox.ConsentChange{ContactID: c.ID, From: c.Consent, To: h.consent,
 						Source: inbox.SourceKeyword, Keyword: m.Body, MessageID: &m.ID, CreatedAt: m.CreatedAt})
 					if err != nil {
 						return err

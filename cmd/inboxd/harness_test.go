@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/store/storetest"
 )
@@ -40,14 +41,17 @@ func endToEnd(t *testing.T) {
 // test ends. By default it uses a fresh embedded store, no demo data, a fast
 // password hash and a fast send lane. It is an end-to-end test: skipped
 // under -short.
-func startServer(t *testing.T, env map[string]string) *testServer {
+//
+// Options change the rest: withClock gives the server a clock the test
+// moves (clock.Fake), so that nothing waits for hours to pass.
+func startServer(t *testing.T, env map[string]string, opts ...serverOption) *testServer {
 	t.Helper()
-	return startServerLogging(t, env, testWriter{t})
+	return startServerLogging(t, env, testWriter{t}, opts...)
 }
 
 // startServerLogging is startServer with the server's log (warnings and
 // errors, as text lines) written to logs.
-func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *testServer {
+func startServerLogging(t *testing.T, env map[string]string, logs io.Writer, opts ...serverOption) *testServer {
 	t.Helper()
 	endToEnd(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -70,6 +74,9 @@ func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *te
 	cfg, err := LoadConfig(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatalf("config: %v", err)
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -102,6 +109,19 @@ func startServerLogging(t *testing.T, env map[string]string, logs io.Writer) *te
 	return s
 }
 
+// serverOption changes a test server's configuration after the environment.
+type serverOption func(*Config)
+
+// withClock runs the server on c: sessions, sends, quiet hours and the
+// outbox all read it.
+func withClock(c clock.Clock) serverOption { return func(cfg *Config) { cfg.Clock = c } }
+
+// withSocketRecheck makes the hub re-check open websockets' credentials
+// every d instead of the default 30 s.
+func withSocketRecheck(d time.Duration) serverOption {
+	return func(cfg *Config) { cfg.SocketRecheck = d }
+}
+
 // testWriter sends the server's logs to the test's log, shown on failure.
 type testWriter struct{ t *testing.T }
 
@@ -111,18 +131,32 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // engines runs fn on the embedded store and on PostgreSQL: an end-to-end
-// test, skipped under -short before a PostgreSQL schema is made for it.
+// test, skipped under -short before a PostgreSQL schema is made for it. On
+// PostgreSQL the simulator must be asked for (INBOX_SIMULATOR=1); tests that
+// set Plivo credentials send through the fake Plivo all the same.
 func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 	endToEnd(t)
 	t.Run("sqlite", func(t *testing.T) { fn(t, map[string]string{}) })
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t)})
+		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t), "INBOX_SIMULATOR": "1"})
 	})
 }
 
 // bootstrap creates a company and its admin through `inboxd admin create`
-// against the server's store, and returns the admin signed in.
+// against the server's store, and returns the admin signed in. The
+// company's quiet hours are turned off, as an operator may: tests of other
+// features must not depend on the time of day they run. Quiet-hours tests
+// use bootstrapWithQuietHours.
 func (s *testServer) bootstrap(t *testing.T, company, email string) *client {
+	t.Helper()
+	a := s.bootstrapWithQuietHours(t, company, email)
+	a.call("PUT", "/api/company", map[string]any{"quiet_hours": nil}, 200, nil)
+	return a
+}
+
+// bootstrapWithQuietHours is bootstrap with the company's default quiet
+// hours (9 PM to 8 AM in the contact's time) left on.
+func (s *testServer) bootstrapWithQuietHours(t *testing.T, company, email string) *client {
 	t.Helper()
 	if _, err := adminCreate(context.Background(), s.cfg, slog.New(slog.DiscardHandler), company,
 		inbox.NewUser{Email: email, Password: "correct horse"}); err != nil {
@@ -185,6 +219,13 @@ func (c *client) call(method, path string, body any, want int, out any) string {
 // raw sends a request and returns the status and body.
 func (c *client) raw(method, path string, body any, header http.Header) (int, []byte) {
 	c.t.Helper()
+	code, b, _ := c.rawHeader(method, path, body, header)
+	return code, b
+}
+
+// rawHeader is raw, with the answer's header.
+func (c *client) rawHeader(method, path string, body any, header http.Header) (int, []byte, http.Header) {
+	c.t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -220,7 +261,7 @@ func (c *client) raw(method, path string, body any, header http.Header) (int, []
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return resp.StatusCode, raw
+	return resp.StatusCode, raw, resp.Header
 }
 
 // eventually polls cond until it holds or the timeout passes.

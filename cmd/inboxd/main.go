@@ -48,6 +48,7 @@ var commands = []command{
 	{"migrate", "[up | status | down-to VERSION]", "apply pending schema migrations (up, the default), list them (status), or roll the schema back", migrateFlags},
 	{"admin create", "", "create a company if missing and an admin in it; prints the admin's id", adminCreateFlags},
 	{"simulate inbound", "", "post a correctly signed inbound-text webhook to a running server", simulateFlags},
+	{"consent verify", "", "check the hash chain of every contact's consent ledger; exit non-zero naming the first broken entry", consentVerifyFlags},
 	{"version", "", "print the version, the source revision and the Go version", versionFlags},
 }
 

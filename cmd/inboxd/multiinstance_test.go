@@ -48,7 +48,7 @@ type cluster struct {
 func newCluster(t *testing.T, redisURL string) *cluster {
 	t.Helper()
 	env := map[string]string{"DATABASE_URL": storetest.PostgresURL(t), "REDIS_URL": redisURL,
-		"INBOX_REDIS_PREFIX": "test-" + newUUID()}
+		"INBOX_REDIS_PREFIX": "test-" + newUUID(), "INBOX_SIMULATOR": "1"}
 	c := &cluster{p1: startProcess(t, env), p2: startProcess(t, env)}
 	c.s1, c.s2 = c.p1.server(t, devAuthToken), c.p2.server(t, devAuthToken)
 	c.p1.run(t, "admin", "create", "--company", "Acme", "--email", "admin@acme.test", "--password", "correct horse")

@@ -143,10 +143,11 @@ func TestInboundWebhook(t *testing.T) {
 			t.Fatalf("inbox = %+v; want one unread thread", inboxView)
 		}
 		th := inboxView.Threads[0]
-		if th.Contact.Phone != "+14155550177" || th.Contact.Consent != inbox.ConsentUnknown || th.Contact.Kind != "candidate" ||
+		// The phone texted first: its consent is implied.
+		if th.Contact.Phone != "+14155550177" || th.Contact.Consent != inbox.ConsentImplied || th.Contact.Kind != "candidate" ||
 			th.UnreadCount != 1 || th.LastMessage == nil || th.LastMessage.Body != "Is the nurse job still open?" ||
 			len(th.LastMessage.MediaURLs) != 1 || th.LastMessage.Status != inbox.StatusReceived {
-			t.Errorf("thread = %+v; want the new contact (unknown consent), one unread, the text and its media", th)
+			t.Errorf("thread = %+v; want the new contact (implied consent), one unread, the text and its media", th)
 		}
 
 		// Plivo repeats the delivery: stored once, nothing changes.
@@ -447,21 +448,22 @@ func TestKeywords(t *testing.T) {
 		}
 		return false
 	})
-	// A sentence that mentions stop is a message, flagged for a human.
+	// A sentence that asks to stop is a message, flagged, and puts the
+	// contact under review: consent stays until a person decides.
 	f.inbound(t, "Please stop texting me after 6pm")
-	if c := f.contactNow(t); c.Consent != inbox.ConsentOptedIn {
-		t.Errorf("a sentence with 'stop' changed consent to %s", c.Consent)
+	if c := f.contactNow(t); c.Consent != inbox.ConsentOptedIn || !c.ConsentReview {
+		t.Errorf("a sentence with 'stop': consent %s, review %v; want opted_in, under review", c.Consent, c.ConsentReview)
 	}
 	h := f.history(t, f.ana)
 	if last := h[len(h)-1]; last.Body != "Please stop texting me after 6pm" || !last.Flagged {
 		t.Errorf("last message = %+v; want the sentence, flagged", last)
 	}
 
-	var ledger struct{ Changes []inbox.ConsentChange }
+	var ledger inbox.ConsentProof
 	f.admin.call("GET", "/api/contacts/"+itoa(f.contact.ID)+"/consent", nil, 200, &ledger)
 	var got []string
-	for _, ch := range ledger.Changes {
-		got = append(got, ch.Source+":"+string(ch.To)+":"+ch.Keyword)
+	for _, ch := range ledger.Entries {
+		got = append(got, ch.Source+":"+string(ch.State)+":"+ch.Keyword)
 	}
 	want := "application:opted_in: keyword:opted_out:STOP keyword:opted_in:START"
 	if strings.Join(got, " ") != want {
@@ -540,7 +542,7 @@ func TestSimulatorDeliversInDevMode(t *testing.T) {
 func TestStoreFailureAnswers503(t *testing.T) {
 	t.Parallel()
 	pg := storetest.PostgresURL(t)
-	s := startServer(t, map[string]string{"DATABASE_URL": pg})
+	s := startServer(t, map[string]string{"DATABASE_URL": pg, "INBOX_SIMULATOR": "1"})
 	admin := s.bootstrap(t, "Acme", "admin@acme.test")
 	admin.call("POST", "/api/numbers", map[string]string{"e164": "+14155550100", "label": "Recruiting"}, 201, nil)
 	db, err := sql.Open("postgres", pg)

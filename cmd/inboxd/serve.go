@@ -20,6 +20,7 @@ import (
 	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/plivo"
 	"smsinbox/pkg/pubsub"
+	"smsinbox/pkg/throttle"
 	"smsinbox/pkg/web"
 	"smsinbox/static"
 )
@@ -47,13 +48,19 @@ func serveFlags(*flag.FlagSet) func(context.Context, cli, []string) error {
 // stops. It owns ln. The start-up banner goes to out.
 func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener, out io.Writer) error {
 	defer ln.Close()
+	if err := cfg.checkServe(); err != nil {
+		return err
+	}
 	db, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 
-	var bus inbox.Bus = pubsub.NewMemory()
+	var (
+		bus      inbox.Bus    = pubsub.NewMemory()
+		attempts web.Attempts // nil: sign-in failures are counted per instance
+	)
 	if cfg.RedisURL != "" {
 		opt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -63,6 +70,9 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 		rb := pubsub.NewRedis(opt, cfg.RedisPrefix, pubsub.RedisOptions{Logger: log})
 		defer rb.Close()
 		bus = rb
+		counts := throttle.NewRedis(opt, cfg.RedisPrefix)
+		defer counts.Close()
+		attempts = counts
 	}
 
 	var (
@@ -87,17 +97,25 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	svcCfg.Outbox.PerNumber = cfg.SendInterval
 	svcCfg.PasswordCost = cfg.PasswordCost
 	svcCfg.Region = cfg.DefaultRegion
+	svcCfg.SessionIdle = cfg.SessionIdle
+	svcCfg.SessionTTL = cfg.SessionMax
 	svcCfg.Clock = cfg.Clock
 	svc := inbox.New(db, bus, sender, svcCfg, log)
-
-	demo := false
-	if cfg.Demo != nil && *cfg.Demo || cfg.Demo == nil && cfg.DatabaseURL == "" {
-		if demo, err = seedDemo(ctx, svc, db); err != nil {
-			return fmt.Errorf("seed demo data: %w", err)
-		}
+	// Ledger entries older than the hash chain (a database upgraded from
+	// 0.1.0) are chained once; later starts find none.
+	if n, err := svc.ChainConsentLedger(ctx); err != nil {
+		return fmt.Errorf("chain the consent ledger: %w", err)
+	} else if n > 0 {
+		log.Info("consent ledger chained", "entries", n)
 	}
 
-	h := hub.New(svc, bus, hub.Options{OriginPatterns: cfg.AllowedOrigins, Logger: log})
+	demo, err := maybeSeedDemo(ctx, cfg, svc, db, log)
+	if err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	}
+
+	h := hub.New(svc, bus, hub.Options{OriginPatterns: cfg.AllowedOrigins, MaxPerUser: cfg.WSPerUser,
+		RecheckEvery: cfg.SocketRecheck, Logger: log})
 	metrics := metricsHandler(svc)
 	var inlineMetrics http.Handler // /metrics on the main listener unless it has its own
 	if cfg.MetricsAddr == "" {
@@ -107,11 +125,15 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 		Service:        svc,
 		Hub:            h,
 		Static:         static.Handler(static.Options{Dev: cfg.Simulated()}),
-		Webhooks:       plivo.Verifier{PublicURL: cfg.PublicURL.String(), AuthToken: cfg.PlivoAuthToken},
+		Webhooks:       plivo.Verifier{PublicURL: cfg.PublicURL.String(), AuthToken: cfg.PlivoAuthToken, Nonces: db},
 		Phone:          devPh,
 		Metrics:        inlineMetrics,
 		PublicURL:      cfg.PublicURL,
 		AllowedOrigins: cfg.AllowedOrigins,
+		TrustedProxies: cfg.TrustedProxies,
+		Attempts:       attempts,
+		ReadTimeout:    cfg.ReadTimeout,
+		Clock:          cfg.Clock,
 		Logger:         log,
 	})
 	if err != nil {

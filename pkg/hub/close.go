@@ -34,6 +34,14 @@ func (s *socket) closeLocked(why closeReason) {
 	}
 }
 
+// closeAsync closes the socket without waiting for its close handshake: for
+// callers that must not block.
+func (s *socket) closeAsync(why closeReason) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeLocked(why)
+}
+
 // close closes the socket and waits for its close handshake. It must not
 // be called with a shard or socket lock held.
 func (s *socket) close(why closeReason) {
@@ -77,6 +85,7 @@ func (s *socket) teardown(why closeReason) {
 		s.h.unsubscribe(name, s)
 	}
 	s.h.forget(s)
+	s.h.release(s.user.ID)
 	if why.code == 0 {
 		_ = s.ws.CloseNow()
 		return

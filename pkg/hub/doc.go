@@ -58,6 +58,23 @@
 //     reconnect and resume.
 //   - 4000 (StatusTooSlow) too slow: the client did not read its frames fast
 //     enough and its queue filled up; reconnect and resume.
+//   - 4001 (StatusSessionEnded) session ended: the session, API token or
+//     user the socket was opened with ended; sign in again, do not
+//     reconnect with the old credential.
+//   - 4002 (StatusAccountChanged) account changed: the user's role changed;
+//     reconnect and resume, to get what the new role may see.
+//
+// # Credentials
+//
+// A socket keeps the inbox.Auth it was opened with. A control message on the
+// bus (topic inbox.ControlTopic, an inbox.AuthChange: never stored, never
+// sent to a client) tells every hub that a credential ended or a user
+// changed, and each closes the sockets it affects. As a safety net for a
+// message the bus lost, and to end the sockets of sessions that expired,
+// every Options.RecheckEvery the hub asks the Source which of its sockets'
+// credentials still hold, once for all sockets sharing one. A user may have
+// Options.MaxPerUser sockets open on one hub; the next upgrade is 429
+// too_many_sockets.
 //
 // A socket whose peer stops answering pings, or whose writes stall past
 // Options.WriteTimeout, is dropped without a close frame.

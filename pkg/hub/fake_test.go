@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,10 @@ type fakeStore struct {
 	down atomic.Bool
 	// gate, when set, holds EventsAfter until it is closed.
 	gate atomic.Pointer[gate]
+	// ended are the users and sessions whose credentials LiveAuths finds
+	// gone.
+	ended      map[string]bool
+	liveChecks atomic.Int64
 }
 
 // gate pauses EventsAfter: entered is closed when a read waits at it.
@@ -59,7 +64,29 @@ func newFakeStore(company int64) *fakeStore {
 		threads:  make(map[int64]int64),
 		events:   make(map[string][]inbox.Event),
 		prunedTo: make(map[string]int64),
+		ended:    make(map[string]bool),
 	}
+}
+
+// end makes LiveAuths find the credential key ("user:1", "session:s") gone.
+func (f *fakeStore) end(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended[key] = true
+}
+
+func (f *fakeStore) LiveAuths(ctx context.Context, auths []inbox.Auth) ([]bool, error) {
+	f.liveChecks.Add(1)
+	if f.down.Load() {
+		return nil, errStoreDown
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	live := make([]bool, len(auths))
+	for i, a := range auths {
+		live[i] = !f.ended["user:"+strconv.FormatInt(a.User.ID, 10)] && !f.ended["session:"+a.Session]
+	}
+	return live, nil
 }
 
 func (f *fakeStore) Hello(ctx context.Context, u inbox.User) (inbox.Hello, error) {

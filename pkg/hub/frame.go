@@ -35,6 +35,22 @@ type assignment struct {
 	topic   string  // number:{id}
 	users   []int64 // the assignees
 	removed []byte  // the topics frame telling a socket it lost topic
+	// The event as a recruiter may see it, what GET /api/numbers shows
+	// them: their own number without its assignees (assigned), or no more
+	// than the number's id (other).
+	assigned, other []byte
+}
+
+// bytesFor returns the frame as u may see it: a recruiter's number.updated
+// carries no assignees (nor, for a number not theirs, anything but its id).
+func (f *frame) bytesFor(u inbox.User) []byte {
+	if f.assign == nil || f.b == nil || u.IsAdmin() {
+		return f.b
+	}
+	if f.assign.allows(u.ID) {
+		return f.assign.assigned
+	}
+	return f.assign.other
 }
 
 // allows reports whether user may get the number's topic.
@@ -96,7 +112,8 @@ func newFrame(e inbox.Event) (*frame, error) {
 	f.b = b
 	switch {
 	case e.Type == inbox.EventNumberUpdated && strings.HasPrefix(e.Topic, "company:"):
-		if f.assign, err = parseAssignment(e.Data); err != nil {
+		if f.assign, err = parseAssignment(e); err != nil {
+			f.b = nil // never sent whole to a recruiter; its seq is passed over
 			return f, fmt.Errorf("event %d of %s: %w", e.Seq, e.Topic, err)
 		}
 	case e.Type == inbox.EventTyping && e.Seq == 0:
@@ -115,17 +132,20 @@ func newFrame(e inbox.Event) (*frame, error) {
 
 // parseAssignment reads the data of number.updated. The assignees are the
 // full list: inbox.Number omits an empty list, so a missing one means that
-// nobody is assigned any more.
-func parseAssignment(data json.RawMessage) (*assignment, error) {
+// nobody is assigned any more. It also encodes the event as recruiters see
+// it.
+func parseAssignment(e inbox.Event) (*assignment, error) {
 	var d struct {
 		Number struct {
-			ID        int64 `json:"id"`
+			ID        int64  `json:"id"`
+			E164      string `json:"e164"`
+			Label     string `json:"label"`
 			Assignees []struct {
 				ID int64 `json:"id"`
 			} `json:"assignees"`
 		} `json:"number"`
 	}
-	if err := json.Unmarshal(data, &d); err != nil {
+	if err := json.Unmarshal(e.Data, &d); err != nil {
 		return nil, fmt.Errorf("read number.updated: %w", err)
 	}
 	if d.Number.ID <= 0 {
@@ -140,5 +160,17 @@ func parseAssignment(data json.RawMessage) (*assignment, error) {
 		return nil, err
 	}
 	a.removed = removed
+	type number struct {
+		ID    int64  `json:"id"`
+		E164  string `json:"e164,omitempty"`
+		Label string `json:"label,omitempty"`
+	}
+	n := number{ID: d.Number.ID, E164: d.Number.E164, Label: d.Number.Label}
+	if a.assigned, err = json.Marshal(wire{Type: e.Type, Topic: e.Topic, Seq: e.Seq, Data: map[string]number{"number": n}}); err != nil {
+		return nil, fmt.Errorf("encode number.updated for assignees: %w", err)
+	}
+	if a.other, err = json.Marshal(wire{Type: e.Type, Topic: e.Topic, Seq: e.Seq, Data: map[string]number{"number": {ID: n.ID}}}); err != nil {
+		return nil, fmt.Errorf("encode number.updated for others: %w", err)
+	}
 	return a, nil
 }

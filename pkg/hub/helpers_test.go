@@ -73,7 +73,10 @@ func newEnv(t testing.TB, opts Options) *env {
 	e.hub = New(st, e.bus, opts)
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if id, err := strconv.ParseInt(r.Header.Get("X-User"), 10, 64); err == nil {
-			r = r.WithContext(inbox.WithUser(r.Context(), st.users[id]))
+			st.mu.Lock()
+			u := st.users[id]
+			st.mu.Unlock()
+			r = r.WithContext(inbox.WithAuth(r.Context(), inbox.Auth{User: u, Session: r.Header.Get("X-Session")}))
 		}
 		e.hub.ServeHTTP(w, r)
 	}))

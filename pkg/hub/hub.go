@@ -45,6 +45,15 @@ type Options struct {
 	// waits for it before the missing ones are read from the store
 	// (default 250 ms).
 	GapWait time.Duration
+	// MaxPerUser is how many sockets one user may have open on this
+	// process (default 0: no limit); one more upgrade is answered 429
+	// too_many_sockets.
+	MaxPerUser int
+	// RecheckEvery is how often the credential of every open socket is
+	// checked against the store (default 30 s): the safety net for a
+	// control message the bus lost, and what ends the sockets of a session
+	// that expired while they were open.
+	RecheckEvery time.Duration
 	// Logger gets the hub's logs (default slog.Default()).
 	Logger *slog.Logger
 }
@@ -64,6 +73,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.GapWait <= 0 {
 		o.GapWait = 250 * time.Millisecond
+	}
+	if o.RecheckEvery <= 0 {
+		o.RecheckEvery = 30 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -104,6 +116,7 @@ type Hub struct {
 	mu      sync.Mutex
 	state   int
 	sockets map[*socket]struct{}
+	perUser map[int64]int // sockets open or opening, per user
 	// wg counts every goroutine of every socket, so that Run returns only
 	// once they have all ended.
 	wg sync.WaitGroup
@@ -124,6 +137,7 @@ func New(src Source, bus inbox.Bus, opts Options) *Hub {
 		quarter: max(1, opts.QueueSize/4),
 		seed:    maphash.MakeSeed(),
 		sockets: make(map[*socket]struct{}),
+		perUser: make(map[int64]int),
 		fills:   newFillQueue(),
 	}
 	for i := range h.shards {
@@ -158,6 +172,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	for range fillWorkers {
 		fillers.Go(func() { h.fillLoop(runCtx) })
 	}
+	fillers.Go(func() { h.recheckLoop(runCtx) })
 	err := h.bus.Subscribe(runCtx, h.deliver, h.refillAll)
 	cancel()
 	h.shutdown()
@@ -183,9 +198,10 @@ func (h *Hub) shutdown() {
 }
 
 // ServeHTTP upgrades GET /ws to a websocket. The web layer has already
-// authenticated the request and put the user in its context.
+// authenticated the request and put the caller (inbox.WithAuth) in its
+// context: the socket is closed when that credential ends.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u, ok := inbox.UserFrom(r.Context())
+	a, ok := inbox.AuthFrom(r.Context())
 	if !ok {
 		writeError(w, http.StatusUnauthorized, inbox.ErrUnauthenticated.Code, inbox.ErrUnauthenticated.Message)
 		return
@@ -195,17 +211,25 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "real-time updates are not running; try again")
 		return
 	}
+	if !h.reserve(a.User.ID) {
+		refusedPerUser.Inc()
+		w.Header().Set("Retry-After", "60")
+		writeError(w, http.StatusTooManyRequests, "too_many_sockets",
+			fmt.Sprintf("you have %d live connections open already; close a tab or window", h.opts.MaxPerUser))
+		return
+	}
 	rec := &hijackRecorder{ResponseWriter: w}
 	ws, err := websocket.Accept(rec, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
 	if err != nil {
+		h.release(a.User.ID)
 		// Accept has answered (403 for a foreign origin, 4xx for a bad handshake).
-		h.log.Debug("hub: websocket refused", "user", u.ID, "origin", r.Header.Get("Origin"), "err", err)
+		h.log.Debug("hub: websocket refused", "user", a.User.ID, "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
-	// From here on only u, ws and the raw connection are kept: returning
+	// From here on only a, ws and the raw connection are kept: returning
 	// lets net/http free the request and its connection state, and the
 	// socket lives on in its own reader goroutine.
-	h.open(ws, rec.conn, u)
+	h.accept(ws, rec.conn, a)
 }
 
 func (h *Hub) running() bool {
@@ -214,13 +238,15 @@ func (h *Hub) running() bool {
 	return h.state == stateRunning
 }
 
-// open registers an accepted websocket and starts it.
-func (h *Hub) open(ws *websocket.Conn, nc net.Conn, u inbox.User) {
+// accept registers an accepted websocket and starts it. Its place among
+// its user's sockets is reserved already; teardown gives it back.
+func (h *Hub) accept(ws *websocket.Conn, nc net.Conn, a inbox.Auth) {
 	ws.SetReadLimit(h.opts.ReadLimit)
-	s := newSocket(h, ws, nc, u)
+	s := newSocket(h, ws, nc, a)
 	h.mu.Lock()
 	if h.state != stateRunning {
 		h.mu.Unlock()
+		h.release(a.User.ID)
 		_ = ws.Close(closeShutdown.code, closeShutdown.text)
 		return
 	}

@@ -28,6 +28,14 @@ var (
 		Name: "smsinbox_ws_resumes_total",
 		Help: "Resume requests served, by outcome: recovered (every event replayed) or resync (the client must refetch).",
 	}, []string{"outcome"})
+	authClosed = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "smsinbox_ws_auth_closed_total",
+		Help: "Websockets closed because their credential ended or their user changed, by cause: a control message's kind, or recheck (the periodic check found the credential gone).",
+	}, []string{"cause"})
+	refusedPerUser = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_refused_per_user_total",
+		Help: "Websocket upgrades refused because the user had as many sockets open on this process as allowed.",
+	})
 	gapFills = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "smsinbox_ws_gap_fills_total",
 		Help: "Reads of a topic's missing events from the store, by result: ok, pruned, error.",

@@ -19,7 +19,8 @@ import (
 type socket struct {
 	h       *Hub
 	user    inbox.User
-	company string // the user's company topic
+	auth    inbox.Auth // user and the credential the socket was opened with
+	company string     // the user's company topic
 	ws      *websocket.Conn
 	nc      net.Conn // the raw connection, for write deadlines; nil if unknown
 	// ctx is the connection's lifetime: store reads for the socket end when
@@ -71,11 +72,13 @@ type sub struct {
 	queued   bool // a catch-up job is queued
 }
 
-func newSocket(h *Hub, ws *websocket.Conn, nc net.Conn, u inbox.User) *socket {
+func newSocket(h *Hub, ws *websocket.Conn, nc net.Conn, a inbox.Auth) *socket {
 	ctx, cancel := context.WithCancel(context.Background())
+	u := a.User
 	return &socket{
 		h:          h,
 		user:       u,
+		auth:       a,
 		company:    inbox.CompanyTopic(u.CompanyID),
 		ws:         ws,
 		nc:         nc,
@@ -149,8 +152,8 @@ func (s *socket) relay(f *frame) {
 // takeLocked sends f, the next event of sub, and applies what it changes.
 func (s *socket) takeLocked(sub *sub, f *frame) {
 	sub.next = f.seq + 1
-	if f.b != nil {
-		s.enqueueLocked(f.b)
+	if b := f.bytesFor(s.user); b != nil {
+		s.enqueueLocked(b)
 	}
 	if f.assign != nil && f.topic == s.company && f.seq > s.memberSeq {
 		s.memberSeq = f.seq

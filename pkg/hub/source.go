@@ -22,4 +22,7 @@ type Source interface {
 	// ThreadTopic returns the number topic of a thread u may see (u assigned
 	// to its number), or an error.
 	ThreadTopic(ctx context.Context, u inbox.User, threadID int64) (string, error)
+	// LiveAuths reports, for each of auths, whether it still authenticates:
+	// its user is active and its session or API token, if any, is live.
+	LiveAuths(ctx context.Context, auths []inbox.Auth) ([]bool, error)
 }

@@ -103,6 +103,10 @@ func (h *Hub) deliver(e inbox.Event) {
 	if e.Seq < 0 {
 		return
 	}
+	if e.Topic == inbox.ControlTopic {
+		h.control(e)
+		return
+	}
 	sh := h.shardOf(e.Topic)
 	sh.mu.Lock()
 	_, local := sh.topics[e.Topic]

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"encoding/json"
 	"net/mail"
 	"slices"
 	"strings"
@@ -48,7 +49,8 @@ func (s *Service) CreateUser(ctx context.Context, caller User, n NewUser) (User,
 	return u, err
 }
 
-// Users lists the users of the caller's company.
+// Users lists the users of the caller's company (Accounts, with whether
+// each is active, is what admins manage).
 func (s *Service) Users(ctx context.Context, caller User) ([]User, error) {
 	if err := requireAdmin(caller); err != nil {
 		return nil, err
@@ -78,7 +80,7 @@ func (s *Service) Bootstrap(ctx context.Context, company string, n NewUser) (Use
 	err = s.write(ctx, func(tx Tx) error {
 		c, err := tx.CompanyByName(ctx, company)
 		if ErrorKind(err) == KindNotFound {
-			c = Company{Name: company, SMSEnabled: true, OptoutReply: DefaultOptoutReply, HelpReply: DefaultHelpReply}
+			c = NewCompany(company)
 			err = tx.CreateCompany(ctx, &c)
 		}
 		if err != nil {
@@ -90,11 +92,28 @@ func (s *Service) Bootstrap(ctx context.Context, company string, n NewUser) (Use
 	return u, err
 }
 
-// The replies a new company starts with.
+// The replies a new company starts with. "{company}" becomes the company's
+// name when one is sent.
 const (
-	DefaultOptoutReply = "You have been unsubscribed and will get no more texts from us. Reply START to text again."
-	DefaultHelpReply   = "Texts about your job application. Reply STOP to unsubscribe. Msg&data rates may apply."
+	DefaultOptoutReply    = "You have been unsubscribed and will get no more texts from us. Reply START to text again."
+	DefaultHelpReply      = "Texts about your job application. Reply STOP to unsubscribe. Msg&data rates may apply."
+	DefaultOptinReply     = "You're subscribed to texts from {company}. Reply STOP to opt out."
+	DefaultConsentRequest = "{company} would like to text you about jobs. Reply YES to agree or STOP to opt out."
+	companyPlaceholder    = "{company}"
 )
+
+// NewCompany is a company with the default settings: texting on, the
+// default replies and consent request, and the default quiet hours.
+func NewCompany(name string) Company {
+	q := DefaultQuietHours
+	return Company{Name: name, SMSEnabled: true, OptoutReply: DefaultOptoutReply, HelpReply: DefaultHelpReply,
+		OptinReply: DefaultOptinReply, ConsentRequest: DefaultConsentRequest, QuietHours: &q}
+}
+
+// companyText fills a company setting's "{company}" with the company's name.
+func companyText(c Company, text string) string {
+	return strings.ReplaceAll(text, companyPlaceholder, c.Name)
+}
 
 // CreateNumber registers a company phone number.
 func (s *Service) CreateNumber(ctx context.Context, caller User, e164, label string) (Number, error) {
@@ -171,14 +190,31 @@ func (s *Service) SetAssignees(ctx context.Context, caller User, numberID int64,
 	return n, err
 }
 
-// CompanySettings is the body of PUT /api/company; absent fields keep their value.
+// CompanySettings is the body of PUT /api/company; absent fields keep their
+// value. QuietHours is three-way: absent keeps them, null turns them off.
 type CompanySettings struct {
-	SMSEnabled  *bool   `json:"sms_enabled"`
-	OptoutReply *string `json:"optout_reply"`
-	HelpReply   *string `json:"help_reply"`
+	SMSEnabled     *bool                 `json:"sms_enabled"`
+	OptoutReply    *string               `json:"optout_reply"`
+	HelpReply      *string               `json:"help_reply"`
+	OptinReply     *string               `json:"optin_reply"`
+	ConsentRequest *string               `json:"consent_request"`
+	QuietHours     Optional[*QuietHours] `json:"quiet_hours"`
 	// DefaultRegion is an ISO 3166 alpha-2 code; "" follows the server's
 	// INBOX_DEFAULT_REGION again.
 	DefaultRegion *string `json:"default_region"`
+}
+
+// Optional is a JSON field that tells absent from null: Set is true when the
+// field was in the body, whatever its value.
+type Optional[T any] struct {
+	Set   bool
+	Value T
+}
+
+// UnmarshalJSON is called only for a field present in the body.
+func (o *Optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	return json.Unmarshal(b, &o.Value)
 }
 
 // Company returns the caller's company settings, with the region in effect.
@@ -193,7 +229,7 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 	if err := requireAdmin(caller); err != nil {
 		return Company{}, err
 	}
-	for _, r := range []*string{in.OptoutReply, in.HelpReply} {
+	for _, r := range []*string{in.OptoutReply, in.HelpReply, in.OptinReply, in.ConsentRequest} {
 		if r != nil && utf8.RuneCountInString(*r) > MaxBodyChars {
 			return Company{}, Invalid("invalid_reply", "a reply must be at most %d characters", MaxBodyChars)
 		}
@@ -203,6 +239,14 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 		var ok bool
 		if region, ok = ValidRegion(*in.DefaultRegion); !ok {
 			return Company{}, invalidRegion(*in.DefaultRegion)
+		}
+	}
+	if in.ConsentRequest != nil && strings.TrimSpace(*in.ConsentRequest) == "" {
+		return Company{}, Invalid("invalid_reply", "the consent request text cannot be empty")
+	}
+	if in.QuietHours.Set && in.QuietHours.Value != nil {
+		if err := in.QuietHours.Value.Validate(); err != nil {
+			return Company{}, err
 		}
 	}
 	var c Company
@@ -222,6 +266,15 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 		}
 		if in.DefaultRegion != nil {
 			c.DefaultRegion = region
+		}
+		if in.OptinReply != nil {
+			c.OptinReply = strings.TrimSpace(*in.OptinReply)
+		}
+		if in.ConsentRequest != nil {
+			c.ConsentRequest = strings.TrimSpace(*in.ConsentRequest)
+		}
+		if in.QuietHours.Set {
+			c.QuietHours = in.QuietHours.Value
 		}
 		if err := tx.UpdateCompany(ctx, c); err != nil {
 			return err

@@ -6,21 +6,22 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
 
-// ErrBadCredentials is the one answer to a wrong email or a wrong password:
-// it never says which.
+// ErrBadCredentials is the one answer to a wrong email, a wrong password or
+// a deactivated user: it never says which.
 var ErrBadCredentials = &Error{Kind: KindUnauthenticated, Code: "invalid_credentials", Message: "wrong email or password"}
 
 // Login checks an email and password and opens a session. It returns the
-// user, the session token for the cookie, and when the session expires.
+// user, the session token for the cookie, and when the session ends at the
+// latest (SessionTTL from now; it ends sooner after SessionIdle without a
+// request).
 func (s *Service) Login(ctx context.Context, email, password string) (User, string, time.Time, error) {
-	u, hash, err := s.store.UserByEmail(ctx, email)
+	a, hash, err := s.store.UserByEmail(ctx, email)
 	if ErrorKind(err) == KindNotFound {
 		// Spend the time a real check takes, so timing does not tell which
 		// emails have accounts.
@@ -30,77 +31,127 @@ func (s *Service) Login(ctx context.Context, email, password string) (User, stri
 	if err != nil {
 		return User{}, "", time.Time{}, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
+	// A deactivated user's password is checked all the same: the answer and
+	// its timing are those of a wrong password.
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || !a.Active {
 		return User{}, "", time.Time{}, ErrBadCredentials
 	}
 	token := newSecret("")
-	expires := s.now().Add(s.cfg.SessionTTL)
-	err = s.write(ctx, func(tx Tx) error { return tx.CreateSession(ctx, hashSecret(token), u.ID, expires) })
+	now := s.now()
+	end := now.Add(s.cfg.SessionTTL)
+	err = s.write(ctx, func(tx Tx) error { return tx.CreateSession(ctx, hashSecret(token), a.ID, s.idleDeadline(now, now)) })
 	if err != nil {
 		return User{}, "", time.Time{}, err
 	}
-	return u, token, expires, nil
+	return a.User, token, end, nil
 }
 
-// Logout ends the session of token; an unknown token is not an error.
+// idleDeadline is when a session created at created and used at now ends
+// if no request comes: SessionIdle later, but never past SessionTTL after
+// it began.
+func (s *Service) idleDeadline(created, now time.Time) time.Time {
+	idle, end := now.Add(s.cfg.SessionIdle), created.Add(s.cfg.SessionTTL)
+	if idle.After(end) {
+		return end
+	}
+	return idle
+}
+
+// Logout ends the session of token, and with it every websocket it opened,
+// on every instance; an unknown token is not an error.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.write(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, hashSecret(token)) })
+	key := hashSecret(token)
+	var userID int64
+	if sess, err := s.store.Session(ctx, key, s.now()); err == nil {
+		userID = sess.User.ID
+	}
+	if err := s.write(ctx, func(tx Tx) error { return tx.DeleteSession(ctx, key) }); err != nil {
+		return err
+	}
+	if userID != 0 {
+		s.announce(AuthChange{Kind: AuthSessionEnded, UserID: userID, Session: SessionRef(key)})
+	}
+	return nil
 }
 
-// SessionUser returns the user of a live session.
+// Session authenticates a session token and renews its idle deadline. The
+// renewal is written at most once per renewEvery of a session, so a burst
+// of requests costs one write, not one each.
+func (s *Service) Session(ctx context.Context, token string) (Auth, error) {
+	key := hashSecret(token)
+	now := s.now()
+	sess, err := s.store.Session(ctx, key, now)
+	if err != nil {
+		return Auth{}, unauthenticatedIfMissing(err)
+	}
+	// Renew when the deadline lags a renewal step behind; shorten it when
+	// it lies beyond the idle window (a session from before idle timeouts,
+	// or a shorter INBOX_SESSION_IDLE since).
+	if next := s.idleDeadline(sess.CreatedAt, now); next.Sub(sess.ExpiresAt) >= s.renewEvery() || next.Before(sess.ExpiresAt) {
+		if err := s.store.TouchSession(ctx, key, next); err != nil {
+			// The request is authenticated all the same; the next one renews.
+			s.log.Warn("renew session", "user", sess.User.ID, "err", err)
+		}
+	}
+	return Auth{User: sess.User, Session: key}, nil
+}
+
+// renewEvery is how far a session's idle deadline may lag behind the last
+// request: a twentieth of SessionIdle, at most a minute.
+func (s *Service) renewEvery() time.Duration {
+	return min(s.cfg.SessionIdle/20, time.Minute)
+}
+
+// SessionUser returns the user of a live session (Session, without the
+// credential).
 func (s *Service) SessionUser(ctx context.Context, token string) (User, error) {
-	u, err := s.store.SessionUser(ctx, hashSecret(token), s.now())
-	return u, unauthenticatedIfMissing(err)
-}
-
-// TokenUser returns the admin an API token acts as.
-func (s *Service) TokenUser(ctx context.Context, token string) (User, error) {
-	if !strings.HasPrefix(token, apiTokenPrefix) {
-		return User{}, ErrUnauthenticated
-	}
-	u, err := s.store.TokenUser(ctx, hashSecret(token))
-	return u, unauthenticatedIfMissing(err)
-}
-
-// apiTokenPrefix marks API tokens, so that secret scanners can spot them.
-const apiTokenPrefix = "sit_"
-
-// CreateToken issues an API token that acts as the calling admin. The token
-// is returned once; only its hash is kept.
-func (s *Service) CreateToken(ctx context.Context, caller User, name string) (string, error) {
-	if err := requireAdmin(caller); err != nil {
-		return "", err
-	}
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 100 {
-		return "", Invalid("invalid_name", "give the token a name of 1 to 100 characters")
-	}
-	token := newSecret(apiTokenPrefix)
-	err := s.write(ctx, func(tx Tx) error {
-		return tx.CreateAPIToken(ctx, caller.CompanyID, caller.ID, name, hashSecret(token))
-	})
-	return token, err
+	a, err := s.Session(ctx, token)
+	return a.User, err
 }
 
 // CreateTicket issues a single-use ticket that opens one websocket as the
-// caller, for clients that cannot send the cookie.
-func (s *Service) CreateTicket(ctx context.Context, caller User) (string, error) {
+// caller, for clients that cannot send the cookie. The ticket remembers the
+// caller's credential: when it ends, so does the socket.
+func (s *Service) CreateTicket(ctx context.Context, caller Auth) (string, error) {
 	ticket := newSecret("")
-	err := s.store.CreateTicket(ctx, hashSecret(ticket), caller.ID, s.now().Add(s.cfg.TicketTTL))
+	err := s.store.CreateTicket(ctx, hashSecret(ticket), caller, s.now().Add(s.cfg.TicketTTL))
 	return ticket, err
 }
 
-// RedeemTicket uses up a ticket and returns its user.
-func (s *Service) RedeemTicket(ctx context.Context, ticket string) (User, error) {
-	u, err := s.store.RedeemTicket(ctx, hashSecret(ticket), s.now())
-	return u, unauthenticatedIfMissing(err)
+// RedeemTicket uses up a ticket and returns who it is for.
+func (s *Service) RedeemTicket(ctx context.Context, ticket string) (Auth, error) {
+	a, err := s.store.RedeemTicket(ctx, hashSecret(ticket), s.now())
+	return a, unauthenticatedIfMissing(err)
 }
 
-// HashPassword checks a new password against the policy and hashes it.
+// LiveAuths reports, for each of auths, whether it still authenticates: the
+// hub's periodic check of its sockets, should a control message have been
+// lost with the bus.
+func (s *Service) LiveAuths(ctx context.Context, auths []Auth) ([]bool, error) {
+	return s.store.LiveAuths(ctx, auths, s.now())
+}
+
+// announce tells every instance's hub about c. It is a doorbell like the
+// events: when the bus loses it, the hubs' periodic check of their sockets
+// ends what it should have ended.
+func (s *Service) announce(c AuthChange) {
+	e, err := c.Event()
+	if err != nil {
+		s.log.Error("encode auth change", "err", err)
+		return
+	}
+	s.publish([]Event{e})
+}
+
+// HashPassword checks a new user's password against the policy and hashes it.
 func (s *Service) HashPassword(password string) (string, error) {
 	if len(password) < 8 || len(password) > 72 {
 		return "", Invalid("invalid_password", "a password must be 8 to 72 bytes long")
 	}
+	return s.hash(password)
+}
+
+func (s *Service) hash(password string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.cfg.PasswordCost)
 	if err != nil {
 		return "", err

@@ -65,13 +65,13 @@ func TestLoginAndSessions(t *testing.T) {
 // told apart from session tokens by their prefix.
 func TestAPITokens(t *testing.T) {
 	f := newFixture(t, nil, inbox.Config{})
-	_, err := f.svc.CreateToken(f.ctx, f.ana, "ats")
+	_, _, err := f.svc.CreateToken(f.ctx, f.ana, "ats", 0)
 	wantError(t, "a recruiter creates a token", err, inbox.KindForbidden, "forbidden")
 	for _, name := range []string{"", "  ", strings.Repeat("n", 101)} {
-		_, err := f.svc.CreateToken(f.ctx, f.admin, name)
+		_, _, err := f.svc.CreateToken(f.ctx, f.admin, name, 0)
 		wantError(t, "token named "+name, err, inbox.KindInvalid, "invalid_name")
 	}
-	token, err := f.svc.CreateToken(f.ctx, f.admin, "ats")
+	_, token, err := f.svc.CreateToken(f.ctx, f.admin, "ats", 0)
 	if err != nil || !strings.HasPrefix(token, "sit_") {
 		t.Fatalf("CreateToken = %q, %v; want a sit_ token", token, err)
 	}
@@ -100,18 +100,18 @@ func TestAPITokens(t *testing.T) {
 func TestTickets(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	f := newFixture(t, nil, inbox.Config{TicketTTL: 30 * time.Second, Clock: clk})
-	ticket, err := f.svc.CreateTicket(f.ctx, f.ana)
+	ticket, err := f.svc.CreateTicket(f.ctx, inbox.Auth{User: f.ana})
 	if err != nil || ticket == "" {
 		t.Fatalf("CreateTicket = %q, %v", ticket, err)
 	}
 	clk.Advance(29 * time.Second)
-	if u, err := f.svc.RedeemTicket(f.ctx, ticket); err != nil || u.ID != f.ana.ID || u.Email != "ana@acme.test" {
-		t.Errorf("RedeemTicket within its life = %+v, %v; want Ana", u, err)
+	if a, err := f.svc.RedeemTicket(f.ctx, ticket); err != nil || a.User.ID != f.ana.ID || a.User.Email != "ana@acme.test" {
+		t.Errorf("RedeemTicket within its life = %+v, %v; want Ana", a, err)
 	}
 	_, err = f.svc.RedeemTicket(f.ctx, ticket)
 	wantError(t, "a ticket used twice", err, inbox.KindUnauthenticated, "unauthenticated")
 
-	stale, err := f.svc.CreateTicket(f.ctx, f.ana)
+	stale, err := f.svc.CreateTicket(f.ctx, inbox.Auth{User: f.ana})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,10 +71,15 @@ func TestUpsertContactMatchesAndConsent(t *testing.T) {
 		t.Errorf("ledger: %+v; want one change unknown → opted in by the admin", l)
 	}
 
-	// Same external id, new phone and name: the same contact, updated.
+	// Same external id, new phone and name: the same contact, updated; its
+	// consent belonged to the old phone and starts again at unknown.
 	moved, created := upsert(inbox.ContactInput{Name: "Casey J", Phone: "+14155550188", ExternalID: ptr("ats-1")})
-	if created || moved.ID != casey.ID || moved.Phone != "+14155550188" || moved.Name != "Casey J" || moved.Consent != inbox.ConsentOptedIn {
-		t.Errorf("by external id: %+v, created %v; want contact %d with the new phone and name, still opted in", moved, created, casey.ID)
+	if created || moved.ID != casey.ID || moved.Phone != "+14155550188" || moved.Name != "Casey J" ||
+		moved.Consent != inbox.ConsentUnknown || moved.ConsentSource != inbox.SourcePhoneChanged {
+		t.Errorf("by external id: %+v, created %v; want contact %d with the new phone and name, consent unknown by phone_changed", moved, created, casey.ID)
+	}
+	if again, _ := upsert(inbox.ContactInput{Name: "Casey J", Phone: "+14155550188", ExternalID: ptr("ats-1"), SMSOptIn: ptr(true)}); again.Consent != inbox.ConsentOptedIn {
+		t.Fatalf("the ATS opts the new phone in: %s; want opted_in", again.Consent)
 	}
 	// No external id: matched by phone.
 	byPhone, created := upsert(inbox.ContactInput{Name: "Casey Jones", Phone: "(415) 555-0188"})
@@ -107,8 +112,10 @@ func TestUpsertContactMatchesAndConsent(t *testing.T) {
 		t.Errorf("after STOP, the ATS says opted in: %s by %s; want opted out by keyword", stopped.Consent, stopped.ConsentSource)
 	}
 	l := ledger(casey)
-	if len(l) != 4 || l[3].Source != inbox.SourceKeyword || l[3].Keyword != "STOP" || l[3].MessageID == nil {
-		t.Errorf("ledger: %+v; want 4 changes, the last STOP's with its message", l)
+	// Opted in, phone changed, opted in again, the ATS's opt-out and
+	// restore, the contact's STOP.
+	if len(l) != 6 || l[1].Source != inbox.SourcePhoneChanged || l[5].Source != inbox.SourceKeyword || l[5].Keyword != "STOP" || l[5].MessageID == nil {
+		t.Errorf("ledger: %+v; want 6 changes, the second the phone's change, the last STOP's with its message", l)
 	}
 
 	// Another company's admin sees none of it.

@@ -14,3 +14,6 @@ func (s *Service) MaxInflight() int { return s.inbound.limit }
 
 // SetNow makes the FaultLog read the time from now.
 func (f *FaultLog) SetNow(now func() time.Time) { f.now = now }
+
+// HoldNote is holdNote, for the quiet-hours tests.
+var HoldNote = holdNote

@@ -3,6 +3,7 @@ package inbox_test
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"testing"
 
 	"smsinbox/pkg/inbox"
@@ -18,6 +19,7 @@ type fixture struct {
 	t            *testing.T
 	ctx          context.Context
 	db           *store.DB
+	bus          *recordingBus
 	svc          *inbox.Service
 	admin        inbox.User
 	ana, ben     inbox.User
@@ -29,14 +31,19 @@ func newFixture(t *testing.T, sender inbox.Sender, cfg inbox.Config) *fixture {
 	if cfg.PasswordCost == 0 {
 		cfg.PasswordCost = 4 // bcrypt's least: the tests check rules, not hashing cost
 	}
-	f := &fixture{t: t, ctx: context.Background(), db: storetest.SQLite(t)}
+	f := &fixture{t: t, ctx: context.Background(), db: storetest.SQLite(t), bus: &recordingBus{Bus: pubsub.NewMemory()}}
 	if cfg.Clock != nil {
-		f.db.SetClock(cfg.Clock) // the store stamps what it writes with the service's time
+		f.db.SetClock(cfg.Clock) // as inboxd does: one time for the service and the store
 	}
 	// The service's log shows with a failing test's output.
-	f.svc = inbox.New(f.db, pubsub.NewMemory(), sender, cfg, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	f.svc = inbox.New(f.db, f.bus, sender, cfg, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	var err error
 	if f.admin, err = f.svc.Bootstrap(f.ctx, "Acme", inbox.NewUser{Email: "admin@acme.test", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	// Quiet hours off: these tests check other rules and must not depend
+	// on the time of day they run; quiet_test.go turns them on.
+	if _, err := f.svc.UpdateCompany(f.ctx, f.admin, inbox.CompanySettings{QuietHours: inbox.Optional[*inbox.QuietHours]{Set: true}}); err != nil {
 		t.Fatal(err)
 	}
 	f.ana = f.user("ana@acme.test", "Ana")
@@ -117,6 +124,34 @@ func (f *fixture) seq(topic string) int64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// recordingBus is the in-process bus, keeping what was published.
+type recordingBus struct {
+	inbox.Bus
+	mu        sync.Mutex
+	published []inbox.Event
+}
+
+func (b *recordingBus) Publish(ctx context.Context, events ...inbox.Event) error {
+	b.mu.Lock()
+	b.published = append(b.published, events...)
+	b.mu.Unlock()
+	return b.Bus.Publish(ctx, events...)
+}
+
+// authChanges returns the control messages published since the last call.
+func (b *recordingBus) authChanges() []inbox.AuthChange {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []inbox.AuthChange
+	for _, e := range b.published {
+		if c, ok := inbox.ParseAuthChange(e); ok {
+			out = append(out, c)
+		}
+	}
+	b.published = nil
+	return out
+}
 
 // wantError fails the test unless err is an *inbox.Error of kind and code.
 func wantError(t *testing.T, what string, err error, kind inbox.Kind, code string) {

@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 )
 
 // InboundSMS is a text a contact sent to one of the company numbers, as the
@@ -15,6 +18,9 @@ type InboundSMS struct {
 	Type        string // the provider's kind of text, "sms" or "mms"; what is stored is Text and MediaURLs
 	MessageUUID string // the provider's id: a repeat delivery stores nothing new
 	MediaURLs   []string
+	// Intent is the provider's reading of the text: Plivo's MessageIntent
+	// ("optout", "optin", "help", or empty), which counts as the keyword.
+	Intent string
 }
 
 // ReceiveSMS stores an inbound text: the contact (created for an unknown
@@ -119,17 +125,17 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 	}
 }
 
-// receive stores one text of a batch, from the contact c to the number n.
+// receive stores one text of a batch, from the contact c to the number n,
+// and applies its keywords to the contact.
 func (s *Service) receive(ctx context.Context, tx Tx, n Number, c Contact, p *pendingSMS) error {
 	var err error
 	uuid := p.in.MessageUUID
-	keyword, word := MatchKeyword(p.in.Text)
 	p.m = Message{Direction: Inbound, Body: p.in.Text, Status: StatusReceived, PlivoUUID: &uuid,
-		MediaURLs: p.in.MediaURLs, Flagged: keyword == KeywordNone && MentionsOptOut(p.in.Text)}
-	if p.dup, err = s.addMessage(ctx, tx, c, n, &p.m); err != nil || p.dup || keyword == KeywordNone {
+		MediaURLs: p.in.MediaURLs, Flagged: MentionsOptOut(p.in.Text) || AsksToStop(p.in.Text)}
+	if p.dup, err = s.addMessage(ctx, tx, c, n, &p.m); err != nil || p.dup {
 		return err
 	}
-	p.replied, err = s.applyKeyword(ctx, tx, n, c, p.m, keyword, word)
+	p.replied, err = s.ApplyInboundText(ctx, tx, n, c, p.m, p.in.Intent)
 	return err
 }
 
@@ -202,52 +208,144 @@ func (s *Service) contactByPhone(ctx context.Context, tx Tx, companyID int64, ph
 	return tx.Contact(ctx, companyID, c.ID)
 }
 
-// applyKeyword carries out a keyword (S6, S13): STOP opts out and sends the
-// confirmation once, only when consent actually changed (a second STOP gets no
-// second confirmation); START opts back in; HELP gets the help reply. Every
-// change goes to the consent ledger with the keyword and the message. It
-// reports whether it queued a reply.
-func (s *Service) applyKeyword(ctx context.Context, tx Tx, n Number, c Contact, m Message, k Keyword, word string) (bool, error) {
+// ApplyInboundText applies what an inbound text m, stored on the thread of
+// number n and contact c, says about consent — the one place that does, for
+// webhooks and for any later path that learns a text (a backfill):
+//
+//   - an opt-out keyword (or the provider's intent "optout") opts out and
+//     sends the opt-out confirmation once, only when consent changed; it
+//     settles a possible opt-out under review;
+//   - START or UNSTOP (or intent "optin") opts in and sends the opt-in
+//     confirmation, likewise once;
+//   - YES opts in only as the answer to a pending consent request; without
+//     one it is an ordinary text;
+//   - HELP or INFO gets the help reply;
+//   - a text that asks to stop in a sentence puts the contact under review;
+//   - any text but an opt-out or opt-in from a contact whose consent is
+//     unknown makes it implied (the contact texted first).
+//
+// Every change goes to the consent ledger with the text. It reports whether
+// it queued a reply.
+func (s *Service) ApplyInboundText(ctx context.Context, tx Tx, n Number, c Contact, m Message, intent string) (bool, error) {
+	k, word := MatchKeyword(m.Body)
+	if ik := IntentKeyword(intent); k == KeywordNone && ik != KeywordNone {
+		k, word = ik, "intent:"+strings.ToLower(strings.TrimSpace(intent))
+	}
+	if k == KeywordYes {
+		if consentRequestPending(c, m.CreatedAt) {
+			k = KeywordOptIn
+		} else {
+			k, word = KeywordNone, ""
+		}
+	}
 	company, err := tx.Company(ctx, n.CompanyID)
 	if err != nil {
 		return false, err
 	}
-	var to Consent
-	reply := ""
 	switch k {
 	case KeywordOptOut:
-		to, reply = ConsentOptedOut, company.OptoutReply
+		return s.keywordConsent(ctx, tx, company, n, c, m, ConsentOptedOut, word, company.OptoutReply)
 	case KeywordOptIn:
-		to = ConsentOptedIn
+		return s.keywordConsent(ctx, tx, company, n, c, m, ConsentOptedIn, word, company.OptinReply)
 	case KeywordHelp:
-		reply = company.HelpReply
-	default:
+		if c, err = s.implyConsent(ctx, tx, c, m); err != nil {
+			return false, err
+		}
+		return s.confirm(ctx, tx, company, n, c, company.HelpReply, nil)
+	}
+	if AsksToStop(m.Body) && !c.ConsentReview && c.Consent != ConsentOptedOut {
+		if err := tx.SetConsentReview(ctx, c.ID, true); err != nil {
+			return false, err
+		}
+		c.ConsentReview = true
+		if err := s.contactUpdated(ctx, tx, c); err != nil {
+			return false, err
+		}
+	}
+	_, err = s.implyConsent(ctx, tx, c, m)
+	return false, err
+}
+
+// consentRequestPending reports whether a YES at t answers a consent
+// request: one was sent in the last 30 days and the contact has neither
+// opted in nor out since (consent is still unknown or implied).
+func consentRequestPending(c Contact, t time.Time) bool {
+	return c.ConsentRequestedAt != nil && !t.After(c.ConsentRequestedAt.Add(ConsentRequestEvery)) &&
+		(c.Consent == ConsentUnknown || c.Consent == ConsentImplied)
+}
+
+// keywordConsent changes consent by keyword and sends reply once: a second
+// STOP changes nothing and sends nothing again. A keyword settles a review.
+func (s *Service) keywordConsent(ctx context.Context, tx Tx, company Company, n Number, c Contact, m Message, to Consent, word, reply string) (bool, error) {
+	reviewed := c.ConsentReview
+	if reviewed {
+		if err := tx.SetConsentReview(ctx, c.ID, false); err != nil {
+			return false, err
+		}
+	}
+	if c.Consent == to {
+		if reviewed {
+			return false, s.contactUpdated(ctx, tx, c)
+		}
 		return false, nil
 	}
-	if to != "" {
-		if c.Consent == to {
-			return false, nil // nothing changes, and nothing is sent again
-		}
-		err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: to, Source: SourceKeyword,
-			Keyword: word, MessageID: &m.ID, CreatedAt: m.CreatedAt})
-		if err != nil {
-			return false, err
-		}
-		updated, err := tx.Contact(ctx, c.CompanyID, c.ID)
-		if err != nil {
-			return false, err
-		}
-		if err := tx.Emit(CompanyTopic(c.CompanyID), EventContactUpdated, map[string]Contact{"contact": updated}); err != nil {
-			return false, err
-		}
-		c = updated
+	entry, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: to, Source: SourceKeyword,
+		Keyword: word, MessageID: &m.ID, CreatedAt: m.CreatedAt, Note: "texted " + strconv.Quote(strings.TrimSpace(m.Body))})
+	if err != nil {
+		return false, err
 	}
+	if c, err = tx.Contact(ctx, c.CompanyID, c.ID); err != nil {
+		return false, err
+	}
+	if err := s.contactUpdated(ctx, tx, c); err != nil {
+		return false, err
+	}
+	return s.confirm(ctx, tx, company, n, c, reply, &entry.ID)
+}
+
+// implyConsent: a contact whose consent is unknown and who texts us has
+// started the conversation; replies on that thread are allowed for a while
+// (gate.go).
+func (s *Service) implyConsent(ctx context.Context, tx Tx, c Contact, m Message) (Contact, error) {
+	if c.Consent != ConsentUnknown {
+		return c, nil
+	}
+	_, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: ConsentImplied, Source: SourceInbound,
+		MessageID: &m.ID, CreatedAt: m.CreatedAt, Note: "texted first"})
+	if err != nil {
+		return c, err
+	}
+	if c, err = tx.Contact(ctx, c.CompanyID, c.ID); err != nil {
+		return c, err
+	}
+	return c, s.contactUpdated(ctx, tx, c)
+}
+
+// contactUpdated announces a contact's new state to the company.
+func (s *Service) contactUpdated(ctx context.Context, tx Tx, c Contact) error {
+	if stored, err := tx.Contact(ctx, c.CompanyID, c.ID); err == nil {
+		c = stored
+	} else {
+		return err
+	}
+	return tx.Emit(CompanyTopic(c.CompanyID), EventContactUpdated, map[string]Contact{"contact": c})
+}
+
+// confirm queues the server's answer to a keyword on the thread: a system
+// message (no sender) that the gate lets through whatever the consent and
+// the hour (carriers expect it). An empty reply, or texting switched off,
+// sends nothing. It reports whether it queued one.
+func (s *Service) confirm(ctx context.Context, tx Tx, company Company, n Number, c Contact, reply string, entryID *int64) (bool, error) {
 	if reply == "" || !company.SMSEnabled {
 		return false, nil
 	}
-	// The reply is a system message (no sender); it bypasses the consent
-	// check on purpose: carriers expect the opt-out confirmation.
-	r := Message{Direction: Outbound, Body: reply, Status: StatusQueued}
-	_, err = s.addMessage(ctx, tx, c, n, &r)
+	r := Message{Direction: Outbound, Body: companyText(company, reply), Status: StatusQueued, Purpose: PurposeConfirmation,
+		ConsentEntryID: entryID}
+	if entryID == nil {
+		if latest, err := tx.LatestConsentChange(ctx, c.ID); err == nil {
+			r.ConsentEntryID = &latest.ID
+		}
+	}
+	_, err := s.addMessage(ctx, tx, c, n, &r)
 	return err == nil, err
 }

@@ -225,8 +225,10 @@ func TestGroupCommitKeywords(t *testing.T) {
 			t.Fatalf("stopper: %+v, %v; want opted out", c, err)
 		}
 		changes, err := db.ConsentChanges(ctx, admin.CompanyID, c.ID)
-		if err != nil || len(changes) != 1 {
-			t.Errorf("stopper's consent changes: %+v, %v; want one", changes, err)
+		// "hello" made consent implied (the phone texted first); the two
+		// STOPs make one opt-out.
+		if err != nil || len(changes) != 2 || changes[0].Source != inbox.SourceInbound || changes[1].Source != inbox.SourceKeyword {
+			t.Errorf("stopper's consent changes: %+v, %v; want implied by inbound, then one opt-out by keyword", changes, err)
 		}
 		threads, err := db.Threads(ctx, admin.CompanyID, inbox.ThreadFilter{ContactID: c.ID, Limit: 10})
 		if err != nil || len(threads) != 1 {

@@ -7,8 +7,9 @@ import (
 
 // RunJanitor does the housekeeping of time every interval until ctx ends:
 // expired sessions and tickets go, events past retention go (a client resuming
-// from before them is told to resync), sends cut short by a crash are marked
-// unknown, and sends never confirmed fail visibly rather than wait forever.
+// from before them is told to resync), Plivo V2 nonces older than a week go,
+// sends cut short by a crash are marked unknown, and sends never confirmed
+// fail visibly rather than wait forever.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -23,6 +24,11 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) error {
 		}
 	}
 }
+
+// NonceRetention is how long the nonce of a Plivo V2 webhook is kept with
+// the digest of its form: a captured signature cannot be replayed with
+// another form for at least this long.
+const NonceRetention = 7 * 24 * time.Hour
 
 // stuckSend is longer than any send call takes: a send in flight for longer
 // belongs to a process that died.
@@ -44,7 +50,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		return tx.DeleteWebhookNonces(ctx, now.Add(-NonceRetention))
 	})
 	if err != nil {
 		return err

@@ -28,8 +28,21 @@ func TestMatchKeyword(t *testing.T) {
 		{"optout", KeywordOptOut, "OPTOUT"},
 		{"Revoke", KeywordOptOut, "REVOKE"},
 		{"START", KeywordOptIn, "START"},
-		{"yes", KeywordOptIn, "YES"},
-		{"Yes!", KeywordOptIn, "YES"},
+		{"yes", KeywordYes, "YES"},
+		{"Yes!", KeywordYes, "YES"},
+		{"UNSUB", KeywordOptOut, "UNSUB"},
+		{"stop all", KeywordOptOut, "STOPALL"},
+		{"Stop All.", KeywordOptOut, "STOPALL"},
+		{"opt out", KeywordOptOut, "OPTOUT"},
+		{"Opt-Out!", KeywordOptOut, "OPTOUT"},
+		{"OPT OUT", KeywordOptOut, "OPTOUT"},
+		{"revoke.", KeywordOptOut, "REVOKE"},
+		{"Un-subscribe", KeywordOptOut, "UNSUBSCRIBE"},
+		{"S.T.O.P.", KeywordOptOut, "STOP"},
+		{"s t o p", KeywordOptOut, "STOP"},
+		{"Unstop", KeywordOptIn, "UNSTOP"},
+		{"start!", KeywordOptIn, "START"},
+		{"INFO", KeywordHelp, "INFO"},
 		{"unstop", KeywordOptIn, "UNSTOP"},
 		{"help", KeywordHelp, "HELP"},
 		{"Info?", KeywordHelp, "INFO"},
@@ -41,8 +54,14 @@ func TestMatchKeyword(t *testing.T) {
 		{"STOP STOP", KeywordNone, ""},
 		{"stopwatch", KeywordNone, ""},
 		{"yes please", KeywordNone, ""},
-		{"opt out", KeywordNone, ""},
-		{"s.t.o.p", KeywordNone, ""},
+		{"opt out now", KeywordNone, ""},
+		{"stop it", KeywordNone, ""},
+		{"unsubscribed", KeywordNone, ""},
+		{"yes!!! sounds good", KeywordNone, ""},
+		{"cancel my interview", KeywordNone, ""},
+		{"the end", KeywordNone, ""},
+		{"helpful", KeywordNone, ""},
+		{"stop2", KeywordNone, ""},
 		{"ſtart", KeywordNone, ""},            // long s is not an ASCII letter
 		{"ＳＴＯＰ", KeywordNone, ""},             // full-width letters
 		{"STOP\u200b", KeywordOptOut, "STOP"}, // a zero-width space around it is trimmed
@@ -67,6 +86,7 @@ func TestKeywordString(t *testing.T) {
 		{KeywordOptOut, "STOP"},
 		{KeywordOptIn, "START"},
 		{KeywordHelp, "HELP"},
+		{KeywordYes, "YES"},
 		{Keyword(99), "NONE"},
 	}
 	for _, tt := range tests {
@@ -105,9 +125,65 @@ func TestMentionsOptOut(t *testing.T) {
 	}
 }
 
+// A text that asks to stop in a sentence puts the contact under review;
+// one that uses "stop" for a visit, or CANCEL/END/QUIT for the job, does not.
+func TestAsksToStop(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"please stop texting me", true},
+		{"Please STOP texting me!!", true},
+		{"don't text me again", true},
+		{"Don’t text me again", true}, // a curly apostrophe
+		{"dont text me", true},
+		{"Do not text me anymore", true},
+		{"do not contact me", true},
+		{"never message me again", true},
+		{"no more texts please", true},
+		{"remove me from your list", true},
+		{"take me off this list", true},
+		{"leave me alone", true},
+		{"how do I unsubscribe?", true},
+		{"I want to opt out", true},
+		{"I revoke my consent", true},
+		{"stop sending these", true},
+		{"STOP", false},    // the keyword itself opts out; nothing to review
+		{"opt out", false}, // likewise
+		{"cancel my interview", false},
+		{"can we cancel Tuesday's interview?", false},
+		{"by the end of the day", false},
+		{"I quit my old job", false},
+		{"I can stop by at 3", false},
+		{"I'll stop in tomorrow morning", false},
+		{"non-stop work lately", false},
+		{"my stopwatch broke", false},
+		{"text me the address", false},
+		{"don't worry, I'll text you", false},
+		{"yes", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := AsksToStop(tt.in); got != tt.want {
+			t.Errorf("AsksToStop(%q) = %v; want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// Plivo's MessageIntent counts as the keyword.
+func TestIntentKeyword(t *testing.T) {
+	for in, want := range map[string]Keyword{"optout": KeywordOptOut, "OptIn": KeywordOptIn, "help": KeywordHelp,
+		"": KeywordNone, "stop": KeywordNone, " optout ": KeywordOptOut} {
+		if got := IntentKeyword(in); got != want {
+			t.Errorf("IntentKeyword(%q) = %v; want %v", in, got, want)
+		}
+	}
+}
+
 func FuzzParseKeyword(f *testing.F) {
 	for _, s := range []string{"STOP", " stop. ", "Stop!", "please stop", "stopwatch", "YES", "info",
-		"ſtart", "\u212aeep", "END", "", "🛑", "opt out", "UNSUBSCRIBE!!!", "\xff\xfestop"} {
+		"ſtart", "\u212aeep", "END", "", "🛑", "opt out", "UNSUBSCRIBE!!!", "\xff\xfestop", "S.T.O.P", "stop all",
+		"don't text me", "please stop texting me", "I can stop by", "Opt-Out", "unsub"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
@@ -120,8 +196,8 @@ func FuzzParseKeyword(f *testing.F) {
 			if keywords[key] != k {
 				t.Fatalf("MatchKeyword(%q) = %v, %q; the keyword's category is %v", text, k, key, keywords[key])
 			}
-			if MentionsOptOut(text) {
-				t.Fatalf("MentionsOptOut(%q) = true for the keyword %q; want false", text, key)
+			if MentionsOptOut(text) || AsksToStop(text) {
+				t.Fatalf("MentionsOptOut or AsksToStop(%q) = true for the keyword %q; want false", text, key)
 			}
 		}
 		// Padding with spaces and punctuation never changes the result.

@@ -75,10 +75,17 @@ type OutboundJob struct {
 	MessageID int64  `db:"id"`
 	CompanyID int64  `db:"company_id"`
 	NumberID  int64  `db:"number_id"`
+	ContactID int64  `db:"contact_id"`
 	From      string `db:"from_e164"`
 	To        string `db:"to_phone"`
 	Body      string `db:"body"`
 	Attempts  int    `db:"send_attempts"`
+	// Status, Purpose and ConsentEntryID are what the gate decided when
+	// the text was stored; it decides again at dispatch (dispatch.go).
+	Status         Status    `db:"status"`
+	Purpose        Purpose   `db:"purpose"`
+	ConsentEntryID *int64    `db:"consent_entry_id"`
+	CreatedAt      time.Time `db:"created_at"`
 }
 
 func (s *Service) wakeOutbox() {
@@ -190,11 +197,27 @@ func (s *Service) QueueDepth(ctx context.Context) (int, error) {
 	return s.store.QueueDepth(ctx)
 }
 
+// claim takes due messages and puts each through the send gate again, in
+// the same transaction: only those it still allows now are returned to be
+// sent (dispatch.go).
 func (s *Service) claim(ctx context.Context, limit int) ([]OutboundJob, error) {
 	var jobs []OutboundJob
-	_, err := s.store.Tx(ctx, func(tx Tx) (err error) {
-		jobs, err = tx.ClaimSends(ctx, s.now(), s.cfg.Outbox.PerNumber, limit)
-		return err
+	err := s.write(ctx, func(tx Tx) error {
+		claimed, err := tx.ClaimSends(ctx, s.now(), s.cfg.Outbox.PerNumber, limit)
+		if err != nil {
+			return err
+		}
+		jobs = jobs[:0]
+		for _, job := range claimed {
+			send, err := s.regate(ctx, tx, job)
+			if err != nil {
+				return err
+			}
+			if send {
+				jobs = append(jobs, job)
+			}
+		}
+		return nil
 	})
 	return jobs, err
 }

@@ -23,9 +23,11 @@ type SendRequest struct {
 // Send queues a text from the caller to a contact and returns the queued
 // message; the outbox sends it. The checks run in the server, in order: the
 // caller may see the contact (else not_found); texting is on (sms_disabled);
-// the caller is assigned to the sending number (not_assigned); the contact
-// opted in (opted_out, no_consent); the body is 1 to 1,600 characters
-// (invalid_body); a number is decided (number_required).
+// the caller is assigned to the sending number (not_assigned); the send
+// gate (CheckSend: opt_out_review, opted_out, no_consent); the body is 1 to
+// 1,600 characters (invalid_body); a number is decided (number_required). A
+// text the gate holds for quiet hours is stored as scheduled, with SendAt
+// and HoldNote, and goes when they end.
 func (s *Service) Send(ctx context.Context, caller User, contactID int64, req SendRequest) (Message, error) {
 	if len(req.IdempotencyKey) > 255 {
 		return Message{}, Invalid("invalid_idempotency_key", "an Idempotency-Key must be at most 255 characters")
@@ -49,11 +51,17 @@ func (s *Service) Send(ctx context.Context, caller User, contactID int64, req Se
 		if err != nil {
 			return err
 		}
-		switch c.Consent {
-		case ConsentOptedOut:
-			return Errorf(KindConflict, "opted_out", "%s has opted out of text messages; email or call them instead", c.Name)
-		case ConsentUnknown:
-			return Errorf(KindConflict, "no_consent", "%s has not opted in to text messages; email or call them instead", c.Name)
+		company, err := tx.Company(ctx, caller.CompanyID)
+		if err != nil {
+			return err
+		}
+		check := SendCheck{Company: company, Contact: c, Purpose: PurposeText, At: s.now()}
+		if number != nil {
+			check.NumberID = number.ID
+		}
+		decision, err := s.CheckSend(ctx, tx, check)
+		if err != nil {
+			return err
 		}
 		body := strings.TrimSpace(req.Body)
 		if n := utf8.RuneCountInString(body); n == 0 || n > MaxBodyChars {
@@ -64,6 +72,7 @@ func (s *Service) Send(ctx context.Context, caller User, contactID int64, req Se
 		}
 		m = Message{CompanyID: caller.CompanyID, Direction: Outbound, Body: body, Status: StatusQueued,
 			SentBy: &caller, IdempotencyKey: req.IdempotencyKey, RequestHash: hash}
+		decision.apply(&m)
 		dup, err := s.addMessage(ctx, tx, c, *number, &m)
 		if err != nil {
 			return err
@@ -82,6 +91,16 @@ func (s *Service) Send(ctx context.Context, caller User, contactID int64, req Se
 		s.wakeOutbox()
 	}
 	return m, err
+}
+
+// apply puts the gate's decision on a message about to be stored: the
+// consent entry that allows it and, when held, its time and notice.
+func (d SendDecision) apply(m *Message) {
+	m.ConsentEntryID = d.ConsentEntryID
+	if d.Held {
+		at := d.At
+		m.Status, m.SendAt, m.HoldNote = StatusScheduled, &at, d.HoldNote
+	}
 }
 
 var errRepeatedKey = Errorf(KindConflict, "repeated_key", "a message with this Idempotency-Key was stored meanwhile")

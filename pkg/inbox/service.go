@@ -14,8 +14,10 @@ type Config struct {
 	PublicURL string
 	// Region is the default region for phone numbers written without a country code.
 	Region string
-	// SessionTTL is how long a sign-in lasts.
+	// SessionTTL is the longest a sign-in lasts, however active.
 	SessionTTL time.Duration
+	// SessionIdle ends a session that had no request for this long.
+	SessionIdle time.Duration
 	// TicketTTL is how long a websocket ticket is valid.
 	TicketTTL time.Duration
 	// EventRetention is how long events are kept for resume.
@@ -34,6 +36,7 @@ func DefaultConfig() Config {
 	return Config{
 		Region:         DefaultRegion,
 		SessionTTL:     14 * 24 * time.Hour,
+		SessionIdle:    12 * time.Hour,
 		TicketTTL:      30 * time.Second,
 		EventRetention: 72 * time.Hour,
 		PasswordCost:   11,
@@ -68,6 +71,9 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = def.SessionTTL
+	}
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = def.SessionIdle
 	}
 	if cfg.TicketTTL == 0 {
 		cfg.TicketTTL = def.TicketTTL

@@ -12,6 +12,10 @@ type StatusUpdate struct {
 	ErrorCode      string  // the provider's error code, for failed and undelivered only
 	ErrorReason    string  // ErrorCode in plain English
 	Billing        Billing // what the provider charged, when the report says
+	// OptedOut is true when the provider's error code means the
+	// destination opted out of our texts or blocks the sender (Plivo's
+	// error 200): the contact is opted out (source carrier).
+	OptedOut bool
 }
 
 // statusRank orders statuses: a status never moves backwards, and the final
@@ -66,6 +70,11 @@ func (s *Service) applyStatus(ctx context.Context, tx Tx, u StatusUpdate) error 
 	if m.Direction != Outbound {
 		return nil
 	}
+	if u.OptedOut {
+		if err := s.carrierOptOut(ctx, tx, m, u); err != nil {
+			return err
+		}
+	}
 	if m.PlivoUUID == nil && u.MessageUUID != "" {
 		m.PlivoUUID = &u.MessageUUID
 	}
@@ -93,4 +102,23 @@ func (s *Service) applyStatus(ctx context.Context, tx Tx, u StatusUpdate) error 
 		return err
 	}
 	return tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m})
+}
+
+// carrierOptOut records that the carrier or the provider refused a text
+// because its destination opted out or blocks the sender: our consent must
+// agree with theirs, so the contact is opted out (source carrier), once.
+func (s *Service) carrierOptOut(ctx context.Context, tx Tx, m Message, u StatusUpdate) error {
+	c, err := tx.Contact(ctx, m.CompanyID, m.ContactID)
+	if err != nil || c.Consent == ConsentOptedOut {
+		return err
+	}
+	note := "the carrier refused a text: the phone opted out or blocks the sender"
+	if u.ErrorCode != "" {
+		note += " (error " + u.ErrorCode + ")"
+	}
+	if _, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: ConsentOptedOut, Source: SourceCarrier,
+		MessageID: &m.ID, Note: note}); err != nil {
+		return err
+	}
+	return s.contactUpdated(ctx, tx, c)
 }

@@ -20,10 +20,23 @@ type Store interface {
 	Ping(ctx context.Context) error
 
 	// Tickets are written outside transactions: each call is one atomic
-	// statement (two on SQLite), not a transaction of three or four.
-	CreateTicket(ctx context.Context, ticketHash string, userID int64, expires time.Time) error
-	// RedeemTicket deletes a live ticket and returns its user: a ticket works once.
-	RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (User, error)
+	// statement (two on SQLite), not a transaction of three or four. A
+	// ticket remembers the credential that minted it (a.Session, a.TokenID).
+	CreateTicket(ctx context.Context, ticketHash string, a Auth, expires time.Time) error
+	// RedeemTicket deletes a live ticket and returns who it is for: a
+	// ticket works once, and only while its user is active and the session
+	// or token that minted it is live.
+	RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (Auth, error)
+
+	// TouchSession moves a session's idle deadline to expires, and
+	// TouchToken records an API token's use: single statements outside any
+	// transaction, written at most once a minute or so per credential.
+	TouchSession(ctx context.Context, tokenHash string, expires time.Time) error
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+	// LiveAuths reports, for each of auths, whether it still authenticates
+	// at now: its user is active, and its session or API token, if any, is
+	// live. The hub re-checks its sockets with it.
+	LiveAuths(ctx context.Context, auths []Auth, now time.Time) ([]bool, error)
 }
 
 // Tx is a write transaction.
@@ -38,10 +51,26 @@ type Tx interface {
 	UpdateCompany(ctx context.Context, c Company) error
 
 	CreateUser(ctx context.Context, u *User, passwordHash string) error
+	// UpdateUser stores a's name, role and active flag.
+	UpdateUser(ctx context.Context, a Account) error
+	SetPasswordHash(ctx context.Context, userID int64, hash string) error
 	CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error
+	// DeleteSession ends a session and the websocket tickets it minted.
 	DeleteSession(ctx context.Context, tokenHash string) error
-	CreateAPIToken(ctx context.Context, companyID, userID int64, name, tokenHash string) error
+	// DeleteUserSessions ends every session of a user but the one whose
+	// token hash is except (none when empty), with their tickets.
+	DeleteUserSessions(ctx context.Context, userID int64, except string) error
+	// EndUserAccess ends every session, API token and ticket of a user.
+	EndUserAccess(ctx context.Context, userID int64) error
+	// CreateAPIToken stores t (CompanyID, User.ID, Name, ExpiresAt set) and
+	// sets its ID and CreatedAt.
+	CreateAPIToken(ctx context.Context, t *APIToken, tokenHash string) error
+	// DeleteAPIToken revokes a company's token and the tickets it minted,
+	// and returns the id of the user it acted as.
+	DeleteAPIToken(ctx context.Context, companyID, id int64) (int64, error)
 	DeleteExpired(ctx context.Context, now time.Time) error
+	// DeleteWebhookNonces forgets the Plivo V2 nonces stored before before.
+	DeleteWebhookNonces(ctx context.Context, before time.Time) error
 
 	CreateNumber(ctx context.Context, n *Number) error
 	SetAssignees(ctx context.Context, numberID int64, userIDs []int64) error
@@ -51,9 +80,26 @@ type Tx interface {
 	// phone already; either way c.ID is then the stored contact's. Two first
 	// texts from one phone, stored at once, both find the one contact.
 	EnsureContact(ctx context.Context, c *Contact) error
+	// UpdateContact stores a contact's name, phone, email, kind, external
+	// id and time zone; consent changes go through SetConsent.
 	UpdateContact(ctx context.Context, c Contact) error
-	// SetConsent changes a contact's consent and appends ch to the ledger.
-	SetConsent(ctx context.Context, ch ConsentChange) error
+	// SetConsent appends ch to the contact's ledger, hash-chained to the
+	// entry before it, and sets the contact's consent when ch.From differs
+	// from ch.To (an entry with From == To records without changing, as a
+	// consent request or a review kept does). It returns the stored entry.
+	SetConsent(ctx context.Context, ch ConsentChange) (ConsentChange, error)
+	// SetConsentReview marks or clears a possible opt-out of a contact.
+	SetConsentReview(ctx context.Context, contactID int64, review bool) error
+	// SetConsentRequested records when a consent request was sent; the
+	// zero time clears it.
+	SetConsentRequested(ctx context.Context, contactID int64, at time.Time) error
+	// UnchainedConsentChanges are the ledger entries without a hash (written
+	// before the ledger was chained), in id order.
+	UnchainedConsentChanges(ctx context.Context) ([]ConsentChange, error)
+	// ConsentHashBefore is the hash of the contact's last entry before id.
+	ConsentHashBefore(ctx context.Context, contactID, id int64) (string, error)
+	// SetConsentHash chains an entry that had no hash.
+	SetConsentHash(ctx context.Context, id int64, prev, hash string) error
 
 	UpsertJob(ctx context.Context, j *Job) (created bool, err error)
 	AddApplicant(ctx context.Context, jobID, contactID int64) (added bool, err error)
@@ -88,6 +134,9 @@ type Tx interface {
 	// SetBilling stores what the provider charged for a message; the fields
 	// b leaves empty keep their value.
 	SetBilling(ctx context.Context, messageID int64, b Billing) error
+	// GateSend records what the send gate decided for a queued message at
+	// dispatch: held again, released, or canceled (gate.go).
+	GateSend(ctx context.Context, messageID int64, g SendGateUpdate) error
 	// AddPendingStatus keeps a report for a message not known yet.
 	AddPendingStatus(ctx context.Context, u StatusUpdate) error
 	// TakePendingStatuses removes and returns the reports kept for a provider id.
@@ -114,11 +163,21 @@ type Queries interface {
 	CompanyByName(ctx context.Context, name string) (Company, error)
 
 	User(ctx context.Context, companyID, id int64) (User, error)
-	// UserByEmail returns the user and their password hash, for sign-in.
-	UserByEmail(ctx context.Context, email string) (User, string, error)
+	// Account returns a user of the company with whether they are active.
+	Account(ctx context.Context, companyID, id int64) (Account, error)
+	// UserByEmail returns the user, active or not, and their password
+	// hash, for sign-in.
+	UserByEmail(ctx context.Context, email string) (Account, string, error)
 	Users(ctx context.Context, companyID int64) ([]User, error)
-	SessionUser(ctx context.Context, tokenHash string, now time.Time) (User, error)
-	TokenUser(ctx context.Context, tokenHash string) (User, error)
+	Accounts(ctx context.Context, companyID int64) ([]Account, error)
+	// ActiveAdmins counts the company's active admins.
+	ActiveAdmins(ctx context.Context, companyID int64) (int, error)
+	// Session returns a session live at now, of an active user.
+	Session(ctx context.Context, tokenHash string, now time.Time) (StoredSession, error)
+	// APIToken returns a token live at now, of an active user.
+	APIToken(ctx context.Context, tokenHash string, now time.Time) (APIToken, error)
+	// APITokens lists the company's tokens, expired ones too.
+	APITokens(ctx context.Context, companyID int64) ([]APIToken, error)
 
 	Number(ctx context.Context, companyID, id int64) (Number, error)
 	// NumbersByE164 finds those of the numbers that exist, of any company:
@@ -141,6 +200,18 @@ type Queries interface {
 	ContactByExternalID(ctx context.Context, companyID int64, externalID string) (Contact, error)
 	Contacts(ctx context.Context, companyID int64, f ContactFilter) ([]Contact, error)
 	ConsentChanges(ctx context.Context, companyID, contactID int64) ([]ConsentChange, error)
+	// LatestConsentChange is the contact's last ledger entry (not_found
+	// when it has none): the one that allows a text now.
+	LatestConsentChange(ctx context.Context, contactID int64) (ConsentChange, error)
+	// ConsentLedgerPage reads every company's ledger in id order, after
+	// afterID: for verifying the chains.
+	ConsentLedgerPage(ctx context.Context, afterID int64, limit int) ([]ConsentChange, error)
+	// ConsentSends lists the contact's outbound texts with the ledger entry
+	// that allowed each.
+	ConsentSends(ctx context.Context, companyID, contactID int64) ([]ConsentSend, error)
+	// LastInbound is when the contact last texted the number (any number
+	// for numberID 0); nil when never.
+	LastInbound(ctx context.Context, companyID, contactID, numberID int64) (*time.Time, error)
 
 	Job(ctx context.Context, companyID, id int64) (Job, error)
 	JobByExternalID(ctx context.Context, companyID int64, externalID string) (Job, error)
@@ -202,4 +273,22 @@ type ThreadFilter struct {
 	NumberIDs []int64
 	ContactID int64
 	Limit     int
+}
+
+// ConsentSend is an outbound text and the consent entry that allowed it
+// (nil for a text no entry allowed: a HELP reply to a contact never asked).
+type ConsentSend struct {
+	MessageID      int64  `json:"message_id" db:"id"`
+	ConsentEntryID *int64 `json:"consent_entry_id" db:"consent_entry_id"`
+}
+
+// SendGateUpdate is what the gate decided at dispatch for a claimed text.
+type SendGateUpdate struct {
+	Status         Status     // scheduled (held again), queued (released) or canceled
+	SendState      string     // pending (held), sending (released), canceled
+	SendAfter      *time.Time // when a held text goes
+	HoldNote       string
+	ErrorCode      string // why a canceled text never went
+	ErrorReason    string
+	ConsentEntryID *int64
 }

@@ -31,6 +31,14 @@ type Company struct {
 	// it follows the server's (INBOX_DEFAULT_REGION); the Service always
 	// shows the region in effect.
 	DefaultRegion string `json:"default_region" db:"default_region"`
+
+	// OptinReply confirms an opt-in by keyword; ConsentRequest asks a
+	// contact for consent. "{company}" in either becomes Name.
+	OptinReply     string `json:"optin_reply" db:"optin_reply"`
+	ConsentRequest string `json:"consent_request" db:"consent_request"`
+	// QuietHours is when no text may reach a contact, in the contact's
+	// local time; nil: none (the operator's choice).
+	QuietHours *QuietHours `json:"quiet_hours" db:"-"`
 }
 
 // User is a person who signs in: an admin or a recruiter of one company.
@@ -69,6 +77,9 @@ const (
 	ConsentOptedIn  Consent = "opted_in"
 	ConsentOptedOut Consent = "opted_out"
 	ConsentUnknown  Consent = "unknown"
+	// ConsentImplied is a contact who texted first while their consent was
+	// unknown: replies on that thread are allowed for a while (gate.go).
+	ConsentImplied Consent = "implied"
 )
 
 // Icon is the state of the SMS icon next to a contact (S2, S5, S8).
@@ -109,6 +120,12 @@ type Contact struct {
 	LastMessageAt *time.Time `db:"last_message_at"` // any message on any number: the icon is green
 	SMSEnabled    bool       `db:"sms_enabled"`     // the company's switch, loaded with the contact
 	CreatedAt     time.Time  `db:"created_at"`
+
+	TimeZone      string `db:"time_zone"`      // IANA; empty: the zones of the phone number
+	ConsentReview bool   `db:"consent_review"` // a possible opt-out waits for a person: no text goes
+	// ConsentRequestedAt is when a consent request was last sent; a YES
+	// answers it while it is pending (consent.go).
+	ConsentRequestedAt *time.Time `db:"consent_requested_at"`
 }
 
 // ContactSMS is the "sms" object of the Contact JSON.
@@ -117,6 +134,10 @@ type ContactSMS struct {
 	Icon      Icon       `json:"icon"`
 	Source    string     `json:"source,omitempty"`
 	ChangedAt *time.Time `json:"changed_at,omitempty"`
+	// Review is true while a possible opt-out waits for a person.
+	Review bool `json:"review"`
+	// RequestedAt is when consent was last asked for by text.
+	RequestedAt *time.Time `json:"requested_at,omitempty"`
 }
 
 // Icon is the contact's SMS icon state.
@@ -132,10 +153,11 @@ func (c Contact) MarshalJSON() ([]byte, error) {
 		Phone      string     `json:"phone"`
 		Email      string     `json:"email"`
 		Kind       string     `json:"kind"`
+		TimeZone   string     `json:"time_zone"`
 		SMS        ContactSMS `json:"sms"`
 		CreatedAt  time.Time  `json:"created_at"`
-	}{c.ID, c.ExternalID, c.Name, c.Phone, c.Email, c.Kind,
-		ContactSMS{c.Consent, c.Icon(), c.ConsentSource, c.ConsentAt}, c.CreatedAt})
+	}{c.ID, c.ExternalID, c.Name, c.Phone, c.Email, c.Kind, c.TimeZone,
+		ContactSMS{c.Consent, c.Icon(), c.ConsentSource, c.ConsentAt, c.ConsentReview, c.ConsentRequestedAt}, c.CreatedAt})
 }
 
 // UnmarshalJSON reads the Contact of API.md, for Go clients of the API.
@@ -147,6 +169,7 @@ func (c *Contact) UnmarshalJSON(b []byte) error {
 		Phone      string     `json:"phone"`
 		Email      string     `json:"email"`
 		Kind       string     `json:"kind"`
+		TimeZone   string     `json:"time_zone"`
 		SMS        ContactSMS `json:"sms"`
 		CreatedAt  time.Time  `json:"created_at"`
 	}
@@ -155,6 +178,7 @@ func (c *Contact) UnmarshalJSON(b []byte) error {
 	}
 	*c = Contact{ID: v.ID, ExternalID: v.ExternalID, Name: v.Name, Phone: v.Phone, Email: v.Email, Kind: v.Kind,
 		Consent: v.SMS.Consent, ConsentSource: v.SMS.Source, ConsentAt: v.SMS.ChangedAt, CreatedAt: v.CreatedAt,
+		TimeZone: v.TimeZone, ConsentReview: v.SMS.Review, ConsentRequestedAt: v.SMS.RequestedAt,
 		// The icon is derived; these two make Icon() answer what the server said.
 		SMSEnabled: v.SMS.Icon != IconHidden || v.SMS.Consent != ConsentOptedIn}
 	if v.SMS.Icon == IconGreen {
@@ -163,9 +187,12 @@ func (c *Contact) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ConsentChange is one entry of a contact's consent ledger.
+// ConsentChange is one entry of a contact's consent ledger. Entries are
+// never changed once written; each carries the hash of the one before it of
+// the same contact and its own (ledger.go), so an altered entry shows.
 type ConsentChange struct {
 	ID        int64     `json:"id" db:"id"`
+	CompanyID int64     `json:"-" db:"company_id"`
 	ContactID int64     `json:"contact_id" db:"contact_id"`
 	From      Consent   `json:"from" db:"from_state"`
 	To        Consent   `json:"to" db:"to_state"`
@@ -174,14 +201,22 @@ type ConsentChange struct {
 	UserID    *int64    `json:"user_id" db:"user_id"`
 	MessageID *int64    `json:"message_id" db:"message_id"`
 	CreatedAt time.Time `json:"created_at" db:"created_at"`
+	Note      string    `json:"note" db:"note"`
+	PrevHash  string    `json:"prev_hash" db:"prev_hash"`
+	Hash      string    `json:"hash" db:"hash"`
 }
 
 // Sources of consent changes.
 const (
-	SourceApplication = "application" // opted in while applying (the ATS said so)
-	SourceATS         = "ats"         // the host ATS withdrew consent
-	SourceKeyword     = "keyword"     // the contact texted STOP / START
-	SourceAdmin       = "admin"       // an admin changed it by hand
+	SourceApplication  = "application"   // opted in while applying (the ATS said so)
+	SourceATS          = "ats"           // the host ATS withdrew consent
+	SourceKeyword      = "keyword"       // the contact texted STOP / START / YES to a request
+	SourceAdmin        = "admin"         // an admin changed it through PATCH /api/contacts/{id}
+	SourcePhoneChanged = "phone_changed" // consent belongs to a phone: a new one starts unknown
+	SourceInbound      = "inbound"       // the contact texted first: implied consent
+	SourceCarrier      = "carrier"       // a status report said the phone opted out or blocks us
+	SourceReview       = "review"        // a person decided a possible opt-out
+	SourceRequest      = "request"       // a consent request was sent (the state does not change)
 )
 
 // Job is a job posting pushed in by the host ATS.
@@ -221,6 +256,11 @@ const (
 	// provider before it died or timed out. It is never sent again blindly;
 	// the UI says "checking with Plivo".
 	StatusUnknown Status = "unknown"
+	// StatusScheduled is an outbound text waiting for its time (quiet
+	// hours); StatusCanceled one that will never go (the gate refused it
+	// at dispatch, ErrorCode says why).
+	StatusScheduled Status = "scheduled"
+	StatusCanceled  Status = "canceled"
 )
 
 // Message is one text, in or out.
@@ -242,6 +282,16 @@ type Message struct {
 	MediaURLs   []string  `json:"media_urls,omitempty" db:"-"`
 	Flagged     bool      `json:"flagged,omitempty" db:"flagged"` // mentions an opt-out word without being one
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+
+	// SendAt is when a scheduled text goes; HoldNote says why it waits
+	// ("Held until 8:00 AM candidate's time").
+	SendAt   *time.Time `json:"send_at,omitempty" db:"send_at"`
+	HoldNote string     `json:"hold_note,omitempty" db:"hold_note"`
+	// Purpose is why an outbound text is sent: a user's text (""), a
+	// keyword's confirmation, or a consent request (gate.go).
+	Purpose Purpose `json:"purpose,omitempty" db:"purpose"`
+	// ConsentEntryID is the ledger entry that allowed an outbound text.
+	ConsentEntryID *int64 `json:"-" db:"consent_entry_id"`
 
 	// IdempotencyKey and RequestHash are the sender's Idempotency-Key and a
 	// hash of what it was first used for; stored, never shown.

@@ -36,7 +36,7 @@ func TestVerifierSpeaksInbox(t *testing.T) {
 	report := url.Values{"MessageUUID": {"u-2"}, "Status": {"rejected"}, "ErrorCode": {"200"}}
 	u, err := v.Status(plivotest.WebhookRequest(statusURL, report.Encode(), plivotest.SignV3(testToken, statusURL, report, testNonce)))
 	wantU := inbox.StatusUpdate{MessageID: 42, MessageUUID: "u-2", Status: inbox.StatusFailed, ProviderStatus: "rejected",
-		ErrorCode: "200", ErrorReason: ErrorReason("200")}
+		ErrorCode: "200", ErrorReason: ErrorReason("200"), OptedOut: true}
 	if err != nil || u != wantU {
 		t.Errorf("Status = %+v, %v; want %+v", u, err, wantU)
 	}

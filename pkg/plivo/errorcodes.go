@@ -42,3 +42,16 @@ func ErrorReason(code string) string {
 	}
 	return "Delivery failed with Plivo error code " + code + "."
 }
+
+// optOutCodes are the error codes by which Plivo says the destination opted
+// out or blocks the sender. Plivo documents one: 200, "the destination
+// number has opted out" — Plivo's own opt-out management blocked the text
+// because the phone replied STOP to the number (Plivo's support article
+// "Can I reply to customers who have opted out?"). Spam filtering (30) and
+// unreachable or invalid numbers (50, 70, 80) are not a withdrawal of
+// consent and are left out.
+var optOutCodes = map[string]bool{"200": true}
+
+// OptOutCode reports whether a Plivo error code means the destination opted
+// out of texts from the number or blocks it.
+func OptOutCode(code string) bool { return optOutCodes[strings.TrimSpace(code)] }

@@ -19,7 +19,10 @@ const maxMediaIndex = 99
 // contact sent to one of our numbers (/webhooks/plivo/inbound). From, To and
 // MessageUUID are required; From and To arrive as digits with the country
 // code and no "+" and are returned in E.164. Type is "sms" or "mms" in lower
-// case, "sms" when absent. Media URLs come from Media0, Media1, … (numbered
+// case, "sms" when absent. The text is Text, or Body for an MMS (where Plivo
+// puts it). Intent is Plivo's MessageIntent ("optout", "optin", "help", or
+// empty), sent when the number has Plivo's opt-out management. Media URLs
+// come from Media0, Media1, … (numbered
 // from 0 or from 1, both occur), in index order, without duplicates, keeping
 // only absolute http(s) URLs. Every failure is an *inbox.Error of
 // KindInvalid: the web layer answers it 400, since Plivo repeating the same
@@ -41,13 +44,19 @@ func ParseInbound(form url.Values) (inbox.InboundSMS, error) {
 	if typ == "" {
 		typ = "sms"
 	}
+	// Plivo sends an SMS's text as Text and an MMS's as Body.
+	text := form.Get("Text")
+	if text == "" {
+		text = form.Get("Body")
+	}
 	return inbox.InboundSMS{
 		From:        from,
 		To:          to,
-		Text:        form.Get("Text"),
+		Text:        text,
 		Type:        typ,
 		MessageUUID: id,
 		MediaURLs:   mediaURLs(form),
+		Intent:      strings.ToLower(strings.TrimSpace(form.Get("MessageIntent"))),
 	}, nil
 }
 

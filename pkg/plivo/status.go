@@ -57,6 +57,7 @@ func ParseStatus(form url.Values, query url.Values) (inbox.StatusUpdate, error) 
 	if st == inbox.StatusFailed || st == inbox.StatusUndelivered {
 		u.ErrorCode = truncate(strings.TrimSpace(form.Get("ErrorCode")), maxErrorCodeLen)
 		u.ErrorReason = ErrorReason(u.ErrorCode)
+		u.OptedOut = OptOutCode(u.ErrorCode)
 	}
 	u.Billing = parseBilling(form)
 	return u, nil

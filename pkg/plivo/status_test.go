@@ -32,7 +32,7 @@ func TestParseStatus(t *testing.T) {
 				ErrorCode: "900", ErrorReason: errorReasons["900"]}, ""},
 		{"rejected is failed", url.Values{"MessageUUID": {"u"}, "Status": {"rejected"}, "ErrorCode": {"200"}}, q,
 			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusFailed, ProviderStatus: "rejected",
-				ErrorCode: "200", ErrorReason: errorReasons["200"]}, ""},
+				ErrorCode: "200", ErrorReason: errorReasons["200"], OptedOut: true}, ""},
 		{"read is delivered", url.Values{"MessageUUID": {"u"}, "Status": {"read"}}, q,
 			inbox.StatusUpdate{MessageID: 42, MessageUUID: "u", Status: inbox.StatusDelivered, ProviderStatus: "read"}, ""},
 		{"no message_id", url.Values{"MessageUUID": {"u"}, "Status": {"sent"}}, nil,

@@ -2,13 +2,17 @@ package plivo
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	plivogo "github.com/plivo/plivo-go/v7"
@@ -21,8 +25,28 @@ const (
 	HeaderSignatureV3 = "X-Plivo-Signature-V3"
 	HeaderNonceV3     = "X-Plivo-Signature-V3-Nonce"
 	HeaderSignatureV2 = "X-Plivo-Signature-V2"
-	HeaderNonceV2     = "X-Plivo-Signature-V2-Nonce"
+	// HeaderSignatureMaV2 is the V2 signature made with the main account's
+	// auth token; it shares HeaderNonceV2.
+	HeaderSignatureMaV2 = "X-Plivo-Signature-Ma-V2"
+	HeaderNonceV2       = "X-Plivo-Signature-V2-Nonce"
 )
+
+// MaxKeys is the most keys a webhook form (body and query together) may
+// have. Plivo's have a few dozen; a form of thousands costs parsing and
+// signing time before it can be refused, so it is refused first, by
+// counting separators in the raw body.
+const MaxKeys = 100
+
+// NonceLedger remembers the nonce of every V2 webhook with a digest of the
+// URL and form it came with (pkg/store implements it). V2 signs the URL and
+// the nonce only: without the ledger, one captured signature would carry any
+// form.
+type NonceLedger interface {
+	// ClaimNonce records nonce with digest unless it is known, and reports
+	// whether the nonce stands for digest: true for a new nonce or a
+	// repeat of the same request, false for another request.
+	ClaimNonce(ctx context.Context, nonce, digest string) (bool, error)
+}
 
 // DefaultMaxBytes is the webhook body limit when Verifier.MaxBytes is zero:
 // far above the largest message Plivo posts (1,600 characters, each up to
@@ -46,6 +70,13 @@ var (
 	ErrBadSignature = errors.New("plivo webhook: missing or invalid signature")
 	ErrMalformed    = errors.New("plivo webhook: malformed request")
 	ErrTooLarge     = errors.New("plivo webhook: body too large")
+	// ErrNonceReplayed is a V2 nonce seen before with another URL or form:
+	// a captured signature carrying a forged request. It is an
+	// ErrBadSignature.
+	ErrNonceReplayed = fmt.Errorf("%w: a V2 nonce came again with another request", ErrBadSignature)
+	// errLedger is the nonce ledger failing: answered 503, so that Plivo
+	// retries.
+	errLedger = errors.New("plivo webhook: the nonce ledger failed")
 )
 
 // Verifier checks that a webhook request comes from Plivo, before anything
@@ -61,6 +92,9 @@ type Verifier struct {
 	AuthToken string
 	// MaxBytes limits the body; zero or less means DefaultMaxBytes.
 	MaxBytes int64
+	// Nonces keeps the V2 nonces. Without it, V2 signatures are refused
+	// (503 webhook_misconfigured): they cannot be trusted alone.
+	Nonces NonceLedger
 }
 
 // Verify reads and strictly parses the form body of a Plivo webhook and
@@ -78,10 +112,16 @@ type Verifier struct {
 // the form. Only when no V3 header is present is a V2 signature
 // (X-Plivo-Signature-V2 with its nonce) accepted instead: V2 signs only the
 // URL and nonce, not the form, so it is the weaker proof and never a
-// fallback for a failed V3. Expected signatures are computed with plivo-go
-// and compared in constant time (plivo-go's Validate functions use ==). A
-// nonce seen before is not an error: Plivo repeats deliveries with the same
-// nonce, and de-duplication is on the MessageUUID.
+// fallback for a failed V3; X-Plivo-Signature-Ma-V2 (the main account's)
+// counts as V2. Expected signatures are computed with plivo-go and compared
+// in constant time (plivo-go's Validate functions use ==). A V3 nonce seen
+// before is not an error: Plivo repeats deliveries with the same nonce, and
+// de-duplication is on the MessageUUID. A V2 nonce is claimed in the Nonces
+// ledger with a digest of the URL and form: the same nonce with the same
+// request is Plivo's retry, with another it is a forgery (ErrNonceReplayed).
+//
+// Before any of that, a form of more than MaxKeys keys is refused as too
+// large, by counting separators in the raw body and query.
 //
 // Every error is an *inbox.Error; see ErrBadSignature for the kinds.
 func (v Verifier) Verify(r *http.Request) (url.Values, error) {
@@ -118,9 +158,11 @@ func (v Verifier) Status(r *http.Request) (inbox.StatusUpdate, error) {
 // refusal is the inbox error for a reason of verify's to refuse a request.
 func refusal(err error) *inbox.Error {
 	switch {
+	case errors.Is(err, errLedger):
+		return inbox.Unavailable("the webhook nonce ledger", err)
 	case errors.Is(err, ErrTooLarge):
 		return &inbox.Error{Kind: inbox.KindTooLarge, Code: "body_too_large",
-			Message: "the webhook body is too large", Err: err}
+			Message: fmt.Sprintf("the webhook body is too large (over %d keys, or %d bytes)", MaxKeys, DefaultMaxBytes), Err: err}
 	case errors.Is(err, ErrBadSignature):
 		return &inbox.Error{Kind: inbox.KindForbidden, Code: "bad_signature",
 			Message: "the Plivo signature is missing, wrong or does not cover this request", Err: err}
@@ -152,6 +194,9 @@ func (v Verifier) verify(r *http.Request) (url.Values, string, error) {
 		}
 		return nil, "malformed", err
 	}
+	if n := countKeys(body) + countKeys([]byte(r.URL.RawQuery)); n > MaxKeys {
+		return nil, "too_many_keys", fmt.Errorf("%w: %d keys or more, at most %d", ErrTooLarge, n, MaxKeys)
+	}
 	form, err := parseStrictForm(string(body))
 	if err != nil {
 		return nil, "malformed", fmt.Errorf("%w: body: %w", ErrMalformed, err)
@@ -173,36 +218,72 @@ func (v Verifier) verify(r *http.Request) (url.Values, string, error) {
 	if _, err := url.Parse(fullURL); err != nil {
 		return nil, "malformed", fmt.Errorf("%w: request URL: %w", ErrMalformed, err)
 	}
-	if reason, err := v.checkSignature(r.Header, fullURL, form); err != nil {
+	version, reason, err := v.checkSignature(r.Header, fullURL, form)
+	if err != nil {
 		return nil, reason, err
+	}
+	if version == "V2" {
+		if reason, err := v.claimNonce(r.Context(), r.Header.Get(HeaderNonceV2), fullURL, form); err != nil {
+			return nil, reason, err
+		}
 	}
 	return form, "", nil
 }
 
+// countKeys is at least the number of keys of a raw form: its separators
+// plus one.
+func countKeys(raw []byte) int {
+	if len(raw) == 0 {
+		return 0
+	}
+	return bytes.Count(raw, []byte("&")) + 1
+}
+
+// claimNonce accepts a V2 nonce only with the URL and form it first came
+// with.
+func (v Verifier) claimNonce(ctx context.Context, nonce, fullURL string, form url.Values) (string, error) {
+	if v.Nonces == nil {
+		return "config", errors.New("plivo webhook: a V2 signature, and no nonce ledger to check it against")
+	}
+	sum := sha256.Sum256([]byte(fullURL + "\x00" + form.Encode()))
+	same, err := v.Nonces.ClaimNonce(ctx, nonce, hex.EncodeToString(sum[:]))
+	switch {
+	case err != nil:
+		return "ledger", fmt.Errorf("%w: %w", errLedger, err)
+	case !same:
+		return "nonce_replayed", fmt.Errorf("%w (nonce %s, %s)", ErrNonceReplayed, nonce, fullURL)
+	}
+	return "", nil
+}
+
 // checkSignature checks the V3 signature, or the V2 one when no V3 header is
-// present.
-func (v Verifier) checkSignature(h http.Header, fullURL string, form url.Values) (string, error) {
+// present, and says which it checked.
+func (v Verifier) checkSignature(h http.Header, fullURL string, form url.Values) (version, reason string, err error) {
 	if sigs, ok := h[http.CanonicalHeaderKey(HeaderSignatureV3)]; ok {
 		nonce := h.Get(HeaderNonceV3)
 		if nonce == "" {
-			return "missing_signature", fmt.Errorf("%w: %s without %s", ErrBadSignature, HeaderSignatureV3, HeaderNonceV3)
+			return "V3", "missing_signature", fmt.Errorf("%w: %s without %s", ErrBadSignature, HeaderSignatureV3, HeaderNonceV3)
 		}
 		params, err := singleValues(form)
 		if err != nil {
-			return "malformed", fmt.Errorf("%w: %w", ErrMalformed, err)
+			return "V3", "malformed", fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		want := plivogo.ComputeSignatureV3(v.AuthToken, fullURL, http.MethodPost, nonce, params)
-		return matchSignature(sigs, want, "V3", fullURL)
+		reason, err := matchSignature(sigs, want, "V3", fullURL)
+		return "V3", reason, err
 	}
-	if sigs, ok := h[http.CanonicalHeaderKey(HeaderSignatureV2)]; ok {
+	v2, hasV2 := h[http.CanonicalHeaderKey(HeaderSignatureV2)]
+	ma, hasMa := h[http.CanonicalHeaderKey(HeaderSignatureMaV2)]
+	if hasV2 || hasMa {
 		nonce := h.Get(HeaderNonceV2)
 		if nonce == "" {
-			return "missing_signature", fmt.Errorf("%w: %s without %s", ErrBadSignature, HeaderSignatureV2, HeaderNonceV2)
+			return "V2", "missing_signature", fmt.Errorf("%w: %s without %s", ErrBadSignature, HeaderSignatureV2, HeaderNonceV2)
 		}
 		want := plivogo.ComputeSignatureV2(v.AuthToken, fullURL, nonce)
-		return matchSignature(sigs, want, "V2", fullURL)
+		reason, err := matchSignature(append(slices.Clone(v2), ma...), want, "V2", fullURL)
+		return "V2", reason, err
 	}
-	return "missing_signature", fmt.Errorf("%w: neither %s nor %s is present", ErrBadSignature, HeaderSignatureV3, HeaderSignatureV2)
+	return "", "missing_signature", fmt.Errorf("%w: neither %s nor %s is present", ErrBadSignature, HeaderSignatureV3, HeaderSignatureV2)
 }
 
 // matchSignature reports whether any of the comma-separated signatures in

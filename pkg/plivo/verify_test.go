@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/plivo/plivotest"
 )
 
@@ -76,7 +77,7 @@ func TestVerifyGoldenVectors(t *testing.T) {
 		h.Set(HeaderSignatureV2, "ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=")
 		h.Set(HeaderNonceV2, "12345")
 		r := plivotest.WebhookRequest("https://answer.url", "", h)
-		if _, err := (Verifier{PublicURL: "https://answer.url", AuthToken: "my_auth_token"}).Verify(r); err != nil {
+		if _, err := (Verifier{PublicURL: "https://answer.url", AuthToken: "my_auth_token", Nonces: &plivotest.Nonces{}}).Verify(r); err != nil {
 			t.Fatalf("Verify(golden V2) = %v; want nil", err)
 		}
 	})
@@ -99,7 +100,7 @@ func TestVerify(t *testing.T) {
 	full := testPublic + path
 	params := url.Values{"MessageUUID": {"u-1"}, "Status": {"delivered"}, "Text": {"héllo & bye; 100% = ok"}}
 	body := params.Encode()
-	v := Verifier{PublicURL: testPublic, AuthToken: testToken}
+	v := Verifier{PublicURL: testPublic, AuthToken: testToken, Nonces: &plivotest.Nonces{}}
 
 	valid := plivotest.SignV3(testToken, full, params, testNonce)
 	with := func(h http.Header, kv ...string) http.Header {
@@ -161,6 +162,10 @@ func TestVerify(t *testing.T) {
 		{"V2 wrong token", v, full, body, plivotest.SignV2("other", full, "999"), ErrBadSignature},
 		{"V2 without nonce", v, full, body, with(v2, HeaderNonceV2, ""), ErrBadSignature},
 		{"V2 signed for another path", v, full, body, plivotest.SignV2(testToken, testPublic+"/other", "999"), ErrBadSignature},
+		{"valid main-account V2", v, full, body, plivotest.SignMaV2(testToken, full, "1001"), nil},
+		{"main-account V2, wrong token", v, full, body, plivotest.SignMaV2("other", full, "1002"), ErrBadSignature},
+		{"101 keys", v, full, body + strings.Repeat("&k=v", 98), valid, ErrTooLarge},
+		{"101 keys with the query", v, full + strings.Repeat("&q=1", 98), body, valid, ErrTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,6 +206,60 @@ func TestVerifyRepeatedNonce(t *testing.T) {
 		if _, err := v.Verify(plivotest.WebhookRequest(full, params.Encode(), h)); err != nil {
 			t.Fatalf("delivery %d: Verify = %v; want nil", i+1, err)
 		}
+	}
+}
+
+// A V2 signature covers the URL and the nonce, not the form: a nonce that
+// comes again with the same request is Plivo's retry, with another form or
+// query it is a forgery, refused. The ledger failing is the server's fault.
+func TestVerifyV2Nonces(t *testing.T) {
+	full := testPublic + "/webhooks/plivo/status?message_id=7"
+	params := url.Values{"MessageUUID": {"u-1"}, "Status": {"sent"}}
+	nonces := &plivotest.Nonces{}
+	v := Verifier{PublicURL: testPublic, AuthToken: testToken, Nonces: nonces}
+	h := plivotest.SignV2(testToken, full, "4242")
+	verify := func(target string, form url.Values) error {
+		_, err := v.Verify(plivotest.WebhookRequest(target, form.Encode(), h))
+		return err
+	}
+	if err := verify(full, params); err != nil {
+		t.Fatalf("first delivery: %v; want nil", err)
+	}
+	if err := verify(full, params); err != nil {
+		t.Errorf("Plivo's retry, same nonce and form: %v; want nil", err)
+	}
+	forged := url.Values{"MessageUUID": {"u-1"}, "Status": {"failed"}}
+	if err := verify(full, forged); !errors.Is(err, ErrNonceReplayed) || inbox.ErrorKind(err) != inbox.KindForbidden {
+		t.Errorf("the nonce with another form: %v; want ErrNonceReplayed, forbidden", err)
+	}
+	// V2 does not sign the query: a captured pair replayed against another
+	// message is refused all the same.
+	if err := verify(testPublic+"/webhooks/plivo/status?message_id=8", params); !errors.Is(err, ErrNonceReplayed) {
+		t.Errorf("the nonce with another query: %v; want ErrNonceReplayed", err)
+	}
+	nonces.Err = errors.New("database down")
+	h = plivotest.SignV2(testToken, full, "4343")
+	if err := verify(full, params); inbox.ErrorKind(err) != inbox.KindUnavailable {
+		t.Errorf("the ledger failing: %v; want unavailable (Plivo retries)", err)
+	}
+	v.Nonces = nil
+	if err := verify(full, params); inbox.ErrorKind(err) != inbox.KindInternal {
+		t.Errorf("V2 with no ledger: %v; want a configuration error", err)
+	}
+}
+
+// A form of thousands of keys is refused before it is parsed or signed.
+func TestVerifyTooManyKeysIsCheap(t *testing.T) {
+	full := testPublic + "/webhooks/plivo/inbound"
+	body := strings.Repeat("k=v&", 9443) + "k=v"
+	v := Verifier{PublicURL: testPublic, AuthToken: testToken, MaxBytes: 1 << 20, Nonces: &plivotest.Nonces{}}
+	r := plivotest.WebhookRequest(full, body, plivotest.SignV3(testToken, full, url.Values{}, testNonce))
+	_, err := v.Verify(r)
+	if !errors.Is(err, ErrTooLarge) || inbox.ErrorKind(err) != inbox.KindTooLarge {
+		t.Fatalf("9,444 keys: %v; want ErrTooLarge", err)
+	}
+	if got := counterValue(t, webhookRejections.WithLabelValues("too_many_keys")); got < 1 {
+		t.Errorf("too_many_keys rejections = %v; want counted", got)
 	}
 }
 

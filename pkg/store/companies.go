@@ -7,30 +7,59 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-const companyColumns = `id, name, sms_enabled, optout_reply, help_reply, created_at, default_region`
+const companyColumns = `id, name, sms_enabled, optout_reply, help_reply, created_at, optin_reply, consent_request, quiet_hours,
+	default_region`
 
-func (q queries) Company(ctx context.Context, id int64) (inbox.Company, error) {
-	var c inbox.Company
-	err := q.get(ctx, &c, `SELECT `+companyColumns+` FROM companies WHERE id = ?`, id)
-	if err != nil {
-		return c, notFound("company", err)
+// companyRow is a company as stored: quiet hours as "HH:MM-HH:MM", NULL for none.
+type companyRow struct {
+	inbox.Company
+	Quiet *string `db:"quiet_hours"`
+}
+
+func (r companyRow) company() (inbox.Company, error) {
+	c := r.Company
+	if r.Quiet != nil {
+		q, err := inbox.ParseQuietHours(*r.Quiet)
+		if err != nil {
+			return c, fmt.Errorf("company %d: %w", c.ID, err)
+		}
+		c.QuietHours = q
 	}
 	return c, nil
 }
 
-func (q queries) CompanyByName(ctx context.Context, name string) (inbox.Company, error) {
-	var c inbox.Company
-	err := q.get(ctx, &c, `SELECT `+companyColumns+` FROM companies WHERE name = ?`, name)
-	if err != nil {
-		return c, notFound("company", err)
+func quietColumn(q *inbox.QuietHours) *string {
+	if q == nil {
+		return nil
 	}
-	return c, nil
+	s := q.String()
+	return &s
+}
+
+func (q queries) Company(ctx context.Context, id int64) (inbox.Company, error) {
+	var r companyRow
+	err := q.get(ctx, &r, `SELECT `+companyColumns+` FROM companies WHERE id = ?`, id)
+	if err != nil {
+		return r.Company, notFound("company", err)
+	}
+	return r.company()
+}
+
+func (q queries) CompanyByName(ctx context.Context, name string) (inbox.Company, error) {
+	var r companyRow
+	err := q.get(ctx, &r, `SELECT `+companyColumns+` FROM companies WHERE name = ?`, name)
+	if err != nil {
+		return r.Company, notFound("company", err)
+	}
+	return r.company()
 }
 
 func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 	c.CreatedAt = t.now()
-	err := t.get(ctx, &c.ID, `INSERT INTO companies (name, sms_enabled, optout_reply, help_reply, created_at, default_region)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SMSEnabled, c.OptoutReply, c.HelpReply, c.CreatedAt, c.DefaultRegion)
+	err := t.get(ctx, &c.ID, `INSERT INTO companies (name, sms_enabled, optout_reply, help_reply, created_at,
+		optin_reply, consent_request, quiet_hours, default_region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.Name, c.SMSEnabled, c.OptoutReply, c.HelpReply, c.CreatedAt, c.OptinReply, c.ConsentRequest, quietColumn(c.QuietHours),
+		c.DefaultRegion)
 	if _, dup := isUniqueViolation(err); dup {
 		return inbox.Errorf(inbox.KindConflict, "company_taken", "a company named %q exists already", c.Name)
 	}
@@ -41,8 +70,9 @@ func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 }
 
 func (t *tx) UpdateCompany(ctx context.Context, c inbox.Company) error {
-	n, err := t.execCount(ctx, `UPDATE companies SET sms_enabled = ?, optout_reply = ?, help_reply = ?, default_region = ? WHERE id = ?`,
-		c.SMSEnabled, c.OptoutReply, c.HelpReply, c.DefaultRegion, c.ID)
+	n, err := t.execCount(ctx, `UPDATE companies SET sms_enabled = ?, optout_reply = ?, help_reply = ?,
+		optin_reply = ?, consent_request = ?, quiet_hours = ?, default_region = ? WHERE id = ?`,
+		c.SMSEnabled, c.OptoutReply, c.HelpReply, c.OptinReply, c.ConsentRequest, quietColumn(c.QuietHours), c.DefaultRegion, c.ID)
 	if err != nil {
 		return fmt.Errorf("update company %d: %w", c.ID, err)
 	}
@@ -50,4 +80,14 @@ func (t *tx) UpdateCompany(ctx context.Context, c inbox.Company) error {
 		return inbox.NotFound("company")
 	}
 	return nil
+}
+
+// CompanyNames lists the name of every company in the store, for the
+// start-up decision whether to seed the demo company.
+func (db *DB) CompanyNames(ctx context.Context) ([]string, error) {
+	names := []string{}
+	if err := db.sel(ctx, &names, `SELECT name FROM companies ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("list companies: %w", err)
+	}
+	return names, nil
 }

@@ -40,7 +40,8 @@ type dialect interface {
 	sumDecimal(col string) string
 
 	// redeemTicket deletes the ticket with ticketHash if it is still live
-	// at now, and returns its user; an unknown or expired ticket is
-	// not_found.
-	redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.User, error)
+	// at now, and returns who it is for; an unknown or expired ticket, or
+	// one whose user is inactive or whose minting session or token has
+	// ended, is not_found.
+	redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.Auth, error)
 }

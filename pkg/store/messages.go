@@ -18,6 +18,9 @@ type messageRow struct {
 func (r messageRow) message() (inbox.Message, error) {
 	m := r.Message
 	m.SentBy = r.Sender.user()
+	if m.Status != inbox.StatusScheduled {
+		m.SendAt = nil // the queue's own time: only a scheduled text's is news
+	}
 	if r.Media != "" {
 		if err := json.Unmarshal([]byte(r.Media), &m.MediaURLs); err != nil {
 			return m, fmt.Errorf("decode media of message %d: %w", m.ID, err)
@@ -28,6 +31,7 @@ func (r messageRow) message() (inbox.Message, error) {
 
 const messageSelect = `SELECT m.id, m.company_id, m.thread_id, m.number_id, m.contact_id, m.direction, m.body, m.status, m.error_code, m.error_reason,
 	m.segments, m.encoding, m.plivo_uuid, m.media_urls, m.flagged, m.created_at,
+	m.send_after AS send_at, m.hold_note, m.purpose, m.consent_entry_id,
 	su.id AS "su.id", su.email AS "su.email", su.name AS "su.name", su.role AS "su.role"
 	FROM messages m LEFT JOIN users su ON su.id = m.sent_by `
 
@@ -116,8 +120,11 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	}
 	sendState := "none"
 	var sendAfter any
-	if m.Direction == inbox.Outbound && m.Status == inbox.StatusQueued {
+	if m.Direction == inbox.Outbound && (m.Status == inbox.StatusQueued || m.Status == inbox.StatusScheduled) {
 		sendState, sendAfter = "pending", m.CreatedAt
+		if m.SendAt != nil {
+			sendAfter = m.SendAt.UTC()
+		}
 	}
 	var key any
 	if m.IdempotencyKey != "" {
@@ -125,7 +132,7 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	}
 	args := []any{m.Direction, m.Body, m.Status, m.ErrorCode, m.ErrorReason, m.Segments, m.Encoding, sentByID(*m),
 		m.PlivoUUID, key, m.RequestHash, media, m.Flagged, sendState, sendAfter, m.CreatedAt, m.CreatedAt,
-		m.ThreadID, m.CompanyID}
+		m.ConsentEntryID, m.Purpose, m.HoldNote, m.ThreadID, m.CompanyID}
 	// An inbound message raises the unread count; an outbound one records
 	// its sender as the last replier (a system message, with no sender,
 	// keeps the one before).
@@ -148,8 +155,8 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 // belongs to the company named.
 const insertMessage = `INSERT INTO messages (company_id, thread_id, number_id, contact_id, direction, body, status,
 	error_code, error_reason, segments, encoding, sent_by, plivo_uuid, idempotency_key, request_hash, media_urls, flagged,
-	send_state, send_after, created_at, updated_at)
-	SELECT t.company_id, t.id, t.number_id, t.contact_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+	send_state, send_after, created_at, updated_at, consent_entry_id, purpose, hold_note)
+	SELECT t.company_id, t.id, t.number_id, t.contact_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 	FROM threads t WHERE t.id = ? AND t.company_id = ?
 	ON CONFLICT DO NOTHING`
 
@@ -178,6 +185,20 @@ func (t *tx) SetStatus(ctx context.Context, m inbox.Message) error {
 		WHERE id = ?`, m.Status, m.ErrorCode, m.ErrorReason, m.PlivoUUID, t.now(), m.ID)
 	if err != nil {
 		return fmt.Errorf("set status of message %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+func (t *tx) GateSend(ctx context.Context, messageID int64, g inbox.SendGateUpdate) error {
+	var after any
+	if g.SendAfter != nil {
+		after = g.SendAfter.UTC()
+	}
+	err := t.exec(ctx, `UPDATE messages SET status = ?, send_state = ?, send_after = COALESCE(?, send_after), hold_note = ?,
+		error_code = ?, error_reason = ?, consent_entry_id = ?, updated_at = ? WHERE id = ?`,
+		g.Status, g.SendState, after, g.HoldNote, g.ErrorCode, g.ErrorReason, g.ConsentEntryID, t.now(), messageID)
+	if err != nil {
+		return fmt.Errorf("gate message %d: %w", messageID, err)
 	}
 	return nil
 }

@@ -42,8 +42,8 @@ func (t *tx) ClaimSends(ctx context.Context, now time.Time, perNumber time.Durat
 			continue
 		}
 		var job inbox.OutboundJob
-		if err := t.get(ctx, &job, `SELECT m.id, m.company_id, m.number_id, n.e164 AS from_e164, c.phone AS to_phone,
-			m.body, m.send_attempts FROM messages m JOIN numbers n ON n.id = m.number_id JOIN contacts c ON c.id = m.contact_id
+		if err := t.get(ctx, &job, `SELECT m.id, m.company_id, m.number_id, m.contact_id, n.e164 AS from_e164,
+			c.phone AS to_phone, m.body, m.send_attempts, m.status, m.purpose, m.created_at FROM messages m JOIN numbers n ON n.id = m.number_id JOIN contacts c ON c.id = m.contact_id
 			WHERE m.id = ?`, ids[0]); err != nil {
 			return nil, fmt.Errorf("load claimed message %d: %w", ids[0], err)
 		}

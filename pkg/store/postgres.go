@@ -142,15 +142,21 @@ func (postgresDialect) insertMessage(ctx context.Context, t *tx, m *inbox.Messag
 	return ids, nil
 }
 
-// redeemTicket deletes the ticket and reads its user in one statement.
-func (postgresDialect) redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.User, error) {
-	var u inbox.User
-	err := w.get(ctx, &u, `DELETE FROM ws_tickets t USING users u
-		WHERE t.ticket_hash = ? AND t.expires_at > ? AND u.id = t.user_id RETURNING `+userColumns, ticketHash, now)
+// redeemTicket deletes the ticket and reads who it is for in one
+// statement, provided its user is active and the session or token that
+// minted it is live.
+func (postgresDialect) redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.Auth, error) {
+	var r ticketAuth
+	err := w.get(ctx, &r, `DELETE FROM ws_tickets t USING users u
+		WHERE t.ticket_hash = ? AND t.expires_at > ? AND u.id = t.user_id AND u.active
+		AND (t.session_hash IS NULL OR EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = t.session_hash AND s.expires_at > ?))
+		AND (t.token_id IS NULL OR EXISTS (SELECT 1 FROM api_tokens k WHERE k.id = t.token_id AND (k.expires_at IS NULL OR k.expires_at > ?)))
+		RETURNING `+userColumns+`, COALESCE(t.session_hash, '') AS session_hash, COALESCE(t.token_id, 0) AS token_id`,
+		ticketHash, now, now, now)
 	if err != nil {
-		return u, notFound("ticket", err)
+		return inbox.Auth{}, notFound("ticket", err)
 	}
-	return u, nil
+	return r.auth(), nil
 }
 
 // postgresUnreachable reports whether err is PostgreSQL saying it cannot

@@ -132,20 +132,29 @@ func (sqliteDialect) insertMessage(ctx context.Context, t *tx, m *inbox.Message,
 	return ids, nil
 }
 
-// redeemTicket deletes the ticket, then reads its user: SQLite's DELETE has
-// no USING.
-func (sqliteDialect) redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.User, error) {
-	var u inbox.User
-	var userID int64
-	err := w.get(ctx, &userID, `DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING user_id`,
-		ticketHash, now)
+// redeemTicket deletes the ticket, then reads its user, provided they are
+// active and the session or token that minted the ticket is live: SQLite's
+// DELETE has no USING.
+func (sqliteDialect) redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.Auth, error) {
+	var t struct {
+		UserID  int64  `db:"user_id"`
+		Session string `db:"session_hash"`
+		TokenID int64  `db:"token_id"`
+	}
+	err := w.get(ctx, &t, `DELETE FROM ws_tickets WHERE ticket_hash = ? AND expires_at > ?
+		RETURNING user_id, COALESCE(session_hash, '') AS session_hash, COALESCE(token_id, 0) AS token_id`, ticketHash, now)
 	if err != nil {
-		return u, notFound("ticket", err)
+		return inbox.Auth{}, notFound("ticket", err)
 	}
-	if err := w.get(ctx, &u, `SELECT `+userColumns+` FROM users u WHERE u.id = ?`, userID); err != nil {
-		return u, notFound("user", err)
+	var u inbox.User
+	err = w.get(ctx, &u, `SELECT `+userColumns+` FROM users u WHERE u.id = ? AND u.active
+		AND (? = '' OR EXISTS (SELECT 1 FROM sessions s WHERE s.token_hash = ? AND s.expires_at > ?))
+		AND (? = 0 OR EXISTS (SELECT 1 FROM api_tokens k WHERE k.id = ? AND (k.expires_at IS NULL OR k.expires_at > ?)))`,
+		t.UserID, t.Session, t.Session, now, t.TokenID, t.TokenID, now)
+	if err != nil {
+		return inbox.Auth{}, notFound("ticket", err)
 	}
-	return u, nil
+	return inbox.Auth{User: u, Session: t.Session, TokenID: t.TokenID}, nil
 }
 
 // sqliteBusy reports whether err is SQLite still busy (another connection

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -321,6 +322,7 @@ func TestSessionsTokensTickets(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, db, "acme")
 		now := time.Now().UTC()
+		tok := inbox.APIToken{CompanyID: f.company.ID, Name: "ats", User: f.admin}
 		_, err := db.Tx(ctx, func(tx inbox.Tx) error {
 			if err := tx.CreateSession(ctx, "live", f.recruiter.ID, now.Add(time.Hour)); err != nil {
 				return err
@@ -328,31 +330,31 @@ func TestSessionsTokensTickets(t *testing.T) {
 			if err := tx.CreateSession(ctx, "old", f.recruiter.ID, now.Add(-time.Second)); err != nil {
 				return err
 			}
-			if err := tx.CreateAPIToken(ctx, f.company.ID, f.admin.ID, "ats", "tok"); err != nil {
-				return err
-			}
-			return nil
+			return tx.CreateAPIToken(ctx, &tok, "tok")
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CreateTicket(ctx, "ticket", f.recruiter.ID, now.Add(30*time.Second)); err != nil {
+		if err := db.CreateTicket(ctx, "ticket", inbox.Auth{User: f.recruiter, Session: "live"}, now.Add(30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.CreateTicket(ctx, "stale", f.recruiter.ID, now.Add(-time.Second)); err != nil {
+		if err := db.CreateTicket(ctx, "stale", inbox.Auth{User: f.recruiter}, now.Add(-time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		if u, err := db.SessionUser(ctx, "live", now); err != nil || u.ID != f.recruiter.ID {
-			t.Errorf("SessionUser(live) = %v, %v; want the recruiter", u, err)
+		if err := db.CreateTicket(ctx, "by-token", inbox.Auth{User: f.admin, TokenID: tok.ID}, now.Add(30*time.Second)); err != nil {
+			t.Fatal(err)
 		}
-		if _, err := db.SessionUser(ctx, "old", now); inbox.ErrorKind(err) != inbox.KindNotFound {
-			t.Errorf("SessionUser(expired): got %v, want not_found", err)
+		if s, err := db.Session(ctx, "live", now); err != nil || s.User.ID != f.recruiter.ID || !s.ExpiresAt.After(now) {
+			t.Errorf("Session(live) = %+v, %v; want the recruiter's", s, err)
 		}
-		if u, err := db.TokenUser(ctx, "tok"); err != nil || u.ID != f.admin.ID {
-			t.Errorf("TokenUser = %v, %v; want the admin", u, err)
+		if _, err := db.Session(ctx, "old", now); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("Session(expired): got %v, want not_found", err)
 		}
-		if u, err := db.RedeemTicket(ctx, "ticket", now); err != nil || u != f.recruiter {
-			t.Errorf("first RedeemTicket = %v, %v; want the recruiter", u, err)
+		if got, err := db.APIToken(ctx, "tok", now); err != nil || got.ID != tok.ID || got.User.ID != f.admin.ID || got.ExpiresAt != nil {
+			t.Errorf("APIToken = %+v, %v; want the admin's, never expiring", got, err)
+		}
+		if a, err := db.RedeemTicket(ctx, "ticket", now); err != nil || a.User != f.recruiter || a.Session != "live" || a.TokenID != 0 {
+			t.Errorf("first RedeemTicket = %+v, %v; want the recruiter with the live session", a, err)
 		}
 		if _, err := db.RedeemTicket(ctx, "ticket", now); inbox.ErrorKind(err) != inbox.KindNotFound {
 			t.Errorf("second RedeemTicket: got %v, want not_found (single use)", err)
@@ -360,11 +362,198 @@ func TestSessionsTokensTickets(t *testing.T) {
 		if _, err := db.RedeemTicket(ctx, "stale", now); inbox.ErrorKind(err) != inbox.KindNotFound {
 			t.Errorf("expired RedeemTicket: got %v, want not_found", err)
 		}
+		if a, err := db.RedeemTicket(ctx, "by-token", now); err != nil || a.User.ID != f.admin.ID || a.TokenID != tok.ID || a.Session != "" {
+			t.Errorf("RedeemTicket(by a token) = %+v, %v; want the admin with the token", a, err)
+		}
 		if _, err := db.Tx(ctx, func(tx inbox.Tx) error { return tx.DeleteExpired(ctx, now) }); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.SessionUser(ctx, "live", now); err != nil {
+		if _, err := db.Session(ctx, "live", now); err != nil {
 			t.Errorf("DeleteExpired removed a live session: %v", err)
+		}
+		if err := db.TouchSession(ctx, "live", now.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := db.Session(ctx, "live", now.Add(90*time.Minute)); s.User.ID != f.recruiter.ID {
+			t.Errorf("a renewed session 90 minutes on: %+v; want live", s)
+		}
+		if err := db.TouchToken(ctx, tok.ID, now); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.APITokens(ctx, f.company.ID); len(got) != 1 || got[0].LastUsedAt == nil || got[0].Name != "ats" {
+			t.Errorf("APITokens = %+v; want ats, used", got)
+		}
+	})
+}
+
+// What ends credentials: a session with its tickets, all of a user's but
+// one, a token with its tickets, and everything of a deactivated user.
+// LiveAuths tells the hub which sockets still stand.
+func TestEndingCredentials(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		other := newFixture(t, db, "other")
+		now := time.Now().UTC()
+		later := now.Add(24 * time.Hour)
+		expiring := inbox.APIToken{CompanyID: f.company.ID, Name: "short", User: f.admin, ExpiresAt: &later}
+		forever := inbox.APIToken{CompanyID: f.company.ID, Name: "long", User: f.admin}
+		_, err := db.Tx(ctx, func(tx inbox.Tx) error {
+			for _, s := range []string{"a1", "a2", "a3"} {
+				if err := tx.CreateSession(ctx, s, f.recruiter.ID, now.Add(time.Hour)); err != nil {
+					return err
+				}
+			}
+			if err := tx.CreateSession(ctx, "admin", f.admin.ID, now.Add(time.Hour)); err != nil {
+				return err
+			}
+			if err := tx.CreateAPIToken(ctx, &expiring, "t1"); err != nil {
+				return err
+			}
+			return tx.CreateAPIToken(ctx, &forever, "t2")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ra := inbox.Auth{User: f.recruiter}
+		auths := []inbox.Auth{
+			{User: f.recruiter, Session: "a1"}, {User: f.recruiter, Session: "a2"}, {User: f.recruiter, Session: "a3"},
+			{User: f.admin, TokenID: expiring.ID}, {User: f.admin, TokenID: forever.ID}, ra, {User: f.admin, Session: "admin"},
+			{User: f.recruiter, Session: "made-up"},
+		}
+		live := func(at time.Time) []bool {
+			t.Helper()
+			got, err := db.LiveAuths(ctx, auths, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		if got := live(now); !slices.Equal(got, []bool{true, true, true, true, true, true, true, false}) {
+			t.Errorf("LiveAuths at first = %v", got)
+		}
+		if got := live(now.Add(25 * time.Hour)); !slices.Equal(got, []bool{false, false, false, false, true, true, false, false}) {
+			t.Errorf("LiveAuths a day on = %v; want the sessions and the day-long token gone", got)
+		}
+		db.CreateTicket(ctx, "k1", inbox.Auth{User: f.recruiter, Session: "a1"}, now.Add(time.Minute))
+		db.CreateTicket(ctx, "k2", inbox.Auth{User: f.recruiter, Session: "a2"}, now.Add(time.Minute))
+		db.CreateTicket(ctx, "k3", inbox.Auth{User: f.admin, TokenID: forever.ID}, now.Add(time.Minute))
+		_, err = db.Tx(ctx, func(tx inbox.Tx) error {
+			if err := tx.DeleteSession(ctx, "a1"); err != nil {
+				return err
+			}
+			if err := tx.DeleteUserSessions(ctx, f.recruiter.ID, "a3"); err != nil {
+				return err
+			}
+			if _, err := tx.DeleteAPIToken(ctx, other.company.ID, forever.ID); inbox.ErrorKind(err) != inbox.KindNotFound {
+				return fmt.Errorf("another company's delete: got %v, want not_found", err)
+			}
+			userID, err := tx.DeleteAPIToken(ctx, f.company.ID, forever.ID)
+			if err == nil && userID != f.admin.ID {
+				err = fmt.Errorf("DeleteAPIToken returned user %d, want the admin", userID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := live(now); !slices.Equal(got, []bool{false, false, true, true, false, true, true, false}) {
+			t.Errorf("LiveAuths after the ends = %v; want a3, the expiring token, the user and the admin's session", got)
+		}
+		for _, k := range []string{"k1", "k2", "k3"} {
+			if _, err := db.RedeemTicket(ctx, k, now); inbox.ErrorKind(err) != inbox.KindNotFound {
+				t.Errorf("ticket %s of an ended credential: got %v, want not_found", k, err)
+			}
+		}
+
+		db.CreateTicket(ctx, "k4", inbox.Auth{User: f.recruiter, Session: "a3"}, now.Add(time.Minute))
+		_, err = db.Tx(ctx, func(tx inbox.Tx) error {
+			a, err := tx.Account(ctx, f.company.ID, f.recruiter.ID)
+			if err != nil {
+				return err
+			}
+			a.Active = false
+			if err := tx.UpdateUser(ctx, a); err != nil {
+				return err
+			}
+			return tx.EndUserAccess(ctx, f.recruiter.ID)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := live(now); got[2] || got[5] {
+			t.Errorf("LiveAuths after deactivation = %v; want the recruiter's session and user gone", got)
+		}
+		if _, err := db.RedeemTicket(ctx, "k4", now); inbox.ErrorKind(err) != inbox.KindNotFound {
+			t.Errorf("a deactivated user's ticket: got %v, want not_found", err)
+		}
+		a, hash, err := db.UserByEmail(ctx, f.recruiter.Email)
+		if err != nil || a.Active || hash != "hash" {
+			t.Errorf("UserByEmail(deactivated) = %+v, %q, %v; want the account, inactive, with its hash", a, hash, err)
+		}
+		if n, err := db.ActiveAdmins(ctx, f.company.ID); err != nil || n != 1 {
+			t.Errorf("ActiveAdmins = %d, %v; want 1", n, err)
+		}
+	})
+}
+
+// LiveAuths checks any number of credentials, in batches.
+func TestLiveAuthsMany(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		now := time.Now().UTC()
+		var auths []inbox.Auth
+		_, err := db.Tx(ctx, func(tx inbox.Tx) error {
+			for i := range 1200 {
+				key := fmt.Sprintf("s%d", i)
+				auths = append(auths, inbox.Auth{User: f.recruiter, Session: key})
+				if i%3 == 0 {
+					continue // never created
+				}
+				if err := tx.CreateSession(ctx, key, f.recruiter.ID, now.Add(time.Hour)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		live, err := db.LiveAuths(ctx, auths, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range live {
+			if l != (i%3 != 0) {
+				t.Fatalf("LiveAuths[%d] = %v, want %v", i, l, i%3 != 0)
+			}
+		}
+	})
+}
+
+// A V2 nonce stands for the first digest it came with, and is forgotten
+// after the retention.
+func TestWebhookNonces(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, step := range []struct {
+			nonce, digest string
+			want          bool
+		}{
+			{"n1", "d1", true}, {"n1", "d1", true}, {"n1", "d2", false}, {"n2", "d2", true}, {"n1", "d1", true},
+		} {
+			if got, err := db.ClaimNonce(ctx, step.nonce, step.digest); err != nil || got != step.want {
+				t.Errorf("ClaimNonce(%s, %s) = %v, %v; want %v", step.nonce, step.digest, got, err, step.want)
+			}
+		}
+		if _, err := db.Tx(ctx, func(tx inbox.Tx) error {
+			return tx.DeleteWebhookNonces(ctx, time.Now().Add(time.Minute))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.ClaimNonce(ctx, "n1", "d2"); !got {
+			t.Error("a forgotten nonce with another digest: refused; want a new nonce")
 		}
 	})
 }

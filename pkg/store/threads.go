@@ -60,6 +60,9 @@ type nullMessage struct {
 	Media       sql.NullString `db:"media_urls"`
 	Flagged     sql.NullBool   `db:"flagged"`
 	CreatedAt   sql.NullTime   `db:"created_at"`
+	SendAt      *time.Time     `db:"send_at"`
+	HoldNote    sql.NullString `db:"hold_note"`
+	Purpose     sql.NullString `db:"purpose"`
 	Sender      nullUser       `db:"u"`
 }
 
@@ -73,6 +76,7 @@ func (m nullMessage) message(companyID int64) (*inbox.Message, error) {
 		Status: inbox.Status(m.Status.String), ErrorCode: m.ErrorCode.String, ErrorReason: m.ErrorReason.String,
 		Segments: int(m.Segments.Int64), Encoding: m.Encoding.String, PlivoUUID: m.PlivoUUID,
 		Flagged: m.Flagged.Bool, CreatedAt: m.CreatedAt.Time,
+		SendAt: m.SendAt, HoldNote: m.HoldNote.String, Purpose: inbox.Purpose(m.Purpose.String),
 	}, Media: m.Media.String, Sender: m.Sender}
 	msg, err := r.message()
 	return &msg, err
@@ -84,12 +88,14 @@ var threadSelect = `SELECT t.id, t.company_id, t.unread_count, t.read_at, t.last
 	c.phone AS "c.phone", c.email AS "c.email", c.kind AS "c.kind", c.consent AS "c.consent",
 	c.consent_source AS "c.consent_source", c.consent_at AS "c.consent_at",
 	c.last_message_at AS "c.last_message_at", c.created_at AS "c.created_at", co.sms_enabled AS "c.sms_enabled",
+	c.time_zone AS "c.time_zone", c.consent_review AS "c.consent_review", c.consent_requested_at AS "c.consent_requested_at",
 	` + nullUserColumns("rb") + `, ` + nullUserColumns("pb") + `,
 	lm.id AS "lm.id", lm.thread_id AS "lm.thread_id", lm.number_id AS "lm.number_id", lm.contact_id AS "lm.contact_id",
 	lm.direction AS "lm.direction", lm.body AS "lm.body", lm.status AS "lm.status", lm.error_code AS "lm.error_code",
 	lm.error_reason AS "lm.error_reason", lm.segments AS "lm.segments", lm.encoding AS "lm.encoding",
 	lm.plivo_uuid AS "lm.plivo_uuid", lm.media_urls AS "lm.media_urls", lm.flagged AS "lm.flagged",
-	lm.created_at AS "lm.created_at", lu.id AS "lm.u.id", lu.email AS "lm.u.email", lu.name AS "lm.u.name",
+	lm.created_at AS "lm.created_at", lm.send_after AS "lm.send_at", lm.hold_note AS "lm.hold_note",
+	lm.purpose AS "lm.purpose", lu.id AS "lm.u.id", lu.email AS "lm.u.email", lu.name AS "lm.u.name",
 	lu.role AS "lm.u.role"
 	FROM threads t
 	JOIN numbers n ON n.id = t.number_id

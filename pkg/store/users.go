@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"smsinbox/pkg/inbox"
 )
@@ -20,17 +19,26 @@ func (q queries) User(ctx context.Context, companyID, id int64) (inbox.User, err
 	return u, nil
 }
 
-func (q queries) UserByEmail(ctx context.Context, email string) (inbox.User, string, error) {
+func (q queries) Account(ctx context.Context, companyID, id int64) (inbox.Account, error) {
+	var a inbox.Account
+	err := q.get(ctx, &a, `SELECT `+userColumns+`, u.active FROM users u WHERE u.company_id = ? AND u.id = ?`, companyID, id)
+	if err != nil {
+		return a, notFound("user", err)
+	}
+	return a, nil
+}
+
+func (q queries) UserByEmail(ctx context.Context, email string) (inbox.Account, string, error) {
 	var row struct {
-		inbox.User
+		inbox.Account
 		PasswordHash string `db:"password_hash"`
 	}
-	err := q.get(ctx, &row, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.email = ?`,
+	err := q.get(ctx, &row, `SELECT `+userColumns+`, u.active, u.password_hash FROM users u WHERE u.email = ?`,
 		strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
-		return inbox.User{}, "", notFound("user", err)
+		return inbox.Account{}, "", notFound("user", err)
 	}
-	return row.User, row.PasswordHash, nil
+	return row.Account, row.PasswordHash, nil
 }
 
 func (q queries) Users(ctx context.Context, companyID int64) ([]inbox.User, error) {
@@ -41,24 +49,20 @@ func (q queries) Users(ctx context.Context, companyID int64) ([]inbox.User, erro
 	return users, nil
 }
 
-func (q queries) SessionUser(ctx context.Context, tokenHash string, now time.Time) (inbox.User, error) {
-	var u inbox.User
-	err := q.get(ctx, &u, `SELECT `+userColumns+` FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ?`, tokenHash, now)
-	if err != nil {
-		return u, notFound("session", err)
+func (q queries) Accounts(ctx context.Context, companyID int64) ([]inbox.Account, error) {
+	accounts := []inbox.Account{}
+	if err := q.sel(ctx, &accounts, `SELECT `+userColumns+`, u.active FROM users u WHERE u.company_id = ? ORDER BY u.id`, companyID); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
 	}
-	return u, nil
+	return accounts, nil
 }
 
-func (q queries) TokenUser(ctx context.Context, tokenHash string) (inbox.User, error) {
-	var u inbox.User
-	err := q.get(ctx, &u, `SELECT `+userColumns+` FROM api_tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.token_hash = ?`, tokenHash)
-	if err != nil {
-		return u, notFound("token", err)
+func (q queries) ActiveAdmins(ctx context.Context, companyID int64) (int, error) {
+	var n int
+	if err := q.get(ctx, &n, `SELECT COUNT(*) FROM users WHERE company_id = ? AND role = 'admin' AND active`, companyID); err != nil {
+		return 0, fmt.Errorf("count admins: %w", err)
 	}
-	return u, nil
+	return n, nil
 }
 
 func (t *tx) CreateUser(ctx context.Context, u *inbox.User, passwordHash string) error {
@@ -74,50 +78,25 @@ func (t *tx) CreateUser(ctx context.Context, u *inbox.User, passwordHash string)
 	return nil
 }
 
-func (t *tx) CreateSession(ctx context.Context, tokenHash string, userID int64, expires time.Time) error {
-	if err := t.exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		tokenHash, userID, t.now(), expires.UTC()); err != nil {
-		return fmt.Errorf("create session: %w", err)
+func (t *tx) UpdateUser(ctx context.Context, a inbox.Account) error {
+	n, err := t.execCount(ctx, `UPDATE users SET name = ?, role = ?, active = ? WHERE company_id = ? AND id = ?`,
+		a.Name, a.Role, a.Active, a.CompanyID, a.ID)
+	if err != nil {
+		return fmt.Errorf("update user %d: %w", a.ID, err)
+	}
+	if n == 0 {
+		return inbox.NotFound("user")
 	}
 	return nil
 }
 
-func (t *tx) DeleteSession(ctx context.Context, tokenHash string) error {
-	if err := t.exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
+func (t *tx) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	n, err := t.execCount(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+	if err != nil {
+		return fmt.Errorf("set password of user %d: %w", userID, err)
 	}
-	return nil
-}
-
-func (t *tx) CreateAPIToken(ctx context.Context, companyID, userID int64, name, tokenHash string) error {
-	if err := t.exec(ctx, `INSERT INTO api_tokens (company_id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		companyID, userID, name, tokenHash, t.now()); err != nil {
-		return fmt.Errorf("create api token: %w", err)
-	}
-	return nil
-}
-
-func (db *DB) CreateTicket(ctx context.Context, ticketHash string, userID int64, expires time.Time) error {
-	if err := db.writer().exec(ctx, `INSERT INTO ws_tickets (ticket_hash, user_id, expires_at) VALUES (?, ?, ?)`,
-		ticketHash, userID, expires.UTC()); err != nil {
-		return unavailable("create ticket", err)
-	}
-	return nil
-}
-
-// RedeemTicket deletes a live ticket and returns its user, in as few
-// statements as the dialect allows: a ticket is redeemed on every websocket
-// connection.
-func (db *DB) RedeemTicket(ctx context.Context, ticketHash string, now time.Time) (inbox.User, error) {
-	return db.dialect.redeemTicket(ctx, db.writer(), ticketHash, now)
-}
-
-func (t *tx) DeleteExpired(ctx context.Context, now time.Time) error {
-	if err := t.exec(ctx, `DELETE FROM sessions WHERE expires_at <= ?`, now); err != nil {
-		return fmt.Errorf("delete expired sessions: %w", err)
-	}
-	if err := t.exec(ctx, `DELETE FROM ws_tickets WHERE expires_at <= ?`, now); err != nil {
-		return fmt.Errorf("delete expired tickets: %w", err)
+	if n == 0 {
+		return inbox.NotFound("user")
 	}
 	return nil
 }

@@ -15,16 +15,35 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, u inbox.User
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, created)
+	writeJSON(w, http.StatusCreated, inbox.Account{User: created, Active: true})
 	return nil
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, u inbox.User) error {
-	users, err := s.svc.Users(r.Context(), u)
+	users, err := s.svc.Accounts(r.Context(), u)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string][]inbox.User{"users": users})
+	writeJSON(w, http.StatusOK, map[string][]inbox.Account{"users": users})
+	return nil
+}
+
+// updateUser changes a user's name, role or whether they may sign in
+// (admin): PATCH /api/users/{id} {"active"?,"name"?,"role"?}.
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, u inbox.User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in inbox.UserPatch
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	a, err := s.svc.UpdateUser(r.Context(), u, id, in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, a)
 	return nil
 }
 

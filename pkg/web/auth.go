@@ -1,7 +1,7 @@
 package web
 
 import (
-	"net"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -14,7 +14,8 @@ import (
 const sessionCookie = "smsinbox_session"
 
 // handler is an API handler for an authenticated user; what it returns is
-// written by writeError.
+// written by writeError. The request's context carries the caller's
+// credential (inbox.AuthFrom) for the few handlers that need it.
 type handler func(w http.ResponseWriter, r *http.Request, u inbox.User) error
 
 // authed authenticates a request by its Bearer token or its session cookie.
@@ -22,9 +23,9 @@ type handler func(w http.ResponseWriter, r *http.Request, u inbox.User) error
 // a token is not sent by browsers on their own, so it needs no such check.
 func (s *Server) authed(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := s.authenticate(r)
+		a, err := s.authenticate(r)
 		if err == nil {
-			err = h(w, r, u)
+			err = h(w, r.WithContext(inbox.WithAuth(r.Context(), a)), a.User)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -32,29 +33,41 @@ func (s *Server) authed(h handler) http.Handler {
 	})
 }
 
-func (s *Server) authenticate(r *http.Request) (inbox.User, error) {
+func (s *Server) authenticate(r *http.Request) (inbox.Auth, error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		token, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok {
-			return inbox.User{}, inbox.ErrUnauthenticated
+			return inbox.Auth{}, inbox.ErrUnauthenticated
 		}
-		return s.svc.TokenUser(r.Context(), strings.TrimSpace(token))
+		return s.svc.TokenAuth(r.Context(), strings.TrimSpace(token))
 	}
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
-		return inbox.User{}, inbox.ErrUnauthenticated
+		return inbox.Auth{}, inbox.ErrUnauthenticated
 	}
-	u, err := s.svc.SessionUser(r.Context(), c.Value)
+	a, err := s.svc.Session(r.Context(), c.Value)
 	if err != nil {
-		return u, err
+		return a, err
 	}
-	if err := s.csrf.Check(r); err != nil {
-		return inbox.User{}, inbox.Errorf(inbox.KindForbidden, "bad_origin",
-			"this request came from a page that may not act for you (origin %q)", r.Header.Get("Origin"))
+	if err := s.checkOrigin(r); err != nil {
+		return inbox.Auth{}, err
 	}
-	return u, nil
+	return a, nil
 }
 
+// checkOrigin refuses a write that a page of another site made the browser
+// send (CSRF).
+func (s *Server) checkOrigin(r *http.Request) error {
+	if err := s.csrf.Check(r); err != nil {
+		return inbox.Errorf(inbox.KindForbidden, "bad_origin",
+			"this request came from a page that may not act for you (origin %q)", r.Header.Get("Origin"))
+	}
+	return nil
+}
+
+// login signs in. Each attempt is counted against the sign-in limits before
+// the password is checked, and given back when it was right: past a limit
+// the answer is 429, right password or not.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Email    string `json:"email"`
@@ -69,21 +82,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, inbox.Errorf(inbox.KindForbidden, "bad_origin", "sign in from the app itself"))
 		return
 	}
-	account, address := "account:"+strings.ToLower(strings.TrimSpace(in.Email)), "address:"+clientIP(r)
-	if !s.logins.allowed(account) || !s.logins.allowed(address) {
-		s.writeError(w, r, inbox.Errorf(inbox.KindRateLimited, "rate_limited", "too many failed sign-ins; wait a few minutes"))
-		return
-	}
-	u, token, expires, err := s.svc.Login(r.Context(), in.Email, in.Password)
+	release, err := s.reserveAttempt(w, r, in.Email)
 	if err != nil {
-		if inbox.ErrorKind(err) == inbox.KindUnauthenticated {
-			s.logins.fail(account)
-			s.logins.fail(address)
-		}
 		s.writeError(w, r, err)
 		return
 	}
-	s.logins.reset(account)
+	u, token, expires, err := s.svc.Login(r.Context(), in.Email, in.Password)
+	if inbox.ErrorKind(err) != inbox.KindUnauthenticated {
+		release() // signed in, or the server failed: no failure of the client's
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", Expires: expires,
 		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
@@ -91,6 +102,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]inbox.User{"user": u})
 }
 
+// logout ends the session of the cookie, and every socket it opened.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ inbox.User) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.svc.Logout(r.Context(), c.Value); err != nil {
@@ -115,23 +127,36 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, u inbox.User) error 
 	return nil
 }
 
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, u inbox.User) error {
+// changePassword changes the caller's password: POST /api/me/password
+// {"current","new"}. A wrong current password counts as a failed sign-in,
+// so a stolen session cannot guess its way to the password either.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request, u inbox.User) error {
 	var in struct {
-		Name string `json:"name"`
+		Current string `json:"current"`
+		New     string `json:"new"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	token, err := s.svc.CreateToken(r.Context(), u, in.Name)
+	release, err := s.reserveAttempt(w, r, u.Email)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"token": token})
+	a, _ := inbox.AuthFrom(r.Context())
+	err = s.svc.ChangePassword(r.Context(), a, in.Current, in.New)
+	if !errors.Is(err, inbox.ErrWrongPassword) {
+		release()
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, u inbox.User) error {
-	ticket, err := s.svc.CreateTicket(r.Context(), u)
+func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, _ inbox.User) error {
+	a, _ := inbox.AuthFrom(r.Context())
+	ticket, err := s.svc.CreateTicket(r.Context(), a)
 	if err != nil {
 		return err
 	}
@@ -140,16 +165,17 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, u inbox.Us
 }
 
 // websocket authenticates GET /ws by its single-use ticket or its session
-// cookie and hands the request to the hub, which checks the Origin.
+// cookie and hands the request to the hub, which checks the Origin. The
+// hub gets the credential with the user: when it ends, so does the socket.
 func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	var (
-		u   inbox.User
+		a   inbox.Auth
 		err error
 	)
 	if ticket := r.URL.Query().Get("ticket"); ticket != "" {
-		u, err = s.svc.RedeemTicket(r.Context(), ticket)
+		a, err = s.svc.RedeemTicket(r.Context(), ticket)
 	} else if c, cerr := r.Cookie(sessionCookie); cerr == nil {
-		u, err = s.svc.SessionUser(r.Context(), c.Value)
+		a, err = s.svc.Session(r.Context(), c.Value)
 	} else {
 		err = inbox.ErrUnauthenticated
 	}
@@ -157,13 +183,5 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.hub.ServeHTTP(w, r.WithContext(inbox.WithUser(r.Context(), u)))
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	s.hub.ServeHTTP(w, r.WithContext(inbox.WithAuth(r.Context(), a)))
 }

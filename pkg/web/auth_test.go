@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 )
 
@@ -84,26 +87,36 @@ func TestLogin(t *testing.T) {
 	want(t, "unknown email", login(f, "nobody@acme.test", "correct horse", "", nil), 401, "invalid_credentials", nil)
 	want(t, "not JSON", f.do(req{method: "POST", path: "/api/session", body: "email=ana"}), 400, "invalid_json", nil)
 
-	// Ten failures lock the account, from any address, and the address,
-	// for any account; a success resets the account's count.
+	// Five failures for one (email, address) lock that pair out, right
+	// password or not; the same account from another address signs in.
 	f = newFixture(t, options{})
-	for i := range 9 {
-		want(t, "failure", login(f, "admin@acme.test", "wrong", fmt.Sprintf("192.0.2.%d:1000", i), nil), 401, "invalid_credentials", nil)
+	for range 5 {
+		want(t, "failure", login(f, "admin@acme.test", "wrong", "192.0.2.1:1000", nil), 401, "invalid_credentials", nil)
 	}
-	want(t, "the admin's tenth attempt, right", login(f, "admin@acme.test", "correct horse", "192.0.2.100:1000", nil), 200, "", nil)
-	for i := range 9 {
-		want(t, "failure after a success", login(f, "admin@acme.test", "wrong", fmt.Sprintf("192.0.2.%d:1000", 110+i), nil), 401, "invalid_credentials", nil)
+	w := login(f, "admin@acme.test", "correct horse", "192.0.2.1:1001", nil)
+	want(t, "the right password after five failures", w, 429, "too_many_attempts", nil)
+	if ra, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || ra < 1 || ra > 15*60 {
+		t.Errorf("Retry-After = %q; want seconds, at most 15 minutes", w.Header().Get("Retry-After"))
 	}
-	want(t, "nine failures since the success", login(f, "admin@acme.test", "correct horse", "192.0.2.120:1000", nil), 200, "", nil)
-	for range 10 {
-		login(f, "ana@acme.test", "wrong", "198.51.100.1:1000", nil)
+	want(t, "the same account from another address", login(f, "admin@acme.test", "correct horse", "192.0.2.2:1000", nil), 200, "", nil)
+	want(t, "another account from the address", login(f, "ana@acme.test", "correct horse", "192.0.2.1:1000", nil), 200, "", nil)
+
+	// A success is no failure: four failures, two successes, one more
+	// failure make five, and the sixth attempt is refused.
+	for range 4 {
+		login(f, "ana@acme.test", "wrong", "192.0.2.3:1000", nil)
 	}
-	w := login(f, "ana@acme.test", "correct horse", "198.51.100.2:1000", nil)
-	want(t, "a locked account, from elsewhere", w, 429, "rate_limited", nil)
-	if w.Header().Get("Retry-After") == "" {
-		t.Error("a 429 without Retry-After")
+	for range 2 {
+		want(t, "success after four failures", login(f, "ana@acme.test", "correct horse", "192.0.2.3:1000", nil), 200, "", nil)
 	}
-	want(t, "another account, from a locked address", login(f, "admin@acme.test", "correct horse", "198.51.100.1:2000", nil), 429, "rate_limited", nil)
+	want(t, "the fifth failure", login(f, "ana@acme.test", "wrong", "192.0.2.3:1000", nil), 401, "invalid_credentials", nil)
+	want(t, "the sixth attempt", login(f, "ana@acme.test", "correct horse", "192.0.2.3:1000", nil), 429, "too_many_attempts", nil)
+
+	// Fifty failures from one address, over any accounts, lock the address.
+	for i := range 50 {
+		login(f, fmt.Sprintf("guess%d@acme.test", i), "wrong", "198.51.100.1:1000", nil)
+	}
+	want(t, "another account, from the address", login(f, "admin@acme.test", "correct horse", "198.51.100.1:2000", nil), 429, "too_many_attempts", nil)
 	want(t, "another account, from elsewhere", login(f, "admin@acme.test", "correct horse", "198.51.100.3:1000", nil), 200, "", nil)
 
 	// Logout ends the session and clears the cookie.
@@ -114,31 +127,64 @@ func TestLogin(t *testing.T) {
 	want(t, "the session after logout", f.do(req{method: "GET", path: "/api/me", session: f.anaSession}), 401, "unauthenticated", nil)
 }
 
-// TestLimiter: failures per key in a fixed window.
-func TestLimiter(t *testing.T) {
-	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	l := newLimiter(2, time.Minute)
-	l.now = func() time.Time { return now }
-	steps := []struct {
-		do      func()
-		key     string
-		allowed bool
-	}{
-		{func() {}, "a", true},
-		{func() { l.fail("a") }, "a", true},
-		{func() { l.fail("a") }, "a", false},
-		{func() {}, "b", true},
-		{func() { now = now.Add(59 * time.Second) }, "a", false},
-		{func() { now = now.Add(2 * time.Second) }, "a", true}, // the window ended
-		{func() { l.fail("a") }, "a", true},                    // a new window, one failure
-		{func() { l.fail("a"); l.reset("a") }, "a", true},
+// The limits count failures in a fixed window from the first: once it ends,
+// the right password signs in again.
+func TestAttemptWindow(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	f := newFixture(t, options{clock: clk})
+	login := func(password string) *httptest.ResponseRecorder {
+		return f.do(req{method: "POST", path: "/api/session", body: fmt.Sprintf(`{"email":"ana@acme.test","password":%q}`, password), remote: "192.0.2.9:1"})
 	}
-	for i, s := range steps {
-		s.do()
-		if got := l.allowed(s.key); got != s.allowed {
-			t.Errorf("step %d: allowed(%q) = %v, want %v", i, s.key, got, s.allowed)
-		}
+	for range 5 {
+		login("wrong")
+		clk.Advance(time.Minute)
 	}
+	w := login("correct horse")
+	want(t, "within the window", w, 429, "too_many_attempts", nil)
+	if got := w.Header().Get("Retry-After"); got != "600" {
+		t.Errorf("Retry-After 5 minutes into the window: got %q, want 600", got)
+	}
+	clk.Advance(10 * time.Minute)
+	want(t, "once the window ended", login("correct horse"), 200, "", nil)
+}
+
+// Of many wrong attempts at once for one (email, address), no more than the
+// limit have their password checked: the count is reserved before the check.
+func TestAttemptsAreAtomic(t *testing.T) {
+	f := newFixture(t, options{})
+	var wg sync.WaitGroup
+	codes := make([]int, 30)
+	for i := range codes {
+		wg.Go(func() {
+			codes[i] = f.do(req{method: "POST", path: "/api/session", body: `{"email":"ana@acme.test","password":"wrong"}`, remote: "192.0.2.7:1"}).Code
+		})
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	if count[401] > maxAccountFailures || count[401]+count[429] != len(codes) {
+		t.Errorf("30 wrong attempts at once: %v; want at most %d answered 401, the rest 429", count, maxAccountFailures)
+	}
+}
+
+// Behind a trusted proxy the client is the rightmost X-Forwarded-For entry
+// the proxies did not add: clients behind one balancer are counted apart,
+// and a client cannot pick its own address by writing the header.
+func TestAttemptsBehindAProxy(t *testing.T) {
+	f := newFixture(t, options{trusted: "10.0.0.0/8"})
+	login := func(xff, password string) *httptest.ResponseRecorder {
+		return f.do(req{method: "POST", path: "/api/session", body: fmt.Sprintf(`{"email":"ana@acme.test","password":%q}`, password),
+			remote: "10.1.2.3:5000", header: http.Header{"X-Forwarded-For": {xff}}})
+	}
+	for i := range 5 {
+		// The client writes a new made-up address each time; the proxy
+		// appends the real one.
+		login(fmt.Sprintf("203.0.113.%d, 192.0.2.50", i), "wrong")
+	}
+	want(t, "the typist, whatever they wrote", login("203.0.113.99, 192.0.2.50", "correct horse"), 429, "too_many_attempts", nil)
+	want(t, "another client behind the balancer", login("192.0.2.51", "correct horse"), 200, "", nil)
 }
 
 // TestWebsocketAuth: /ws opens as the user of a single-use ticket or of the

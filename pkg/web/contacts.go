@@ -70,19 +70,6 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request, u inbox.User
 	return nil
 }
 
-func (s *Server) consentLedger(w http.ResponseWriter, r *http.Request, u inbox.User) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	changes, err := s.svc.ConsentChanges(r.Context(), u, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string][]inbox.ConsentChange{"changes": changes})
-	return nil
-}
-
 func (s *Server) upsertJob(w http.ResponseWriter, r *http.Request, u inbox.User) error {
 	var in inbox.JobInput
 	if err := decode(w, r, &in); err != nil {

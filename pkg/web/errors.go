@@ -53,6 +53,12 @@ const retryAfterUnavailable = "5"
 // interval with a count, since an outage fails every request alike; any
 // other 5xx is a bug, logged each time.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errBodyTimeout) {
+		// Cut the connection: net/http closes it without an answer.
+		s.log.Info("request cut: its body did not arrive in time", "method", r.Method, "path", r.URL.Path,
+			"client", clientAddr(r, s.trusted))
+		panic(http.ErrAbortHandler)
+	}
 	var e *inbox.Error
 	if !errors.As(err, &e) {
 		e = &inbox.Error{Kind: inbox.KindInternal, Code: "internal", Message: "something went wrong on our side; try again", Err: err}
@@ -64,7 +70,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", retryAfterUnavailable)
 	case status >= 500:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
-	case e.Kind == inbox.KindRateLimited:
+	case e.Kind == inbox.KindRateLimited && w.Header().Get("Retry-After") == "":
 		w.Header().Set("Retry-After", "60")
 	}
 	writeJSON(w, status, errorBody{errorDetail{e.Code, e.Message}})
@@ -89,7 +95,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		var typeErr *json.UnmarshalTypeError
+		var domain *inbox.Error
 		switch {
+		case errors.Is(err, errBodyTimeout):
+			return err
+		case errors.As(err, &domain):
+			return domain // a field's own check (quiet_hours), with its code
 		case errors.As(err, &tooBig):
 			return inbox.Errorf(inbox.KindTooLarge, "body_too_large", "the request body is over %d bytes", maxJSONBody)
 		case errors.Is(err, io.EOF):

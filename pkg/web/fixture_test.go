@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/pubsub"
 	"smsinbox/pkg/store"
@@ -40,6 +41,8 @@ type options struct {
 	publicURL      string
 	allowedOrigins []string
 	phone          bool // serve /api/dev/phone
+	trusted        string
+	clock          clock.Clock
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -52,6 +55,10 @@ func newFixture(t *testing.T, o options) *fixture {
 	if f.admin, err = f.svc.Bootstrap(f.ctx, "Acme", inbox.NewUser{Email: "admin@acme.test", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
 	}
+	// Quiet hours off: the handlers' tests must not depend on the time of day.
+	if _, err := f.svc.UpdateCompany(f.ctx, f.admin, inbox.CompanySettings{QuietHours: inbox.Optional[*inbox.QuietHours]{Set: true}}); err != nil {
+		t.Fatal(err)
+	}
 	if f.ana, err = f.svc.CreateUser(f.ctx, f.admin, inbox.NewUser{Email: "ana@acme.test", Name: "Ana", Role: inbox.RoleRecruiter, Password: "correct horse"}); err != nil {
 		t.Fatal(err)
 	}
@@ -61,13 +68,16 @@ func newFixture(t *testing.T, o options) *fixture {
 	if _, err = f.svc.SetAssignees(f.ctx, f.admin, f.main.ID, []int64{f.ana.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if f.adminToken, err = f.svc.CreateToken(f.ctx, f.admin, "tests"); err != nil {
+	if _, f.adminToken, err = f.svc.CreateToken(f.ctx, f.admin, "tests", 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, f.anaSession, _, err = f.svc.Login(f.ctx, "ana@acme.test", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Service: f.svc, Hub: f.hub, Webhooks: f.hooks, AllowedOrigins: o.allowedOrigins, Logger: log}
+	opts := Options{Service: f.svc, Hub: f.hub, Webhooks: f.hooks, AllowedOrigins: o.allowedOrigins, Logger: log, Clock: o.clock}
+	if opts.TrustedProxies, err = ParseTrustedProxies(o.trusted); err != nil {
+		t.Fatal(err)
+	}
 	if o.publicURL != "" {
 		if opts.PublicURL, err = url.Parse(o.publicURL); err != nil {
 			t.Fatal(err)
@@ -166,14 +176,16 @@ func (p *fakePhone) Send(_ context.Context, from, to, text string) error {
 // fakeHub stands for the websocket hub: it records whom it was handed.
 type fakeHub struct {
 	users []inbox.User
+	auths []inbox.Auth
 }
 
 func (h *fakeHub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u, ok := inbox.UserFrom(r.Context())
+	a, ok := inbox.AuthFrom(r.Context())
 	if !ok {
 		http.Error(w, "no user", http.StatusInternalServerError)
 		return
 	}
-	h.users = append(h.users, u)
+	h.users = append(h.users, a.User)
+	h.auths = append(h.auths, a)
 	w.WriteHeader(http.StatusSwitchingProtocols)
 }

@@ -25,8 +25,9 @@ type readiness struct {
 // the store — so a bus that is down is reported (the body names it as
 // degraded, smsinbox_dependency_up says 0, the log says so once per
 // interval) while the answer stays 200: a load balancer routing on /readyz
-// must not take every instance out because Redis is. No raw error text is
-// shown; the log has it.
+// must not take every instance out because Redis is. The cause goes to the
+// log, never to the answer: /readyz is open to anyone, and an error's text
+// can tell hosts, users and versions.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()

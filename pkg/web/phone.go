@@ -28,7 +28,13 @@ func (s *Server) phoneTexts(w http.ResponseWriter, r *http.Request) {
 
 // phoneSend texts a company number from a simulated phone, through the real
 // signed webhook: POST /api/dev/phone {"from","to","text"} (dev mode only).
+// Like every other write, it must come from the app's own origin or an
+// allowed one: a page of another site must not text as a candidate.
 func (s *Server) phoneSend(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkOrigin(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var in struct {
 		From string `json:"from"`
 		To   string `json:"to"`

@@ -15,11 +15,15 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	mux.HandleFunc("POST /api/session", s.login)
 	mux.Handle("DELETE /api/session", s.authed(s.logout))
 	mux.Handle("GET /api/me", s.authed(s.me))
+	mux.Handle("POST /api/me/password", s.authed(s.changePassword))
 	mux.Handle("POST /api/tokens", s.authed(s.createToken))
+	mux.Handle("GET /api/tokens", s.authed(s.listTokens))
+	mux.Handle("DELETE /api/tokens/{id}", s.authed(s.revokeToken))
 	mux.Handle("POST /api/ws-ticket", s.authed(s.createTicket))
 
 	mux.Handle("POST /api/users", s.authed(s.createUser))
 	mux.Handle("GET /api/users", s.authed(s.listUsers))
+	mux.Handle("PATCH /api/users/{id}", s.authed(s.updateUser))
 	mux.Handle("POST /api/numbers", s.authed(s.createNumber))
 	mux.Handle("GET /api/numbers", s.authed(s.listNumbers))
 	mux.Handle("PUT /api/numbers/{id}/assignees", s.authed(s.setAssignees))
@@ -29,7 +33,11 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	mux.Handle("POST /api/contacts", s.authed(s.upsertContact))
 	mux.Handle("GET /api/contacts", s.authed(s.listContacts))
 	mux.Handle("GET /api/contacts/{id}", s.authed(s.getContact))
-	mux.Handle("GET /api/contacts/{id}/consent", s.authed(s.consentLedger))
+	mux.Handle("PATCH /api/contacts/{id}", s.authed(s.patchContact))
+	mux.Handle("GET /api/contacts/{id}/consent", s.authed(s.consentProof))
+	mux.Handle("GET /api/contacts/{id}/consent-history", s.authed(s.consentHistory))
+	mux.Handle("POST /api/contacts/{id}/consent-review", s.authed(s.resolveReview))
+	mux.Handle("POST /api/contacts/{id}/consent-request", s.authed(s.requestConsent))
 	mux.Handle("POST /api/jobs", s.authed(s.upsertJob))
 	mux.Handle("GET /api/jobs", s.authed(s.listJobs))
 	mux.Handle("GET /api/jobs/{id}", s.authed(s.getJob))
@@ -42,6 +50,7 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	mux.Handle("GET /api/threads/{id}/messages", s.authed(s.threadMessages))
 	mux.Handle("POST /api/threads/{id}/read", s.authed(s.markRead))
 	mux.Handle("POST /api/threads/{id}/unread", s.authed(s.markUnread))
+	mux.Handle("GET /api/messages/{id}/media/{n}", s.authed(s.media))
 
 	mux.Handle("GET /api/reports/sms-activity", s.authed(s.report))
 	mux.Handle("GET /api/reports/audit", s.authed(s.reportAudit))
@@ -60,5 +69,5 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	if static != nil {
 		mux.Handle("/", static)
 	}
-	return instrument(mux)
+	return instrument(s.headers(s.readTimeout(mux)))
 }

@@ -9,10 +9,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 )
 
@@ -53,7 +55,19 @@ type Options struct {
 	// AllowedOrigins may send cookie-authenticated writes besides the
 	// server's own origin.
 	AllowedOrigins []string
-	Logger         *slog.Logger
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed:
+	// behind them, the client is the rightmost address they did not add.
+	TrustedProxies []netip.Prefix
+	// Attempts counts sign-in failures for every instance (Redis); nil
+	// counts them in this process only.
+	Attempts Attempts
+	// ReadTimeout cuts a request whose body is not read within it (0: no
+	// limit).
+	ReadTimeout time.Duration
+	// Clock is the time of the in-process sign-in counts (default: the
+	// wall clock).
+	Clock  clock.Clock
+	Logger *slog.Logger
 }
 
 // Server is the HTTP handler of smsinbox.
@@ -65,7 +79,10 @@ type Server struct {
 	log      *slog.Logger
 	secure   bool
 	csrf     *http.CrossOriginProtection
-	logins   *limiter
+	attempts *attemptCounter
+	trusted  []netip.Prefix
+	// bodyTimeout is Options.ReadTimeout.
+	bodyTimeout time.Duration
 	// unavailable logs the requests that failed for a dependency out of
 	// reach (503), once per interval with a count.
 	unavailable *inbox.FaultLog
@@ -77,14 +94,20 @@ type Server struct {
 
 // New returns a Server.
 func New(o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real()
+	}
 	s := &Server{
 		svc: o.Service, hub: o.Hub, webhooks: o.Webhooks, phone: o.Phone, log: o.Logger,
-		secure: o.PublicURL != nil && o.PublicURL.Scheme == "https",
-		csrf:   http.NewCrossOriginProtection(),
-		logins: newLimiter(10, 15*time.Minute),
-	}
-	if s.log == nil {
-		s.log = slog.Default()
+		secure:      o.PublicURL != nil && o.PublicURL.Scheme == "https",
+		csrf:        http.NewCrossOriginProtection(),
+		trusted:     o.TrustedProxies,
+		bodyTimeout: o.ReadTimeout,
+		attempts: &attemptCounter{shared: o.Attempts, local: newMemoryAttempts(o.Clock), log: o.Logger,
+			logsEvery: time.Minute},
 	}
 	s.unavailable = inbox.NewFaultLog(s.log, slog.LevelError, "requests failed: a dependency is unavailable (503)", 0)
 	s.busFaults = inbox.NewFaultLog(s.log, slog.LevelWarn, "readiness: the bus is down; serving degraded (events reach other instances through the store)", 0)

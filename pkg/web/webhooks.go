@@ -28,10 +28,10 @@ func (s *Server) inboundWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusWebhook stores a delivery report. A report we cannot match yet is
-// kept and answered 200. So is any other refusal but a bad signature — a
-// report we cannot read or place, a body over the limit — since Plivo
+// kept and answered 200. So is a report we cannot read or place, since Plivo
 // sending it again would not help: it is logged instead. A bad signature is
-// 403, and a failure of ours 503.
+// 403, a body or form over the limit 413 (no report of Plivo's is one: it is
+// an attack, not a report), and a failure of ours 503.
 func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), webhookDeadline)
 	defer cancel()
@@ -39,7 +39,8 @@ func (s *Server) statusWebhook(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.svc.ApplyStatus(ctx, u)
 	}
-	if k := inbox.ErrorKind(err); err != nil && k != inbox.KindForbidden && k != inbox.KindInternal && k != inbox.KindUnavailable {
+	if k := inbox.ErrorKind(err); err != nil && k != inbox.KindForbidden && k != inbox.KindTooLarge &&
+		k != inbox.KindInternal && k != inbox.KindUnavailable {
 		// Retrying a report we cannot read or place would not help.
 		s.log.Warn("status report ignored", "err", err)
 		err = nil

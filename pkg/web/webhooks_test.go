@@ -45,8 +45,9 @@ func TestInboundWebhookAnswers(t *testing.T) {
 }
 
 // TestStatusWebhookAnswers: a report is answered 200 whenever a retry would
-// not help — stored, kept for later, unreadable, too large — and refused
-// only for a bad signature or a failure of ours.
+// not help — stored, kept for later, unreadable — and refused only for a bad
+// signature, an oversized form (no report of Plivo's is one), or a failure
+// of ours.
 func TestStatusWebhookAnswers(t *testing.T) {
 	f := newFixture(t, options{})
 	for _, tt := range []struct {
@@ -58,7 +59,7 @@ func TestStatusWebhookAnswers(t *testing.T) {
 	}{
 		{"bad signature", inbox.StatusUpdate{}, &inbox.Error{Kind: inbox.KindForbidden, Code: "bad_signature", Message: "forged"}, 403, "bad_signature"},
 		{"an unknown status", inbox.StatusUpdate{}, inbox.Invalid("unknown_status", "Plivo status %q is not one we know", "exploded"), 200, ""},
-		{"body too large", inbox.StatusUpdate{}, &inbox.Error{Kind: inbox.KindTooLarge, Code: "body_too_large", Message: "big"}, 200, ""},
+		{"body too large", inbox.StatusUpdate{}, &inbox.Error{Kind: inbox.KindTooLarge, Code: "body_too_large", Message: "big"}, 413, "body_too_large"},
 		{"no MessageUUID", inbox.StatusUpdate{Status: inbox.StatusDelivered}, nil, 200, ""},
 		{"a message we do not know yet", inbox.StatusUpdate{MessageUUID: "u-later", Status: inbox.StatusDelivered, ProviderStatus: "delivered"}, nil, 200, ""},
 		{"a misconfigured verifier", inbox.StatusUpdate{}, &inbox.Error{Kind: inbox.KindInternal, Code: "webhook_misconfigured", Message: "no token"}, 503, "unavailable"},

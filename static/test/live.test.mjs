@@ -36,6 +36,7 @@ function harness(opts = {}) {
     onTopics: (d) => log.topics.push(d),
     onStatus: (s) => log.statuses.push(s),
     onUnauthenticated: () => { log.unauth = true; },
+    onAccountChanged: () => { log.changed = (log.changed || 0) + 1; },
     WebSocketImpl: FakeSocket,
     now: () => clock,
     setTimer: (fn, ms) => { const t = { fn, at: clock + ms, ms }; timers.push(t); return t; },
@@ -244,4 +245,32 @@ test('stop closes and does not reconnect', async () => {
   await h.advance(60_000);
   assert.equal(h.sockets.length, 1);
   assert.equal(h.live.status, 'stopped');
+});
+
+test('a socket closed with 4001 (session ended) stops and signs out; no reconnect', async () => {
+  const h = harness();
+  h.live.start();
+  await flush();
+  h.sock().frame(hello({ 'number:3': 4 }));
+  const s = h.sock();
+  s.readyState = 3;
+  s.onclose({ code: 4001, reason: 'session ended' });
+  assert.equal(h.log.unauth, true);
+  assert.equal(h.live.status, 'stopped');
+  await h.advance(60_000);
+  assert.equal(h.sockets.length, 1, 'no new socket after 4001');
+});
+
+test('a socket closed with 4002 (account changed) reconnects at once and says so', async () => {
+  const h = harness();
+  h.live.start();
+  await flush();
+  h.sock().frame(hello({ 'number:3': 4 }));
+  const s = h.sock();
+  s.readyState = 3;
+  s.onclose({ code: 4002, reason: 'account changed; reconnect' });
+  assert.notEqual(h.log.unauth, true);
+  assert.equal(h.log.changed, 1);
+  await h.advance(1_000); // the first backoff step, not a grown one
+  assert.equal(h.sockets.length, 2, 'reconnected');
 });

@@ -42,6 +42,14 @@ type Server struct {
 	requests int
 	script   []step
 	drops    int
+	media    map[string]Media // by path
+}
+
+// Media is a file the fake serves as Plivo serves an MMS's media: at a URL
+// under the API, to the account's Basic auth only.
+type Media struct {
+	ContentType string
+	Body        []byte
 }
 
 // step is a scripted answer for one request.
@@ -58,6 +66,7 @@ func NewServer(t testing.TB, authID, authToken string) *Server {
 	s := &Server{AuthID: authID, AuthToken: authToken, closed: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/Account/{auth_id}/Message/{$}", s.create)
+	mux.HandleFunc("GET /v1/Account/{auth_id}/Media/{id}/{$}", s.serveMedia)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"api_id": newUUID(), "error": "not found"})
 	})
@@ -238,4 +247,34 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// AddMedia serves m and returns its URL, the one an inbound MMS webhook
+// names in Media0, Media1, …
+func (s *Server) AddMedia(id string, m Media) string {
+	path := "/v1/Account/" + s.AuthID + "/Media/" + id + "/"
+	s.mu.Lock()
+	if s.media == nil {
+		s.media = map[string]Media{}
+	}
+	s.media[path] = m
+	s.mu.Unlock()
+	return s.URL + path
+}
+
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
+	id, token, ok := r.BasicAuth()
+	if !ok || id != s.AuthID || token != s.AuthToken || r.PathValue("auth_id") != s.AuthID {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"api_id": newUUID(), "error": "Authentication failed"})
+		return
+	}
+	s.mu.Lock()
+	m, found := s.media[r.URL.Path]
+	s.mu.Unlock()
+	if !found {
+		writeJSON(w, http.StatusNotFound, map[string]any{"api_id": newUUID(), "error": "not found"})
+		return
+	}
+	w.Header().Set("Content-Type", m.ContentType)
+	w.Write(m.Body) //nolint:errcheck // the client went away
 }

@@ -55,3 +55,12 @@ func formHeader() http.Header {
 	h.Set("Content-Type", "application/x-www-form-urlencoded")
 	return h
 }
+
+// SignMaV2 is SignV2 with the main account's header,
+// X-Plivo-Signature-Ma-V2, in place of X-Plivo-Signature-V2.
+func SignMaV2(authToken, fullURL, nonce string) http.Header {
+	h := formHeader()
+	h.Set("X-Plivo-Signature-Ma-V2", plivogo.ComputeSignatureV2(authToken, fullURL, nonce))
+	h.Set("X-Plivo-Signature-V2-Nonce", nonce)
+	return h
+}

@@ -11,6 +11,11 @@ const HELLO_TIMEOUT_MS = 10_000;
 const STALL_MS = 5_000;
 const TYPING_EVERY_MS = 2_000;
 
+/** The server closed the socket because its session (or token, or user) ended. */
+export const CLOSE_SESSION_ENDED = 4001;
+/** The server closed the socket because the user's role changed: reconnect. */
+export const CLOSE_ACCOUNT_CHANGED = 4002;
+
 /**
  * @typedef {object} LiveOptions
  * @property {() => Promise<string>} fetchTicket POST /api/ws-ticket → ticket;
@@ -21,7 +26,10 @@ const TYPING_EVERY_MS = 2_000;
  * @property {(topic: string) => void} onResync refetch what this topic feeds
  * @property {(data: {added?: Record<string, number>, removed?: string[]}) => void} onTopics
  * @property {(state: 'connecting'|'open'|'offline'|'stopped') => void=} onStatus
- * @property {(err: any) => void=} onUnauthenticated the ticket call said 401
+ * @property {(err: any) => void=} onUnauthenticated the ticket call said 401, or the server
+ *   closed the socket with 4001 (err.code 'session_ended'): sign in again
+ * @property {() => void=} onAccountChanged the server closed the socket with 4002 (the
+ *   user's role changed); the socket reconnects by itself
  * @property {any=} WebSocketImpl
  * @property {() => number=} now
  * @property {(fn: () => void, ms: number) => any=} setTimer
@@ -150,11 +158,21 @@ export function createLive(o) {
       }
       if (frame && typeof frame === 'object') handleFrame(frame);
     };
-    sock.onclose = () => {
+    sock.onclose = (ev) => {
       if (sock !== ws) return;
       ws = null;
       gotHello = false;
       clearTimers();
+      if (ev && ev.code === CLOSE_SESSION_ENDED) {
+        // No reconnect: the credential is gone, a new ticket would be refused.
+        stop();
+        o.onUnauthenticated?.({ status: 401, code: 'session_ended', message: ev.reason || 'session ended' });
+        return;
+      }
+      if (ev && ev.code === CLOSE_ACCOUNT_CHANGED) {
+        attempt = 0;
+        o.onAccountChanged?.();
+      }
       scheduleReconnect();
     };
     sock.onerror = () => {

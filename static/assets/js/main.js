@@ -15,6 +15,8 @@ import candidatesPage from './pages/candidates.js';
 import profilePage from './pages/profile.js';
 import { jobsPage, jobPage } from './pages/jobs.js';
 import usersPage from './pages/users.js';
+import tokensPage from './pages/tokens.js';
+import accountPage from './pages/account.js';
 import numbersPage from './pages/numbers.js';
 import reportPage from './pages/report.js';
 import devPhonePage from './pages/devphone.js';
@@ -35,7 +37,9 @@ const routes = [
   route('/candidates/:id', 'profile', profilePage),
   route('/jobs', 'jobs', jobsPage),
   route('/jobs/:id', 'job', jobPage),
+  route('/account', 'account', accountPage),
   route('/admin/users', 'users', adminOnly(usersPage)),
+  route('/admin/tokens', 'tokens', adminOnly(tokensPage)),
   route('/admin/numbers', 'numbers', adminOnly(numbersPage)),
   route('/admin/reports/sms-activity', 'report', adminOnly(reportPage)),
 ];
@@ -66,14 +70,18 @@ async function onSignOut() {
   navigate('/login');
 }
 
-/** The session ended on the server (expired, signed out elsewhere). */
+/**
+ * The session ended on the server — it expired, the user signed out
+ * elsewhere or changed their password there, an admin deactivated them —
+ * and the sign-in page says so.
+ */
 function onUnauthenticated() {
   const path = location.pathname;
   if (path === '/login' || path === '/dev/phone') return;
   closeSmsModal();
   endSession();
   topbar.hidden = true;
-  navigate(`/login?next=${encodeURIComponent(currentPath())}`, { replace: true });
+  navigate(`/login?ended=1&next=${encodeURIComponent(currentPath())}`, { replace: true });
 }
 
 /** Shown when the server cannot be reached on load. */

@@ -46,12 +46,23 @@ export async function signIn(email, password) {
 
 /** Signs out on the server, then locally. */
 export async function signOut() {
+  // The socket first: the server closes it with "session ended" once the
+  // session is gone, which must not read as being signed out from elsewhere.
+  if (live) live.stop();
   try {
     await del('/api/session', { auth: false });
   } catch {
     // Signing out locally still makes sense when the server is unreachable.
   }
   endSession();
+}
+
+/**
+ * Changes the signed-in user's password (POST /api/me/password). Every
+ * other session of the user ends; this one stays.
+ */
+export async function changePassword(current, next) {
+  await post('/api/me/password', { current, new: next });
 }
 
 /** Forgets the session in this tab (after sign-out or a 401). */
@@ -79,6 +90,9 @@ export function startLive(onUnauthenticated) {
         emit('live', s);
       },
       onUnauthenticated,
+      // The role changed: the socket reconnects by itself; the pages and
+      // the navigation follow the new role.
+      onAccountChanged: () => loadMe().catch(() => {}),
     });
     addEventListener('online', () => live.nudge());
     document.addEventListener('visibilitychange', () => {

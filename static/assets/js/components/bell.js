@@ -3,6 +3,7 @@
 // the threads, unread first, with who read and who replied, and lets anyone
 // mark a thread unread again for every assignee.
 
+import { heldNotice, reviewBanner } from './consent.js';
 import { h, s, replace, showError } from '../dom.js';
 import { store, on } from '../store.js';
 import { markUnread } from '../session.js';
@@ -141,8 +142,10 @@ export function createBell() {
     const unreadBtn = /** @type {HTMLButtonElement} */ (h('button', {
       type: 'button', class: 'btn btn-small btn-quiet', testid: 'mark-unread',
     }, 'Mark unread'));
-    const li = h('li', { testid: 'inbox-item' }, openBtn, unreadBtn);
-    const item = { li, openBtn, unreadBtn, thread: null, key: '' };
+    // A text held by quiet hours, a possible opt-out to review.
+    const extra = h('div', { class: 'inbox-extra' });
+    const li = h('li', { testid: 'inbox-item' }, openBtn, extra, unreadBtn);
+    const item = { li, openBtn, unreadBtn, extra, thread: null, key: '' };
     unreadBtn.addEventListener('click', async (ev) => {
       ev.stopPropagation();
       unreadBtn.disabled = true;
@@ -170,7 +173,8 @@ export function createBell() {
 
   function updateItem(item, t, now) {
     item.thread = t;
-    const contact = t.contact || {};
+    // The contact as last announced: its review state changes without the thread.
+    const contact = (t.contact && store.contacts.get(t.contact.id)) || t.contact || {};
     const name = contact.name || contact.phone || 'Unknown';
     const unread = t.unread_count > 0;
     const last = t.last_message;
@@ -184,7 +188,8 @@ export function createBell() {
     const repliedBy = t.replied_by ? `Replied by ${t.replied_by.name || t.replied_by.email}` : '';
     const when = relativeTime(at, now);
     // What the item shows: when none of it changed, the item is left alone.
-    const key = JSON.stringify([name, t.unread_count || 0, preview, number, readBy, repliedBy, when, at, t.read_at, t.number?.label]);
+    const key = JSON.stringify([name, t.unread_count || 0, preview, number, readBy, repliedBy, when, at, t.read_at, t.number?.label,
+      Boolean(contact.sms?.review), last?.status, last?.hold_note]);
     if (key === item.key) return;
     item.key = key;
 
@@ -204,6 +209,7 @@ export function createBell() {
       h('span', { class: 'inbox-number' }, number),
       h('span', { class: 'inbox-preview' }, preview),
       attrib.length ? h('span', { class: 'inbox-attrib' }, attrib) : null);
+    replace(item.extra, heldNotice(last), reviewBanner(contact, { compact: true }));
     unreadBtn.disabled = unread;
     unreadBtn.setAttribute('aria-label', `Mark the conversation with ${name} unread for everyone on ${t.number?.label || 'this number'}`);
     unreadBtn.title = unread ? 'Already unread' : 'Mark unread for everyone on this number';
@@ -213,6 +219,7 @@ export function createBell() {
     renderBell();
     renderList();
   });
+  on('contact', () => renderList());
   renderBell();
   renderList();
   return wrap;

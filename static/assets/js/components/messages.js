@@ -3,6 +3,7 @@
 
 import { h, replace } from '../dom.js';
 import { messageTime, fullTime, isoTime } from '../time.js';
+import { heldNotice, mediaImages } from './consent.js';
 
 /** Words and ticks for each status. */
 const STATUS = {
@@ -15,6 +16,8 @@ const STATUS = {
   // The send may have reached Plivo (the server died or timed out mid-call):
   // never sent again blindly; a report from Plivo or a timeout settles it.
   unknown: { text: 'Not confirmed yet, checking with Plivo', tick: '?' },
+  scheduled: { text: 'Scheduled', tick: '☾' },
+  canceled: { text: 'Not sent', tick: '!' },
 };
 
 /** "Delivered" etc. */
@@ -24,6 +27,7 @@ export function statusText(status) {
 
 /** Why a message failed, in words, or ''. */
 export function failureReason(m) {
+  if (m.status === 'canceled') return m.error_reason || 'It was not sent.';
   if (m.status !== 'failed' && m.status !== 'undelivered') return '';
   const reason = m.error_reason || '';
   const code = m.error_code ? `error ${m.error_code}` : '';
@@ -39,7 +43,7 @@ export function senderName(m, contact) {
 /** The status badge of an outbound message (updated in place on message.status). */
 export function statusBadge(m) {
   const st = STATUS[m.status] || { text: m.status || '', tick: '' };
-  const failed = m.status === 'failed' || m.status === 'undelivered';
+  const failed = m.status === 'failed' || m.status === 'undelivered' || m.status === 'canceled';
   return h('span', {
     class: ['msg-status', failed && 'msg-status-failed', m.status === 'delivered' && 'msg-status-delivered',
       m.status === 'unknown' && 'msg-status-unknown'],
@@ -83,9 +87,10 @@ export function fillThreadMessage(li, m, contact) {
       m.direction === 'outbound' ? [' · ', statusBadge(m)] : null,
       m.segments > 1 ? h('span', { class: 'msg-segments' }, ` · ${m.segments} segments`) : null),
     reason ? h('p', { class: 'msg-error', testid: 'message-error' }, reason) : null,
+    heldNotice(m),
     m.flagged ? h('p', { class: 'msg-flag', testid: 'message-flag' },
       'Mentions an opt-out word. If they want no more texts, stop texting them.') : null,
-    attachments(m),
+    mediaImages(m) || attachments(m),
   );
 }
 

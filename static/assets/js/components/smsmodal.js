@@ -2,6 +2,7 @@
 // with a number switcher, live delivery ticks, "Ana is typing…", and a
 // composer with a segment counter and idempotent sends.
 
+import { reviewBanner, GATE_ERRORS } from './consent.js';
 import { h, replace, showError } from '../dom.js';
 import { get, post, randomKey, isAbort, ApiError } from '../api.js';
 import { store, on, putContact, markCommunicated } from '../store.js';
@@ -42,6 +43,9 @@ export function sendErrorText(err) {
       return 'This message changed since the last try. Press Send again.';
     case 'not_found':
       return 'This contact is no longer available to you.';
+    case 'opt_out_review':
+    case 'no_consent':
+      return GATE_ERRORS[err.code];
     case 'network':
       return 'Could not reach the server. Check your connection and press Send again — the message will not be sent twice.';
     default:
@@ -209,11 +213,13 @@ function build() {
     compose,
     h('div', { class: 'composer-foot' }, h('div', { class: 'counters' }, counter, limit), send),
     error);
+  // A possible opt-out waiting for a decision, above the composer.
+  const review = h('div', { class: 'review-slot' });
   const root = h('div', { class: 'modal-body' },
     h('header', { class: 'modal-head' }, h('div', { class: 'modal-heading' }, title, subtitle), close),
-    numberRow, notice, scroller, typing, form);
+    numberRow, notice, scroller, typing, review, form);
   /** @type {HTMLDialogElement} */ (dlg).replaceChildren(root);
-  return { root, title, subtitle, numberRow, numberSelect, notice, earlier, list, empty, scroller, typing, compose, counter, limit, send, error };
+  return { root, title, subtitle, numberRow, numberSelect, notice, earlier, list, empty, scroller, typing, review, compose, counter, limit, send, error };
 }
 
 function subscribe(signal) {
@@ -564,6 +570,7 @@ function renderHeader() {
   const kind = c.kind === 'hire' ? 'Hire' : c.kind === 'candidate' ? 'Candidate' : '';
   subtitle.textContent = [c.phone, kind].filter(Boolean).join(' · ');
   compose.setAttribute('aria-label', `Text message to ${c.name || c.phone || 'contact'}`);
+  replace(M.els.review, reviewBanner(c));
   const optedOut = c.sms?.consent === 'opted_out';
   // S5: say it before the recruiter types, in the same words a refused send gets.
   if (optedOut) showError(error, OPTED_OUT);

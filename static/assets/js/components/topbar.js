@@ -15,6 +15,7 @@ export function mountTopbar(bar, opts) {
   const navEl = h('nav', { class: 'nav', 'aria-label': 'Main' }, nav);
   const who = h('span', { class: 'who', testid: 'current-user' });
   const liveDot = h('span', { class: 'live-dot', testid: 'live-status', 'data-state': store.live, role: 'status' });
+  const account = h('a', { href: '/account', class: 'btn btn-quiet btn-small', testid: 'nav-account' }, 'Account');
   const signOut = h('button', { type: 'button', class: 'btn btn-quiet btn-small', testid: 'sign-out' }, 'Sign out');
   signOut.addEventListener('click', () => opts.onSignOut());
 
@@ -32,6 +33,7 @@ export function mountTopbar(bar, opts) {
         link('/admin/users', 'Users', 'nav-users', '^/admin/users$'),
         link('/admin/numbers', 'Numbers', 'nav-numbers', '^/admin/numbers$'),
         link('/admin/reports/sms-activity', 'SMS Activity', 'nav-report', '^/admin/reports/'),
+        link('/admin/tokens', 'API tokens', 'nav-tokens', '^/admin/tokens$'),
       );
     }
     if (store.dev) links.push(link('/dev/phone', 'Phone simulator', 'nav-phone', '^/dev/phone$'));
@@ -63,7 +65,7 @@ export function mountTopbar(bar, opts) {
       h('img', { src: new URL('../../icon.svg', import.meta.url).href, alt: '', width: 24, height: 24 }),
       h('span', null, 'smsinbox')),
     navEl,
-    h('div', { class: 'topbar-right' }, liveDot, createBell(), h('div', { class: 'user' }, who, signOut)));
+    h('div', { class: 'topbar-right' }, liveDot, createBell(), h('div', { class: 'user' }, who, account, signOut)));
   bar.hidden = false;
 
   on('me', renderNav);

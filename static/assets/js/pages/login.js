@@ -14,8 +14,13 @@ export default function loginPage(ctx, onSignedIn) {
   const password = h('input', { type: 'password', name: 'password', class: 'input', testid: 'login-password', autocomplete: 'current-password', required: true });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block', testid: 'login-submit' }, 'Sign in');
   const error = h('p', { class: 'form-error', testid: 'login-error', role: 'alert', hidden: true });
+  // Sent here because the session ended while the app was open.
+  const notice = query.get('ended')
+    ? h('p', { class: 'notice', testid: 'login-notice', role: 'status' },
+      'Your session has ended: you were signed out, or your account changed. Sign in again.')
+    : null;
   const form = h('form', { class: 'login-form', novalidate: true },
-    field('Email', email), field('Password', password), error, submit);
+    notice, field('Email', email), field('Password', password), error, submit);
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -35,7 +40,7 @@ export default function loginPage(ctx, onSignedIn) {
       const text = err instanceof ApiError && (err.status === 401 || err.code === 'invalid_credentials')
         ? 'Wrong email or password.'
         : err instanceof ApiError && err.status === 429
-          ? 'Too many attempts. Wait a minute and try again.'
+          ? 'Too many failed attempts from here. Wait a few minutes and try again.'
           : err instanceof ApiError && err.status === 0 ? err.message : `Could not sign in: ${err.message}`;
       showError(error, text);
       password.select();

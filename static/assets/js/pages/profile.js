@@ -3,7 +3,8 @@
 // "SMS Message History" (S12), kept live.
 
 import { h, replace, append } from '../dom.js';
-import { get, isAbort, errorText } from '../api.js';
+import { get, post, isAbort, errorText } from '../api.js';
+import { reviewBanner, heldNotice, mediaImages, GATE_ERRORS } from '../components/consent.js';
 import { store, on, putContact, isAdmin } from '../store.js';
 import { smsIcon } from '../components/smsicon.js';
 import { senderName, statusBadge, failureReason, attachments } from '../components/messages.js';
@@ -18,11 +19,31 @@ const SOURCES = {
   ats: 'by the ATS',
   keyword: 'by text keyword',
   admin: 'by an admin',
+  phone_changed: 'when the phone number changed',
+  inbound: '(they texted first)',
+  carrier: 'through their carrier',
+  review: 'after a review',
+  request: 'when asked by text',
 };
+
+/** What each ledger entry means, for the consent history. */
+const ENTRY_TEXT = {
+  application: 'Opted in when applying (ATS)',
+  ats: 'Changed by the ATS',
+  keyword: 'Texted a keyword',
+  admin: 'Changed by an admin',
+  phone_changed: 'Phone number changed: consent reset',
+  inbound: 'Texted first: replies allowed for 24 hours',
+  carrier: 'Carrier reported an opt-out',
+  review: 'Possible opt-out reviewed',
+  request: 'Asked for consent by text',
+};
+
+const STATES = { opted_in: 'Opted in', opted_out: 'Opted out', unknown: 'Not asked yet', implied: 'Texted you first' };
 
 /** "Opted in when applying · 3 Mar 2025". */
 export function consentText(sms) {
-  const state = { opted_in: 'Opted in', opted_out: 'Opted out', unknown: 'Not asked yet' }[sms?.consent] || 'Unknown';
+  const state = STATES[sms?.consent] || 'Unknown';
   const parts = [state];
   if (sms?.source && sms.consent !== 'unknown') parts[0] += ` ${SOURCES[sms.source] || `(${sms.source})`}`;
   if (sms?.changed_at) parts.push(longDate(sms.changed_at));
@@ -56,6 +77,48 @@ export default async function profilePage(ctx) {
   };
   renderConsent(contact);
 
+  // Consent: a possible opt-out to review, the ledger, and asking by text.
+  const reviewSlot = h('div', { class: 'review-slot' });
+  const historyList = h('ol', { class: 'consent-history', testid: 'consent-history', 'aria-label': 'Consent history, oldest first' });
+  const ask = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'btn btn-small', testid: 'ask-consent' }, 'Ask for consent by text'));
+  const askStatus = h('p', { class: 'muted small', testid: 'ask-consent-status', role: 'status' });
+  const renderReview = (c) => {
+    replace(reviewSlot, reviewBanner(c));
+    ask.hidden = !(c.sms?.consent === 'unknown' || c.sms?.consent === 'implied') || Boolean(c.sms?.review);
+  };
+  renderReview(contact);
+  async function loadConsent() {
+    try {
+      const res = await get(`/api/contacts/${id}/consent-history`, { signal });
+      replace(historyList, (res?.entries || []).map((e) => h('li', {
+        class: 'consent-entry', testid: 'consent-entry', 'data-source': e.source, 'data-state': e.state,
+      },
+      h('time', { datetime: isoTime(e.at) }, fullTime(e.at)), ' · ',
+      h('span', { class: 'consent-what' }, ENTRY_TEXT[e.source] || e.source),
+      e.keyword ? ` (${e.keyword})` : '',
+      ' → ', h('strong', null, STATES[e.state] || e.state),
+      e.user ? h('span', { class: 'muted' }, ` · by ${e.user.name || e.user.email}`) : null,
+      e.note ? h('span', { class: 'muted' }, ` · ${e.note}`) : null)));
+      if (!res?.entries?.length) replace(historyList, h('li', { class: 'muted' }, 'No consent changes recorded yet.'));
+    } catch (err) {
+      if (!isAbort(err)) replace(historyList, h('li', { class: 'form-error' }, `Could not load the consent history: ${errorText(err)}`));
+    }
+  }
+  ask.addEventListener('click', async () => {
+    ask.disabled = true;
+    askStatus.textContent = 'Sending…';
+    try {
+      const res = await post(`/api/contacts/${id}/consent-request`, {});
+      const m = res?.message;
+      askStatus.textContent = m?.status === 'scheduled' ? `Consent request ${m.hold_note ? m.hold_note.charAt(0).toLowerCase() + m.hold_note.slice(1) : 'scheduled'}.` : 'Consent request sent. A YES from them opts them in.';
+      loadConsent();
+    } catch (err) {
+      askStatus.textContent = GATE_ERRORS[err?.code] || (err?.code === 'number_required' ? 'You have several numbers: open the conversation and text them from the right one.' : errorText(err));
+      ask.disabled = false;
+    }
+  });
+  loadConsent();
+
   const toggle = h('button', {
     type: 'button', class: 'disclosure', testid: 'sms-history-toggle',
     'aria-expanded': 'false', 'aria-controls': 'sms-history',
@@ -75,6 +138,9 @@ export default async function profilePage(ctx) {
         h('dt', null, 'Email'), h('dd', { testid: 'contact-email' }, contact.email || '—'),
         h('dt', null, 'Text messages'), consent,
         contact.external_id ? [h('dt', null, 'ATS id'), h('dd', null, contact.external_id)] : null)),
+    reviewSlot,
+    h('section', { class: 'card' }, h('h2', { class: 'section-title' }, 'Text message consent'),
+      historyList, h('p', null, ask), askStatus),
     h('section', { class: 'card' }, h('h2', { class: 'section-title' }, toggle), history),
     isAdmin() ? h('p', { class: 'muted small' },
       h('a', { href: `/admin/reports/sms-activity?contact_id=${id}` }, 'See every number\u2019s messages with this contact in the SMS Activity report')) : null);
@@ -106,7 +172,8 @@ export default async function profilePage(ctx) {
     h('p', { class: 'history-body' }, m.body || ''),
     reason ? h('p', { class: 'msg-error' }, reason) : null,
     m.flagged ? h('p', { class: 'msg-flag' }, 'Mentions an opt-out word.') : null,
-    attachments(m));
+    heldNotice(m),
+    mediaImages(m) || attachments(m));
   }
 
   function render() {
@@ -152,7 +219,10 @@ export default async function profilePage(ctx) {
   });
 
   on('contact', (c) => {
-    if (c.id === id) renderConsent(c);
+    if (c.id !== id) return;
+    renderConsent(c);
+    renderReview(c);
+    loadConsent();
   }, signal);
   on('message', ({ thread, message }) => {
     if (!loaded || !message || thread?.contact?.id !== id) return;

@@ -1,16 +1,47 @@
 // users.js — admin: the company's users (/admin/users).
 
 import { h, field, table, append, showError, statusLine } from '../dom.js';
-import { get, post, isAbort, ApiError, errorText } from '../api.js';
+import { api, get, post, isAbort, ApiError, errorText } from '../api.js';
+import { store } from '../store.js';
 import { pageHead, loadError, focusHeading } from './common.js';
 
 /** @param {import('../router.js').PageContext} ctx */
 export default async function usersPage(ctx) {
   const { main, signal } = ctx;
   append(main, pageHead('Users', 'Admins manage numbers and read every thread in the report; recruiters text from their numbers.'));
-  const { el, tbody, row } = table(['Name', 'Email', 'Role'], { caption: 'Users', testid: 'users-table' });
-  const userRow = (u) => row({ testid: 'user-row', 'data-user-id': u.id }, [
+  const { el, tbody, row } = table(['Name', 'Email', 'Role', 'Status', 'Actions'], { caption: 'Users', testid: 'users-table' });
+  const rowError = h('p', { class: 'form-error', testid: 'user-row-error', role: 'alert', hidden: true });
+
+  /**
+   * Deactivating signs the user out everywhere at once (their open tabs go
+   * to the sign-in page) and ends their API tokens; reactivating lets them
+   * sign in again. An admin cannot deactivate themselves.
+   */
+  function toggleButton(u) {
+    if (u.id === store.me?.id) return null;
+    const active = u.active !== false;
+    const btn = h('button', { type: 'button', class: ['btn', 'btn-small', active ? 'btn-quiet' : 'btn-primary'], testid: 'user-toggle-active' },
+      active ? 'Deactivate' : 'Reactivate');
+    btn.setAttribute('aria-label', `${active ? 'Deactivate' : 'Reactivate'} ${u.name || u.email}`);
+    btn.addEventListener('click', async () => {
+      showError(rowError, '');
+      btn.disabled = true;
+      try {
+        const changed = await api('PATCH', `/api/users/${u.id}`, { body: { active: !active } });
+        tbody.querySelector(`[data-user-id="${u.id}"]`)?.replaceWith(userRow(changed));
+      } catch (err) {
+        showError(rowError, `Could not ${active ? 'deactivate' : 'reactivate'} ${u.name || u.email}: ${errorText(err)}`);
+        btn.disabled = false;
+      }
+    });
+    return btn;
+  }
+
+  const userRow = (u) => row({ testid: 'user-row', 'data-user-id': u.id, 'data-active': String(u.active !== false) }, [
     u.name || '', u.email || '', h('span', { class: ['pill', `pill-${u.role}`] }, u.role === 'admin' ? 'Admin' : 'Recruiter'),
+    h('span', { class: ['pill', u.active === false ? 'pill-inactive' : 'pill-active'], testid: 'user-status' },
+      u.active === false ? 'Deactivated' : 'Active'),
+    toggleButton(u),
   ]);
   try {
     const res = await get('/api/users', { signal });
@@ -60,6 +91,6 @@ export default async function usersPage(ctx) {
     }
   });
 
-  append(main, h('section', { class: 'card' }, el), form);
+  append(main, h('section', { class: 'card' }, el, rowError), form);
   focusHeading(main);
 }
