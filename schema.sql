@@ -221,7 +221,8 @@ CREATE TABLE pending_statuses (
     created_at  TIMESTAMPTZ NOT NULL,
     units       INTEGER,
     total_rate  NUMERIC,
-    total_amount NUMERIC
+    total_amount NUMERIC,
+    opted_out   BOOLEAN NOT NULL DEFAULT FALSE  -- the error code was the carrier's opt-out
 );
 CREATE INDEX pending_statuses_uuid ON pending_statuses (plivo_uuid);
 

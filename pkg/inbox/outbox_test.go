@@ -139,3 +139,31 @@ func TestOutboxOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// TestCarrierOptOutOvertakesSend: a report with the carrier's opt-out code
+// that arrives before the send call returns is kept, and still opts the
+// contact out once the send records its provider id.
+func TestCarrierOptOutOvertakesSend(t *testing.T) {
+	f := newFixture(t, &fakeSender{}, inbox.Config{PublicURL: "https://inbox.example.com/", Outbox: fastOutbox})
+	casey := f.contact("Casey", "+14155550177", ptr(true))
+	m, err := f.svc.Send(f.ctx, f.ana, casey.ID, inbox.SendRequest{Body: "Are you free tomorrow?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := inbox.StatusUpdate{MessageUUID: fmt.Sprintf("uuid-%d", m.ID), Status: inbox.StatusFailed, ErrorCode: "200", OptedOut: true}
+	if err := f.svc.ApplyStatus(f.ctx, early); err != nil {
+		t.Fatal(err)
+	}
+	runOutbox(t, f)
+	waitFor(t, "the text's provider id to be recorded", func() bool { return f.message(m.ID).PlivoUUID != nil })
+	got, err := f.svc.Contact(f.ctx, f.ana, casey.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Consent != inbox.ConsentOptedOut || got.ConsentSource != inbox.SourceCarrier {
+		t.Errorf("Casey's consent %s (%s); want opted_out by the carrier", got.Consent, got.ConsentSource)
+	}
+	if st := f.message(m.ID).Status; st != inbox.StatusFailed {
+		t.Errorf("the text's status %s; want failed, as the kept report said", st)
+	}
+}

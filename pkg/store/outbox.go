@@ -123,8 +123,8 @@ func (t *tx) MarkSendUnknown(ctx context.Context, messageID int64) error {
 func (t *tx) AddPendingStatus(ctx context.Context, u inbox.StatusUpdate) error {
 	units, rate, amount := billingArgs(u.Billing)
 	err := t.exec(ctx, `INSERT INTO pending_statuses (plivo_uuid, status, error_code, error_reason, created_at,
-		units, total_rate, total_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.MessageUUID, u.Status, u.ErrorCode, u.ErrorReason, t.now(), units, rate, amount)
+		units, total_rate, total_amount, opted_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.MessageUUID, u.Status, u.ErrorCode, u.ErrorReason, t.now(), units, rate, amount, u.OptedOut)
 	if err != nil {
 		return fmt.Errorf("keep status report of %s: %w", u.MessageUUID, err)
 	}
@@ -136,16 +136,17 @@ func (t *tx) TakePendingStatuses(ctx context.Context, providerID string) ([]inbo
 		Status      inbox.Status `db:"status"`
 		ErrorCode   string       `db:"error_code"`
 		ErrorReason string       `db:"error_reason"`
+		OptedOut    bool         `db:"opted_out"`
 		billingRow
 	}
 	if err := t.sel(ctx, &rows, `DELETE FROM pending_statuses WHERE plivo_uuid = ?
-		RETURNING status, error_code, error_reason, units, total_rate, total_amount`, providerID); err != nil {
+		RETURNING status, error_code, error_reason, opted_out, units, total_rate, total_amount`, providerID); err != nil {
 		return nil, fmt.Errorf("take status reports of %s: %w", providerID, err)
 	}
 	updates := make([]inbox.StatusUpdate, len(rows))
 	for i, r := range rows {
 		updates[i] = inbox.StatusUpdate{MessageUUID: providerID, Status: r.Status, ErrorCode: r.ErrorCode, ErrorReason: r.ErrorReason,
-			Billing: r.billing()}
+			OptedOut: r.OptedOut, Billing: r.billing()}
 	}
 	return updates, nil
 }

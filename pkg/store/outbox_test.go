@@ -191,7 +191,7 @@ func TestBilling(t *testing.T) {
 			t.Errorf("charge %+v; want %+v (trailing zeros and all)", got, want)
 		}
 
-		kept := inbox.StatusUpdate{MessageUUID: "plivo-late", Status: inbox.StatusDelivered,
+		kept := inbox.StatusUpdate{MessageUUID: "plivo-late", Status: inbox.StatusFailed, ErrorCode: "200", OptedOut: true,
 			Billing: inbox.Billing{Units: "3", TotalRate: "0.0065", TotalAmount: "0.0195"}}
 		mustTx(t, db, func(tx inbox.Tx) (any, error) { return nil, tx.AddPendingStatus(ctx, kept) })
 		taken := mustTx(t, db, func(tx inbox.Tx) ([]inbox.StatusUpdate, error) { return tx.TakePendingStatuses(ctx, "plivo-late") })
