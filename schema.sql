@@ -18,7 +18,8 @@ CREATE TABLE companies (
     consent_request TEXT NOT NULL DEFAULT '{company} would like to text you about jobs. Reply YES to agree or STOP to opt out.',
     quiet_hours  TEXT DEFAULT '21:00-08:00',               -- start-end in the contact's local time; NULL: none
     claim_on_read BOOLEAN NOT NULL DEFAULT TRUE,           -- the read that clears every bell claims the thread
-    claim_minutes INTEGER NOT NULL DEFAULT 10 CHECK (claim_minutes BETWEEN 1 AND 1440) -- a claim lapses after
+    claim_minutes INTEGER NOT NULL DEFAULT 10 CHECK (claim_minutes BETWEEN 1 AND 1440), -- a claim lapses after
+    default_region TEXT NOT NULL DEFAULT ''               -- ISO 3166 alpha-2 for national-format numbers; '' = the server's
 );
 
 CREATE TABLE users (
@@ -206,6 +207,10 @@ CREATE TABLE messages (
     purpose         TEXT NOT NULL DEFAULT '',              -- '', 'confirmation' or 'consent_request'
     hold_note       TEXT NOT NULL DEFAULT '',              -- why a scheduled text waits
     search_vector   TSVECTOR GENERATED ALWAYS AS (to_tsvector('english', body)) STORED, -- the words search matches
+    -- What Plivo charged, from its status callbacks: exact decimals.
+    units           INTEGER,
+    total_rate      NUMERIC,
+    total_amount    NUMERIC,
     UNIQUE (sent_by, idempotency_key)
 );
 CREATE INDEX messages_thread ON messages (thread_id, id);
@@ -231,7 +236,11 @@ CREATE TABLE pending_statuses (
     status      TEXT NOT NULL,
     error_code  TEXT NOT NULL DEFAULT '',
     error_reason TEXT NOT NULL DEFAULT '',
-    created_at  TIMESTAMPTZ NOT NULL
+    created_at  TIMESTAMPTZ NOT NULL,
+    units       INTEGER,
+    total_rate  NUMERIC,
+    total_amount NUMERIC,
+    opted_out   BOOLEAN NOT NULL DEFAULT FALSE  -- the error code was the carrier's opt-out
 );
 CREATE INDEX pending_statuses_uuid ON pending_statuses (plivo_uuid);
 
@@ -271,8 +280,8 @@ CREATE INDEX report_audit_company ON report_audit (company_id, id);
 -- indexes also hold every column the totals count, so that a number's or a
 -- user's totals are read from the index alone (PostgreSQL's index-only scan)
 -- instead of from rows scattered over the whole table.
-CREATE INDEX messages_report_number ON messages (company_id, number_id, created_at, id, sent_by, direction, status, segments);
-CREATE INDEX messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments);
+CREATE INDEX messages_report_number ON messages (company_id, number_id, created_at, id, sent_by, direction, status, segments, units, total_amount);
+CREATE INDEX messages_report_sender ON messages (company_id, sent_by, created_at, id, number_id, direction, status, segments, units, total_amount);
 CREATE INDEX messages_report_contact ON messages (company_id, contact_id, created_at, id);
 CREATE INDEX messages_report_status ON messages (company_id, status, created_at, id);
 

@@ -229,12 +229,18 @@ func (s *scene) open(t *testing.T, name string) *tab {
 // tab's websocket said hello.
 func (s *scene) login(t *testing.T, name, email string) *tab {
 	t.Helper()
+	return s.loginWith(t, name, email, demoPassword)
+}
+
+// loginWith is login with another password.
+func (s *scene) loginWith(t *testing.T, name, email, password string) *tab {
+	t.Helper()
 	tb := s.open(t, name)
 	tb.do(t, "open the sign-in page", chromedp.Navigate(tb.base+"/login"))
 	tb.waitPresent(t, tid("login-email"))
 	tb.do(t, "sign in as "+email,
 		chromedp.SendKeys(chromedp.CSS(tid("login-email")), email),
-		chromedp.SendKeys(chromedp.CSS(tid("login-password")), demoPassword),
+		chromedp.SendKeys(chromedp.CSS(tid("login-password")), password),
 		chromedp.Click(chromedp.CSS(tid("login-submit"))))
 	tb.waitEq(t, "the page after signing in", `location.pathname + ' ' + document.querySelector('main').dataset.page`, "/ candidates")
 	tb.waitLoaded(t)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"smsinbox/pkg/clock"
+	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/web"
 )
 
@@ -34,6 +35,7 @@ type Config struct {
 	SendInterval   time.Duration  // INBOX_SEND_INTERVAL: least time between two sends of a number
 	EventRetention time.Duration  // INBOX_EVENT_RETENTION: how long events are kept for resume
 	PasswordCost   int            // INBOX_PASSWORD_COST: bcrypt cost of new password hashes
+	DefaultRegion  string         // INBOX_DEFAULT_REGION: national-format numbers' region for companies that set none
 	TrustedProxies []netip.Prefix // INBOX_TRUSTED_PROXIES: proxies whose X-Forwarded-For is believed
 	SessionIdle    time.Duration  // INBOX_SESSION_IDLE: a session ends after this long without a request
 	SessionMax     time.Duration  // INBOX_SESSION_MAX: and this long after sign-in at the latest
@@ -159,6 +161,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if c.PasswordCost, err = strconv.Atoi(v); err != nil || c.PasswordCost < 4 || c.PasswordCost > 31 {
 			return c, fmt.Errorf("INBOX_PASSWORD_COST %q: want a bcrypt cost from 4 to 31", v)
 		}
+	}
+	c.DefaultRegion = inbox.DefaultRegion
+	if v := getenv("INBOX_DEFAULT_REGION"); v != "" {
+		region, ok := inbox.ValidRegion(v)
+		if !ok {
+			return c, fmt.Errorf("INBOX_DEFAULT_REGION %q: want an ISO 3166 country code such as US or GB", v)
+		}
+		c.DefaultRegion = region
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -20,18 +20,19 @@ func TestLoadConfig(t *testing.T) {
 	}
 	if c.Addr != "127.0.0.1:8080" || c.PublicURL.String() != "http://127.0.0.1:8080" || c.DataDir != "./data" ||
 		c.RedisPrefix != "smsinbox" || !c.Simulated() || c.PlivoAuthToken != devAuthToken || c.Demo != nil ||
-		c.SendInterval != time.Second || c.AllowedOrigins[0] != "http://127.0.0.1:8080" ||
+		c.SendInterval != time.Second || c.AllowedOrigins[0] != "http://127.0.0.1:8080" || c.DefaultRegion != "US" ||
 		c.SessionIdle != 12*time.Hour || c.SessionMax != 14*24*time.Hour || c.ReadTimeout != 30*time.Second ||
 		c.WSPerUser != 20 || len(c.TrustedProxies) != 0 || c.Simulator != nil {
 		t.Errorf("defaults = %+v", c)
 	}
 	c, err = LoadConfig(env("INBOX_PUBLIC_URL", "https://inbox.example.com/", "INBOX_ALLOWED_ORIGINS", "https://ats.example.com, https://inbox.example.com",
-		"PLIVO_AUTH_ID", "MA1", "PLIVO_AUTH_TOKEN", "tok", "INBOX_DEMO", "0", "INBOX_SEND_INTERVAL", "250ms"))
+		"PLIVO_AUTH_ID", "MA1", "PLIVO_AUTH_TOKEN", "tok", "INBOX_DEMO", "0", "INBOX_SEND_INTERVAL", "250ms",
+		"INBOX_DEFAULT_REGION", "gb"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.PublicURL.String() != "https://inbox.example.com" || len(c.AllowedOrigins) != 2 || c.Simulated() ||
-		c.PlivoAuthToken != "tok" || c.Demo == nil || *c.Demo || c.SendInterval != 250*time.Millisecond {
+		c.PlivoAuthToken != "tok" || c.Demo == nil || *c.Demo || c.SendInterval != 250*time.Millisecond || c.DefaultRegion != "GB" {
 		t.Errorf("set = %+v", c)
 	}
 	c, err = LoadConfig(env("INBOX_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7", "INBOX_SESSION_IDLE", "30m",
@@ -58,6 +59,8 @@ func TestLoadConfig(t *testing.T) {
 		{"INBOX_SEND_INTERVAL", "-1s"},
 		{"INBOX_LOG_FORMAT", "xml"},
 		{"INBOX_PASSWORD_COST", "3"},
+		{"INBOX_DEFAULT_REGION", "UK"}, // GB is the code; UK is not one phonenumbers knows
+		{"INBOX_DEFAULT_REGION", "Britain"},
 	} {
 		if _, err := LoadConfig(env(bad...)); err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("%s=%q: got %v, want an error naming %s", bad[0], bad[1], err, bad[0])

@@ -46,6 +46,13 @@ func endToEnd(t *testing.T) {
 // moves (clock.Fake), so that nothing waits for hours to pass.
 func startServer(t *testing.T, env map[string]string, opts ...serverOption) *testServer {
 	t.Helper()
+	return startServerLogging(t, env, testWriter{t}, opts...)
+}
+
+// startServerLogging is startServer with the server's log (warnings and
+// errors, as text lines) written to logs.
+func startServerLogging(t *testing.T, env map[string]string, logs io.Writer, opts ...serverOption) *testServer {
+	t.Helper()
 	endToEnd(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -71,7 +78,7 @@ func startServer(t *testing.T, env map[string]string, opts ...serverOption) *tes
 	for _, o := range opts {
 		o(&cfg)
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serveOn(ctx, cfg, log, ln, io.Discard) }()

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -355,16 +356,26 @@ func TestSendRetriesAndAmbiguity(t *testing.T) {
 	}
 	_ = m
 
-	// A timeout after Plivo read the request: never re-sent; the report settles it.
+	// A timeout after Plivo read the request: never re-sent, shown as
+	// unknown (in doubt) at once — in the API and as a frame — until the
+	// report settles it.
+	tab := f.ana.dial(t, nil)
 	f.fake.HangNext(1)
 	amb, _ := f.send(t, "did you get this?", "", 202)
 	eventually(t, 10*time.Second, "Plivo gets the ambiguous text", func() bool { return len(f.fake.Creates()) == 2 })
+	var frame struct{ Message inbox.Message }
+	if err := json.Unmarshal(tab.expect("message.status", 15*time.Second).Data, &frame); err != nil {
+		t.Fatal(err)
+	}
+	if frame.Message.ID != amb.ID || frame.Message.Status != inbox.StatusUnknown {
+		t.Errorf("message.status frame = %+v; want message %d unknown", frame.Message, amb.ID)
+	}
 	time.Sleep(3 * time.Second) // past the 1 s send timeout and the retry backoff
 	if n := len(f.fake.Creates()); n != 2 {
 		t.Fatalf("after an ambiguous timeout Plivo got %d creates, want 2: the text was sent again", n)
 	}
-	if h := f.history(t, f.ana); h[len(h)-1].ID != amb.ID || h[len(h)-1].Status != inbox.StatusQueued {
-		t.Errorf("ambiguous message = %+v; want still queued", h[len(h)-1])
+	if h := f.history(t, f.ana); h[len(h)-1].ID != amb.ID || h[len(h)-1].Status != inbox.StatusUnknown {
+		t.Errorf("ambiguous message = %+v; want unknown (in doubt)", h[len(h)-1])
 	}
 	uuid := f.fake.Creates()[1].MessageUUID
 	form := url.Values{"MessageUUID": {uuid}, "Status": {"delivered"}}

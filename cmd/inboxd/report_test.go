@@ -33,6 +33,8 @@ type reportRowJSON struct {
 	Status    string      `json:"status"`
 	ErrorCode string      `json:"error_code"`
 	Segments  int         `json:"segments"`
+	Units     *string     `json:"units"`
+	Amount    *string     `json:"amount"`
 }
 
 type reportJSON struct {
@@ -42,10 +44,12 @@ type reportJSON struct {
 	ByNumber   []struct {
 		Number                              inbox.Number `json:"number"`
 		Inbound, Outbound, Failed, Segments int64
+		Units, Amount                       string
 	} `json:"by_number"`
 	ByUser []struct {
 		User                       *inbox.User `json:"user"`
 		Outbound, Failed, Segments int64
+		Units, Amount              string
 		inbox.ResponseTimes
 	} `json:"by_user"`
 }
@@ -90,16 +94,24 @@ func newReportFixture(t *testing.T, env map[string]string) *reportFixture {
 	}
 	eventually(t, 10*time.Second, "Plivo gets both texts", func() bool { return len(f.fake.Creates()) == 2 })
 	f.failed = f.outbound[1]
+	// Plivo's callbacks carry the charge (Units, TotalRate, TotalAmount):
+	// the delivered text's on its "sent" report only, the failed one's on
+	// its one report.
 	for _, c := range f.fake.Creates() {
-		form := url.Values{"MessageUUID": {c.MessageUUID}, "Status": {"delivered"}}
+		forms := []url.Values{
+			{"MessageUUID": {c.MessageUUID}, "Status": {"sent"}, "Units": {"1"}, "TotalRate": {"0.00650"}, "TotalAmount": {"0.00650"}},
+			{"MessageUUID": {c.MessageUUID}, "Status": {"delivered"}},
+		}
 		id := f.outbound[0].ID
 		if c.Text == f.failed.Body {
-			form.Set("Status", "failed")
-			form.Set("ErrorCode", "30")
+			forms = []url.Values{{"MessageUUID": {c.MessageUUID}, "Status": {"failed"}, "ErrorCode": {"30"},
+				"Units": {"2"}, "TotalRate": {"0.00650"}, "TotalAmount": {"0.01300"}}}
 			id = f.failed.ID
 		}
-		if code := f.s.webhook(t, "/webhooks/plivo/status?message_id="+itoa(id), form, nil); code != 200 {
-			t.Fatalf("status report: got %d, want 200", code)
+		for _, form := range forms {
+			if code := f.s.webhook(t, "/webhooks/plivo/status?message_id="+itoa(id), form, nil); code != 200 {
+				t.Fatalf("status report: got %d, want 200", code)
+			}
 		}
 	}
 	eventually(t, 5*time.Second, "the failure is recorded", func() bool {
@@ -157,14 +169,24 @@ func TestReportEndToEnd(t *testing.T) {
 		var shape map[string]any
 		f.admin.call("GET", path, nil, 200, &shape)
 		wantKeys(t, "answer", shape, "rows", "next_cursor", "totals", "by_number", "by_user", "from", "to")
-		wantKeys(t, "totals", shape["totals"], "inbound", "outbound", "failed", "segments", "responses", "response_p50_s", "response_p90_s")
+		wantKeys(t, "totals", shape["totals"], "inbound", "outbound", "failed", "segments", "units", "amount",
+			"responses", "response_p50_s", "response_p90_s")
+		for _, n := range shape["by_number"].([]any) {
+			wantKeys(t, "by_number", n, "number", "inbound", "outbound", "failed", "segments", "units", "amount",
+				"responses", "response_p50_s", "response_p90_s")
+		}
+		for _, u := range shape["by_user"].([]any) {
+			wantKeys(t, "by_user", u, "user", "outbound", "failed", "segments", "units", "amount",
+				"responses", "response_p50_s", "response_p90_s")
+		}
 		rowsAny, _ := shape["rows"].([]any)
 		if len(rowsAny) != len(reportBodies)+2 {
 			t.Fatalf("got %d rows, want %d", len(rowsAny), len(reportBodies)+2)
 		}
 		for _, r := range rowsAny {
 			row := r.(map[string]any)
-			wantKeys(t, "row", row, "message_id", "at", "direction", "number", "contact", "user", "body", "status", "error_code", "segments")
+			wantKeys(t, "row", row, "message_id", "at", "direction", "number", "contact", "user", "body", "status", "error_code", "segments",
+				"units", "amount")
 			wantKeys(t, "row.number", row["number"], "id", "e164", "label")
 			wantKeys(t, "row.contact", row["contact"], "id", "name", "phone")
 			if row["direction"] == "inbound" && row["user"] != nil {
@@ -181,8 +203,9 @@ func TestReportEndToEnd(t *testing.T) {
 			t.Errorf("one page holds all %d rows, but next_cursor = %q", len(all.Rows), *all.NextCursor)
 		}
 		// Ana's first text answered all six inbound ones: six response
-		// times, each the seconds between the webhook and her send.
-		wantTotals := inbox.ReportTotals{Inbound: int64(f.inbound), Outbound: 2, Failed: 1,
+		// times, each the seconds between the webhook and her send. The
+		// charge adds up exactly what the callbacks said.
+		wantTotals := inbox.ReportTotals{Inbound: int64(f.inbound), Outbound: 2, Failed: 1, Units: "3", Amount: "0.01950",
 			ResponseTimes: inbox.ResponseTimes{Responses: int64(f.inbound)}}
 		for _, r := range all.Rows {
 			wantTotals.Segments += int64(r.Segments)
@@ -197,12 +220,14 @@ func TestReportEndToEnd(t *testing.T) {
 			t.Errorf("response p50, p90 = %v, %v; want 0 ≤ p50 ≤ p90, a few seconds at most", p50, p90)
 		}
 		if len(all.ByNumber) != 1 || all.ByNumber[0].Number.ID != f.number.ID || all.ByNumber[0].Inbound != int64(f.inbound) ||
-			all.ByNumber[0].Outbound != 2 || all.ByNumber[0].Failed != 1 {
-			t.Errorf("by_number = %+v; want the one number with %d in, 2 out, 1 failed", all.ByNumber, f.inbound)
+			all.ByNumber[0].Outbound != 2 || all.ByNumber[0].Failed != 1 || all.ByNumber[0].Units != "3" ||
+			all.ByNumber[0].Amount != "0.01950" {
+			t.Errorf("by_number = %+v; want the one number with %d in, 2 out, 1 failed, 3 units for 0.01950", all.ByNumber, f.inbound)
 		}
 		if len(all.ByUser) != 1 || all.ByUser[0].User == nil || all.ByUser[0].User.ID != f.anaID || all.ByUser[0].Outbound != 2 ||
-			all.ByUser[0].Responses != int64(f.inbound) || all.ByUser[0].ResponseP50 == nil {
-			t.Errorf("by_user = %+v; want Ana with 2 sent and %d responses", all.ByUser, f.inbound)
+			all.ByUser[0].Responses != int64(f.inbound) || all.ByUser[0].ResponseP50 == nil ||
+			all.ByUser[0].Units != "3" || all.ByUser[0].Amount != "0.01950" {
+			t.Errorf("by_user = %+v; want Ana with 2 sent, %d responses, 3 units for 0.01950", all.ByUser, f.inbound)
 		}
 		for i, r := range all.Rows {
 			if i > 0 && r.MessageID > all.Rows[i-1].MessageID {
@@ -210,6 +235,17 @@ func TestReportEndToEnd(t *testing.T) {
 			}
 			if r.MessageID == f.failed.ID && (r.Status != "failed" || r.ErrorCode != "30" || r.User == nil || r.User.Email != "ana@acme.test") {
 				t.Errorf("failed row = %+v; want failed, error 30, sent by Ana", r)
+			}
+			wantUnits, wantAmount := "", ""
+			switch r.MessageID {
+			case f.outbound[0].ID:
+				wantUnits, wantAmount = "1", "0.00650"
+			case f.failed.ID:
+				wantUnits, wantAmount = "2", "0.01300"
+			}
+			if deref(r.Units) != wantUnits || deref(r.Amount) != wantAmount || (wantUnits == "") != (r.Units == nil) {
+				t.Errorf("row %d charge = %v units, %v; want %q, %q as the callbacks said (null when none did)",
+					r.MessageID, r.Units, r.Amount, wantUnits, wantAmount)
 			}
 		}
 
@@ -280,7 +316,7 @@ func TestReportEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: parse CSV: %v\n%s", name, err, body)
 			}
-			wantHeader := "message_id,at,direction,number,number_label,contact_id,contact_name,contact_phone,user_email,body,status,error_code,segments"
+			wantHeader := "message_id,at,direction,number,number_label,contact_id,contact_name,contact_phone,user_email,body,status,error_code,segments,units,amount"
 			if strings.Join(records[0], ",") != wantHeader || !strings.HasPrefix(string(body), wantHeader+"\n") {
 				t.Errorf("%s: header = %q, want %q", name, records[0], wantHeader)
 			}
@@ -373,7 +409,16 @@ func csvRecord(r reportRowJSON) []string {
 		email = r.User.Email
 	}
 	return []string{itoa(r.MessageID), r.At, r.Direction, r.Number.E164, quote(r.Number.Label), itoa(r.Contact.ID),
-		quote(r.Contact.Name), r.Contact.Phone, quote(email), quote(r.Body), r.Status, r.ErrorCode, itoa(int64(r.Segments))}
+		quote(r.Contact.Name), r.Contact.Phone, quote(email), quote(r.Body), r.Status, r.ErrorCode, itoa(int64(r.Segments)),
+		deref(r.Units), deref(r.Amount)}
+}
+
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func rowIDs(rows []reportRowJSON) []int64 {

@@ -96,6 +96,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	svcCfg.EventRetention = cfg.EventRetention
 	svcCfg.Outbox.PerNumber = cfg.SendInterval
 	svcCfg.PasswordCost = cfg.PasswordCost
+	svcCfg.Region = cfg.DefaultRegion
 	svcCfg.SessionIdle = cfg.SessionIdle
 	svcCfg.SessionTTL = cfg.SessionMax
 	svcCfg.Clock = cfg.Clock

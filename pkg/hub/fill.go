@@ -158,7 +158,7 @@ func (h *Hub) fill(ctx context.Context, name string) {
 			t.failures++
 			failed = true
 			if ctx.Err() == nil {
-				h.log.Warn("hub: fill a topic's gap from the store", "topic", name, "after", after, "err", err)
+				h.storeFaults.Failed(err, "while", "filling a topic's gap", "topic", name, "after", after)
 			}
 		default:
 			t.failures = 0

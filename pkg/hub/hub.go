@@ -102,6 +102,9 @@ type Hub struct {
 	bus  inbox.Bus
 	opts Options
 	log  *slog.Logger
+	// storeFaults logs the store's failures to serve sockets once per
+	// interval with a count: an outage closes every socket alike.
+	storeFaults *inbox.FaultLog
 	// quarter is QueueSize/4 (at least 1): the store page size of a
 	// socket's replay, the most live frames it holds meanwhile, and the
 	// backlog a replay waits for before its next page.
@@ -125,10 +128,12 @@ type Hub struct {
 func New(src Source, bus inbox.Bus, opts Options) *Hub {
 	opts = opts.withDefaults()
 	h := &Hub{
-		src:     src,
-		bus:     bus,
-		opts:    opts,
-		log:     opts.Logger,
+		src:  src,
+		bus:  bus,
+		opts: opts,
+		log:  opts.Logger,
+		storeFaults: inbox.NewFaultLog(opts.Logger, slog.LevelWarn,
+			"hub: reading the store failed; sockets are closed and resume when it is back", 0),
 		quarter: max(1, opts.QueueSize/4),
 		seed:    maphash.MakeSeed(),
 		sockets: make(map[*socket]struct{}),
@@ -202,6 +207,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !h.running() {
+		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "real-time updates are not running; try again")
 		return
 	}

@@ -71,7 +71,7 @@ func (s *socket) syncLoop() {
 		}
 		if err != nil {
 			if !s.isClosed() {
-				s.h.log.Warn("hub: serve websocket from the store", "user", s.user.ID, "err", err)
+				s.h.storeFaults.Failed(err, "while", "serving a websocket from the store", "user", s.user.ID)
 				s.close(closeStore)
 			}
 			return

@@ -120,7 +120,11 @@ func (s *Service) CreateNumber(ctx context.Context, caller User, e164, label str
 	if err := requireAdmin(caller); err != nil {
 		return Number{}, err
 	}
-	phone, err := NormalizePhone(e164, s.cfg.Region)
+	region, err := s.companyRegion(ctx, s.store, caller.CompanyID)
+	if err != nil {
+		return Number{}, err
+	}
+	phone, err := NormalizePhone(e164, region)
 	if err != nil {
 		return Number{}, err
 	}
@@ -199,6 +203,9 @@ type CompanySettings struct {
 	// and how long a claim lasts without a reply (1 to 1,440 minutes).
 	ClaimOnRead  *bool `json:"claim_on_read"`
 	ClaimMinutes *int  `json:"claim_minutes"`
+	// DefaultRegion is an ISO 3166 alpha-2 code; "" follows the server's
+	// INBOX_DEFAULT_REGION again.
+	DefaultRegion *string `json:"default_region"`
 }
 
 // Optional is a JSON field that tells absent from null: Set is true when the
@@ -214,9 +221,11 @@ func (o *Optional[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &o.Value)
 }
 
-// Company returns the caller's company settings.
+// Company returns the caller's company settings, with the region in effect.
 func (s *Service) Company(ctx context.Context, caller User) (Company, error) {
-	return s.store.Company(ctx, caller.CompanyID)
+	c, err := s.store.Company(ctx, caller.CompanyID)
+	c.DefaultRegion = s.regionOf(c)
+	return c, err
 }
 
 // UpdateCompany changes the company settings (S1, S13).
@@ -231,6 +240,13 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 	}
 	if in.ClaimMinutes != nil && (*in.ClaimMinutes < 1 || *in.ClaimMinutes > 24*60) {
 		return Company{}, Invalid("invalid_claim_minutes", "claim_minutes must be 1 to 1440 minutes, not %d", *in.ClaimMinutes)
+	}
+	var region string
+	if in.DefaultRegion != nil && strings.TrimSpace(*in.DefaultRegion) != "" {
+		var ok bool
+		if region, ok = ValidRegion(*in.DefaultRegion); !ok {
+			return Company{}, invalidRegion(*in.DefaultRegion)
+		}
 	}
 	if in.ConsentRequest != nil && strings.TrimSpace(*in.ConsentRequest) == "" {
 		return Company{}, Invalid("invalid_reply", "the consent request text cannot be empty")
@@ -261,6 +277,9 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 		if in.ClaimMinutes != nil {
 			c.ClaimMinutes = *in.ClaimMinutes
 		}
+		if in.DefaultRegion != nil {
+			c.DefaultRegion = region
+		}
 		if in.OptinReply != nil {
 			c.OptinReply = strings.TrimSpace(*in.OptinReply)
 		}
@@ -273,6 +292,7 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 		if err := tx.UpdateCompany(ctx, c); err != nil {
 			return err
 		}
+		c.DefaultRegion = s.regionOf(c)
 		return tx.Emit(CompanyTopic(c.ID), EventCompanyUpdated, map[string]Company{"company": c})
 	})
 	return c, err

@@ -36,9 +36,8 @@ const (
 )
 
 const (
-	claimBatch       = 100              // claims lapsed per transaction
-	defaultClaimPoll = time.Second      // how often the lapse loop looks for claims made elsewhere
-	claimLogEvery    = 10 * time.Second // at most one log line per failing interval
+	claimBatch       = 100         // claims lapsed per transaction
+	defaultClaimPoll = time.Second // how often the lapse loop looks for claims made elsewhere
 )
 
 // claimDuration is how long a claim of the company lasts.
@@ -233,13 +232,13 @@ func (s *Service) RunClaims(ctx context.Context) error {
 	)
 	for {
 		if _, err := s.LapseClaims(ctx); err != nil && ctx.Err() == nil {
-			s.claimsFailed(err)
+			s.lapseFaults.Failed(err)
 		}
 		next, err := s.store.NextClaimExpiry(ctx)
 		switch {
 		case err != nil:
 			if ctx.Err() == nil {
-				s.claimsFailed(err)
+				s.lapseFaults.Failed(err)
 			}
 		case next == nil:
 			wake = nil
@@ -264,14 +263,4 @@ func (s *Service) nudgeClaims() {
 	case s.claimsWake <- struct{}{}:
 	default:
 	}
-}
-
-// claimsFailed logs a failing lapse loop once per claimLogEvery.
-func (s *Service) claimsFailed(err error) {
-	now := time.Now().UnixNano()
-	last := s.claimsLogged.Load()
-	if now-last < int64(claimLogEvery) || !s.claimsLogged.CompareAndSwap(last, now) {
-		return
-	}
-	s.log.Warn("lapsing claims failed; retrying", "err", err)
 }

@@ -19,12 +19,14 @@ type ContactInput struct {
 	TimeZone   *string `json:"time_zone"` // IANA; "" clears it; absent keeps it
 }
 
-func (s *Service) validateContact(in *ContactInput) error {
+// validateContact checks and normalises what the ATS pushed; a phone written
+// without a country code is read in region, the company's.
+func (s *Service) validateContact(in *ContactInput, region string) error {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 200 {
 		return Invalid("invalid_name", "a contact's name must be 1 to 200 characters")
 	}
-	phone, err := NormalizePhone(in.Phone, s.cfg.Region)
+	phone, err := NormalizePhone(in.Phone, region)
 	if err != nil {
 		return err
 	}
@@ -78,14 +80,18 @@ func mayChangeConsent(caller User) bool { return caller.IsAdmin() }
 // to unknown first (consent belongs to a phone number). Every change is in
 // the ledger.
 func (s *Service) UpsertContact(ctx context.Context, caller User, in ContactInput) (Contact, bool, error) {
-	if err := s.validateContact(&in); err != nil {
+	region, err := s.companyRegion(ctx, s.store, caller.CompanyID)
+	if err != nil {
+		return Contact{}, false, err
+	}
+	if err := s.validateContact(&in, region); err != nil {
 		return Contact{}, false, err
 	}
 	var (
 		c       Contact
 		created bool
 	)
-	err := s.write(ctx, func(tx Tx) error {
+	err = s.write(ctx, func(tx Tx) error {
 		var err error
 		if in.ExternalID != nil {
 			c, err = tx.ContactByExternalID(ctx, caller.CompanyID, *in.ExternalID)
@@ -149,7 +155,11 @@ func (s *Service) PatchContact(ctx context.Context, caller User, id int64, p Con
 				*dst = *src
 			}
 		}
-		if err := s.validateContact(&in); err != nil {
+		region, err := s.companyRegion(ctx, tx, caller.CompanyID)
+		if err != nil {
+			return err
+		}
+		if err := s.validateContact(&in, region); err != nil {
 			return err
 		}
 		next := c
@@ -306,6 +316,17 @@ func (s *Service) Contacts(ctx context.Context, caller User, f ContactFilter) (c
 	if f.JobID != 0 {
 		if _, err := s.store.Job(ctx, caller.CompanyID, f.JobID); err != nil {
 			return nil, 0, err
+		}
+	}
+	if q := strings.TrimSpace(f.Q); q != "" && strings.ContainsAny(q, "0123456789") {
+		// A search that reads as a phone number, in any form the company
+		// writes them, also finds the contact with that number.
+		region, err := s.companyRegion(ctx, s.store, caller.CompanyID)
+		if err != nil {
+			return nil, 0, err
+		}
+		if e164, err := NormalizePhone(q, region); err == nil {
+			f.Phone = e164
 		}
 	}
 	limit := f.Limit

@@ -1,5 +1,7 @@
 package inbox
 
+import "time"
+
 // QueuedTexts is how many inbound texts wait for a group commit.
 func (s *Service) QueuedTexts() int {
 	s.inbound.mu.Lock()
@@ -9,6 +11,9 @@ func (s *Service) QueuedTexts() int {
 
 // MaxInflight is how many batches of inbound texts are stored at once.
 func (s *Service) MaxInflight() int { return s.inbound.limit }
+
+// SetNow makes the FaultLog read the time from now.
+func (f *FaultLog) SetNow(now func() time.Time) { f.now = now }
 
 // HoldNote is holdNote, for the quiet-hours tests.
 var HoldNote = holdNote

@@ -35,22 +35,28 @@ const NonceRetention = 7 * 24 * time.Hour
 // belongs to a process that died.
 const stuckSend = 2 * time.Minute
 
-// Sweep runs the housekeeping once.
+// Sweep runs the housekeeping once. Sends it finds in doubt show status
+// unknown at once (a message.status event each).
 func (s *Service) Sweep(ctx context.Context) error {
 	now := s.now()
-	var unconfirmed []int64
-	_, err := s.store.Tx(ctx, func(tx Tx) (err error) {
-		unconfirmed, err = tx.Sweep(ctx, now, now.Add(-s.cfg.EventRetention), now.Add(-24*time.Hour),
+	var res SweepResult
+	err := s.write(ctx, func(tx Tx) (err error) {
+		res, err = tx.Sweep(ctx, now, now.Add(-s.cfg.EventRetention), now.Add(-24*time.Hour),
 			now.Add(-stuckSend), now.Add(-s.cfg.Outbox.Unconfirmed))
 		if err != nil {
 			return err
+		}
+		for _, id := range res.InDoubt {
+			if err := s.emitInDoubt(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		return tx.DeleteWebhookNonces(ctx, now.Add(-NonceRetention))
 	})
 	if err != nil {
 		return err
 	}
-	for _, id := range unconfirmed {
+	for _, id := range res.Unconfirmed {
 		err := s.ApplyStatus(ctx, StatusUpdate{MessageID: id, Status: StatusFailed,
 			ErrorReason: "no delivery report came from the SMS provider; the text may not have been sent"})
 		if err != nil {

@@ -19,7 +19,9 @@ type OutboxConfig struct {
 	AccountRate float64
 	// Workers is how many sends may be in flight at once (default 8).
 	Workers int
-	// Poll is how often the queue is checked when nothing wakes it (default 1 s).
+	// Poll is the longest the outbox sleeps when nothing is due sooner and
+	// nothing wakes it (default 1 s): texts another process queued are
+	// seen within it.
 	Poll time.Duration
 	// MaxAttempts is how often a send that never reached the provider is
 	// tried before the message fails (default 8).
@@ -99,26 +101,38 @@ func (s *Service) wakeOutbox() {
 // every message is claimed by one process. A send that provably never reached
 // the provider is retried with backoff; one that may have reached it is
 // never re-sent, and its status report settles it.
+//
+// Between claims the outbox sleeps until the next send is due — the earliest
+// queued message's own time or its number's lane, whichever is later, read
+// from the store — so a number sends at its configured rate, sub-second
+// ones too, and a lane another process took is tried again when it frees.
+// Poll bounds the sleep (texts queued by another process are seen within
+// it); a new text queued here, or a worker freeing up when all were busy,
+// wakes it at once. Times are the service's clock: the lanes, the due times
+// and the sleep all read it, the wall clock in production.
 func (s *Service) RunOutbox(ctx context.Context) error {
 	cfg := s.cfg.Outbox
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	slots := make(chan struct{}, cfg.Workers)
+	freed := make(chan struct{}, 1) // a worker finished
 	limiter := newPacer(cfg.AccountRate)
 	var pausedUntil time.Time // set by a 429 from the provider
 	var mu sync.Mutex
-	poll := time.NewTicker(cfg.Poll)
-	defer poll.Stop()
 	for {
 		mu.Lock()
-		wait := time.Until(pausedUntil)
+		sleep := time.Until(pausedUntil)
 		mu.Unlock()
-		if wait <= 0 {
+		var slotFreed <-chan struct{}
+		if sleep <= 0 {
 			free := cfg.Workers - len(slots)
-			if free > 0 {
+			if free == 0 {
+				// Every worker is busy: the next claim waits for one.
+				slotFreed, sleep = freed, cfg.Poll
+			} else {
 				jobs, err := s.claim(ctx, free)
 				if err != nil && ctx.Err() == nil {
-					s.log.Warn("claim queued messages", "err", err)
+					s.claimFaults.Failed(err)
 				}
 				for _, job := range jobs {
 					if err := limiter.wait(ctx); err != nil {
@@ -130,7 +144,13 @@ func (s *Service) RunOutbox(ctx context.Context) error {
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						defer func() { <-slots }()
+						defer func() {
+							<-slots
+							select {
+							case freed <- struct{}{}:
+							default:
+							}
+						}()
 						if retryAfter := s.sendOne(ctx, job); retryAfter > 0 {
 							mu.Lock()
 							pausedUntil = time.Now().Add(retryAfter)
@@ -138,8 +158,12 @@ func (s *Service) RunOutbox(ctx context.Context) error {
 						}
 					}()
 				}
-				if len(jobs) == free {
+				if err == nil && len(jobs) == free {
 					continue // there may be more due right now
+				}
+				sleep = cfg.Poll
+				if err == nil {
+					sleep = s.untilNextSend(ctx, cfg.Poll)
 				}
 			}
 		}
@@ -147,9 +171,25 @@ func (s *Service) RunOutbox(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-s.wake:
-		case <-poll.C:
+		case <-slotFreed:
+		case <-s.clock.After(sleep):
 		}
 	}
+}
+
+// minOutboxSleep keeps the outbox from spinning when a send is due now but
+// was not claimed (another process took it between the two reads).
+const minOutboxSleep = 5 * time.Millisecond
+
+// untilNextSend is how long the outbox may sleep: until the next send is
+// due, at least minOutboxSleep and at most poll (also when the store cannot
+// tell: the claim will find out).
+func (s *Service) untilNextSend(ctx context.Context, poll time.Duration) time.Duration {
+	due, ok, err := s.store.NextSendAt(ctx)
+	if err != nil || !ok {
+		return poll
+	}
+	return min(max(due.Sub(s.now()), minOutboxSleep), poll)
 }
 
 // QueueDepth counts the messages waiting to be sent, across every process.
@@ -236,9 +276,24 @@ func (s *Service) sendOne(ctx context.Context, job OutboundJob) time.Duration {
 		return 0
 	default:
 		s.log.Warn("send may have reached the provider; waiting for its report", "message", job.MessageID, "err", err)
-		s.record(rctx, job, func(tx Tx) error { return tx.MarkSendUnknown(rctx, job.MessageID) })
+		s.record(rctx, job, func(tx Tx) error {
+			if err := tx.MarkSendUnknown(rctx, job.MessageID); err != nil {
+				return err
+			}
+			return s.emitInDoubt(rctx, tx, job.MessageID)
+		})
 		return 0
 	}
+}
+
+// emitInDoubt tells the message's number that its send is in doubt (status
+// unknown), unless a report has settled it already.
+func (s *Service) emitInDoubt(ctx context.Context, tx Tx, messageID int64) error {
+	m, err := tx.MessageByID(ctx, messageID)
+	if err != nil || m.Status != StatusUnknown {
+		return err
+	}
+	return tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m})
 }
 
 func (s *Service) requeue(job OutboundJob, at time.Time) {

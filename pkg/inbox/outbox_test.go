@@ -16,7 +16,8 @@ import (
 type fakeSender struct {
 	mu     sync.Mutex
 	calls  []inbox.OutboundSMS
-	script []error // nil accepts
+	at     []time.Time // when each call came, by the wall clock
+	script []error     // nil accepts
 }
 
 func (s *fakeSender) Send(_ context.Context, m inbox.OutboundSMS) (string, error) {
@@ -24,6 +25,7 @@ func (s *fakeSender) Send(_ context.Context, m inbox.OutboundSMS) (string, error
 	defer s.mu.Unlock()
 	i := len(s.calls)
 	s.calls = append(s.calls, m)
+	s.at = append(s.at, time.Now())
 	if i < len(s.script) && s.script[i] != nil {
 		return "", s.script[i]
 	}
@@ -87,9 +89,9 @@ func TestOutboxOutcomes(t *testing.T) {
 		{name: "retried until accepted", script: []error{retry, retry}, calls: 3, status: inbox.StatusQueued, uuid: true},
 		{name: "retried until out of attempts", script: []error{retry, retry, retry}, calls: 3, status: inbox.StatusFailed,
 			code: "503", reason: "could not reach the SMS provider after 3 attempts"},
-		{name: "ambiguous: never re-sent", script: []error{&inbox.SendError{Outcome: inbox.SendAmbiguous, Err: context.DeadlineExceeded}},
-			calls: 1, status: inbox.StatusQueued},
-		{name: "an unclassified error is ambiguous", script: []error{errors.New("connection reset")}, calls: 1, status: inbox.StatusQueued},
+		{name: "ambiguous: never re-sent, shown in doubt", script: []error{&inbox.SendError{Outcome: inbox.SendAmbiguous, Err: context.DeadlineExceeded}},
+			calls: 1, status: inbox.StatusUnknown},
+		{name: "an unclassified error is ambiguous", script: []error{errors.New("connection reset")}, calls: 1, status: inbox.StatusUnknown},
 		{name: "rejected", script: []error{&inbox.SendError{Outcome: inbox.SendRejected, Code: "21", Err: errors.New("invalid destination")}},
 			calls: 1, status: inbox.StatusFailed, code: "21", reason: "invalid destination"},
 	} {
@@ -135,5 +137,33 @@ func TestOutboxOutcomes(t *testing.T) {
 				t.Errorf("the provider got %+v; want %+v", call, want)
 			}
 		})
+	}
+}
+
+// TestCarrierOptOutOvertakesSend: a report with the carrier's opt-out code
+// that arrives before the send call returns is kept, and still opts the
+// contact out once the send records its provider id.
+func TestCarrierOptOutOvertakesSend(t *testing.T) {
+	f := newFixture(t, &fakeSender{}, inbox.Config{PublicURL: "https://inbox.example.com/", Outbox: fastOutbox})
+	casey := f.contact("Casey", "+14155550177", ptr(true))
+	m, err := f.svc.Send(f.ctx, f.ana, casey.ID, inbox.SendRequest{Body: "Are you free tomorrow?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := inbox.StatusUpdate{MessageUUID: fmt.Sprintf("uuid-%d", m.ID), Status: inbox.StatusFailed, ErrorCode: "200", OptedOut: true}
+	if err := f.svc.ApplyStatus(f.ctx, early); err != nil {
+		t.Fatal(err)
+	}
+	runOutbox(t, f)
+	waitFor(t, "the text's provider id to be recorded", func() bool { return f.message(m.ID).PlivoUUID != nil })
+	got, err := f.svc.Contact(f.ctx, f.ana, casey.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Consent != inbox.ConsentOptedOut || got.ConsentSource != inbox.SourceCarrier {
+		t.Errorf("Casey's consent %s (%s); want opted_out by the carrier", got.Consent, got.ConsentSource)
+	}
+	if st := f.message(m.ID).Status; st != inbox.StatusFailed {
+		t.Errorf("the text's status %s; want failed, as the kept report said", st)
 	}
 }

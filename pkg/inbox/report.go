@@ -56,6 +56,11 @@ type ReportRow struct {
 	Status    Status        `json:"status"`
 	ErrorCode string        `json:"error_code"`
 	Segments  int           `json:"segments"`
+	// Units and Amount are what Plivo charged, as its status callbacks
+	// said: decimal strings, null when none said (inbound texts, texts not
+	// reported yet).
+	Units  *string `json:"units"`
+	Amount *string `json:"amount"`
 }
 
 // ReportContact is the part of a contact a report row shows.
@@ -66,12 +71,15 @@ type ReportContact struct {
 }
 
 // ReportTotals count the messages of the whole filtered range, not of a page.
-// Failed counts failed and undelivered messages.
+// Failed counts failed and undelivered messages. Units and Amount add up
+// what Plivo charged for them, exactly, as decimal strings ("0" for none).
 type ReportTotals struct {
-	Inbound  int64 `json:"inbound"`
-	Outbound int64 `json:"outbound"`
-	Failed   int64 `json:"failed"`
-	Segments int64 `json:"segments"`
+	Inbound  int64  `json:"inbound"`
+	Outbound int64  `json:"outbound"`
+	Failed   int64  `json:"failed"`
+	Segments int64  `json:"segments"`
+	Units    string `json:"units"`
+	Amount   string `json:"amount"`
 	ResponseTimes
 }
 
@@ -82,6 +90,8 @@ type NumberActivity struct {
 	Outbound int64  `json:"outbound"`
 	Failed   int64  `json:"failed"`
 	Segments int64  `json:"segments"`
+	Units    string `json:"units"`
+	Amount   string `json:"amount"`
 	ResponseTimes
 }
 
@@ -89,10 +99,12 @@ type NumberActivity struct {
 // for the automatic replies (opt-out confirmations, help replies), so that
 // the senders add up to the outbound total.
 type UserActivity struct {
-	User     *User `json:"user"`
-	Outbound int64 `json:"outbound"`
-	Failed   int64 `json:"failed"`
-	Segments int64 `json:"segments"`
+	User     *User  `json:"user"`
+	Outbound int64  `json:"outbound"`
+	Failed   int64  `json:"failed"`
+	Segments int64  `json:"segments"`
+	Units    string `json:"units"`
+	Amount   string `json:"amount"`
 	ResponseTimes
 }
 
@@ -113,6 +125,8 @@ type ReportGroup struct {
 	Status    Status
 	Messages  int64
 	Segments  int64
+	Units     int64  // parts Plivo charged
+	Amount    string // what it charged, a decimal ("" for nothing)
 }
 
 // ReportPage is one page of the report: its rows, the cursor of the next page

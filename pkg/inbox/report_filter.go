@@ -36,10 +36,11 @@ func (f ReportFilter) resolve(now time.Time) (ReportFilter, error) {
 		return f, Errorf(KindMalformed, "invalid_direction", "direction must be inbound or outbound")
 	}
 	switch f.Status {
-	case "", StatusReceived, StatusQueued, StatusSent, StatusDelivered, StatusUndelivered, StatusFailed:
+	case "", StatusReceived, StatusQueued, StatusSent, StatusDelivered, StatusUndelivered, StatusFailed, StatusUnknown,
+		StatusScheduled, StatusCanceled:
 	default:
 		return f, Errorf(KindMalformed, "invalid_status",
-			"status must be one of received, queued, sent, delivered, undelivered, failed")
+			"status must be one of received, queued, sent, delivered, undelivered, failed, unknown, scheduled, canceled")
 	}
 	return f, nil
 }

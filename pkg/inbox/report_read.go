@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 )
 
 // ResolveReport checks that the caller may read the report and what f means,
@@ -84,16 +85,21 @@ func (s *Service) ReportRows(ctx context.Context, caller User, f ReportFilter, f
 
 // summarize folds the store's groups into totals and per-number and
 // per-sender breakdowns, each ordered by id (automatic replies last), with
-// their response times.
+// their response times. Amounts are added as decimals: no cent is lost.
 func summarize(groups []ReportGroup, responses []ResponseGroup) ReportSummary {
 	sum := ReportSummary{ByNumber: []NumberActivity{}, ByUser: []UserActivity{}}
+	sum.Totals.Units, sum.Totals.Amount = "0", "0"
+	charge := func(units, amount *string, g ReportGroup) {
+		*units = addUnits(*units, g.Units)
+		*amount = AddDecimals(*amount, g.Amount)
+	}
 	numbers := map[int64]*NumberActivity{}
 	users := map[int64]*UserActivity{} // 0: automatic replies
 	all, byNumber, byUser := responseHistogram{}, map[int64]responseHistogram{}, map[int64]responseHistogram{}
 	for _, r := range responses {
 		all[r.Bucket] += r.Count
 		if numbers[r.Number.ID] == nil {
-			numbers[r.Number.ID] = &NumberActivity{Number: r.Number}
+			numbers[r.Number.ID] = &NumberActivity{Number: r.Number, Units: "0", Amount: "0"}
 			byNumber[r.Number.ID] = responseHistogram{}
 		}
 		byNumber[r.Number.ID][r.Bucket] += r.Count
@@ -102,7 +108,7 @@ func summarize(groups []ReportGroup, responses []ResponseGroup) ReportSummary {
 			uid = r.User.ID
 		}
 		if users[uid] == nil {
-			users[uid] = &UserActivity{User: r.User}
+			users[uid] = &UserActivity{User: r.User, Units: "0", Amount: "0"}
 			byUser[uid] = responseHistogram{}
 		}
 		byUser[uid][r.Bucket] += r.Count
@@ -121,13 +127,15 @@ func summarize(groups []ReportGroup, responses []ResponseGroup) ReportSummary {
 		}
 		n := numbers[g.Number.ID]
 		if n == nil {
-			n = &NumberActivity{Number: g.Number}
+			n = &NumberActivity{Number: g.Number, Units: "0", Amount: "0"}
 			numbers[g.Number.ID] = n
 		}
 		n.Failed += failed
 		n.Segments += g.Segments
+		charge(&n.Units, &n.Amount, g)
 		sum.Totals.Failed += failed
 		sum.Totals.Segments += g.Segments
+		charge(&sum.Totals.Units, &sum.Totals.Amount, g)
 		if g.Direction == Inbound {
 			n.Inbound += g.Messages
 			sum.Totals.Inbound += g.Messages
@@ -141,12 +149,13 @@ func summarize(groups []ReportGroup, responses []ResponseGroup) ReportSummary {
 		}
 		u := users[uid]
 		if u == nil {
-			u = &UserActivity{User: g.User}
+			u = &UserActivity{User: g.User, Units: "0", Amount: "0"}
 			users[uid] = u
 		}
 		u.Outbound += g.Messages
 		u.Failed += failed
 		u.Segments += g.Segments
+		charge(&u.Units, &u.Amount, g)
 	}
 	for _, n := range numbers {
 		sum.ByNumber = append(sum.ByNumber, *n)
@@ -157,6 +166,11 @@ func summarize(groups []ReportGroup, responses []ResponseGroup) ReportSummary {
 	}
 	slices.SortFunc(sum.ByUser, func(a, b UserActivity) int { return cmp.Compare(userOrder(a.User), userOrder(b.User)) })
 	return sum
+}
+
+// addUnits adds n parts to a count kept as a decimal string.
+func addUnits(count string, n int64) string {
+	return AddDecimals(count, strconv.FormatInt(n, 10))
 }
 
 // userOrder sorts senders by id, the automatic replies (no sender) last.

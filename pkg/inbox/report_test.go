@@ -89,10 +89,10 @@ func TestReportSummarize(t *testing.T) {
 	n1, n2 := Number{ID: 1, E164: "+14155550100"}, Number{ID: 2, E164: "+14155550101"}
 	got := summarize([]ReportGroup{
 		{Number: n2, Direction: Inbound, Status: StatusReceived, Messages: 5, Segments: 6},
-		{Number: n1, User: ana, Direction: Outbound, Status: StatusDelivered, Messages: 10, Segments: 12},
-		{Number: n1, User: ana, Direction: Outbound, Status: StatusFailed, Messages: 2, Segments: 2},
-		{Number: n2, User: ben, Direction: Outbound, Status: StatusUndelivered, Messages: 1, Segments: 3},
-		{Number: n2, Direction: Outbound, Status: StatusQueued, Messages: 4, Segments: 4}, // automatic replies
+		{Number: n1, User: ana, Direction: Outbound, Status: StatusDelivered, Messages: 10, Segments: 12, Units: 12, Amount: "0.07800"},
+		{Number: n1, User: ana, Direction: Outbound, Status: StatusFailed, Messages: 2, Segments: 2, Units: 2, Amount: "0.0130"},
+		{Number: n2, User: ben, Direction: Outbound, Status: StatusUndelivered, Messages: 1, Segments: 3, Units: 3, Amount: "0.0195"},
+		{Number: n2, Direction: Outbound, Status: StatusQueued, Messages: 4, Segments: 4}, // automatic replies, not charged yet
 		{Number: n1, Direction: Inbound, Status: StatusReceived, Messages: 8, Segments: 8},
 	}, []ResponseGroup{
 		// Ana answered four texts on n1: three in 30 s, one in 200 s; an
@@ -108,21 +108,22 @@ func TestReportSummarize(t *testing.T) {
 	anas := ResponseTimes{Responses: 4, ResponseP50: s(30), ResponseP90: s(202)}
 	auto := ResponseTimes{Responses: 1, ResponseP50: s(5), ResponseP90: s(5)}
 	want := ReportSummary{
-		Totals: ReportTotals{Inbound: 13, Outbound: 17, Failed: 3, Segments: 35, ResponseTimes: all},
+		Totals: ReportTotals{Inbound: 13, Outbound: 17, Failed: 3, Segments: 35, Units: "17", Amount: "0.11050", ResponseTimes: all},
 		ByNumber: []NumberActivity{
-			{Number: n1, Inbound: 8, Outbound: 12, Failed: 2, Segments: 22, ResponseTimes: anas},
-			{Number: n2, Inbound: 5, Outbound: 5, Failed: 1, Segments: 13, ResponseTimes: auto},
+			{Number: n1, Inbound: 8, Outbound: 12, Failed: 2, Segments: 22, Units: "14", Amount: "0.09100", ResponseTimes: anas},
+			{Number: n2, Inbound: 5, Outbound: 5, Failed: 1, Segments: 13, Units: "3", Amount: "0.0195", ResponseTimes: auto},
 		},
 		ByUser: []UserActivity{
-			{User: ben, Outbound: 1, Failed: 1, Segments: 3},
-			{User: ana, Outbound: 12, Failed: 2, Segments: 14, ResponseTimes: anas},
-			{User: nil, Outbound: 4, Segments: 4, ResponseTimes: auto},
+			{User: ben, Outbound: 1, Failed: 1, Segments: 3, Units: "3", Amount: "0.0195"},
+			{User: ana, Outbound: 12, Failed: 2, Segments: 14, Units: "14", Amount: "0.09100", ResponseTimes: anas},
+			{User: nil, Outbound: 4, Segments: 4, Units: "0", Amount: "0", ResponseTimes: auto},
 		},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("summarize:\n got %+v\nwant %+v", got, want)
 	}
-	if empty := summarize(nil, nil); empty.ByNumber == nil || empty.ByUser == nil || empty.Totals != (ReportTotals{}) {
+	if empty := summarize(nil, nil); empty.ByNumber == nil || empty.ByUser == nil ||
+		empty.Totals != (ReportTotals{Units: "0", Amount: "0"}) {
 		t.Errorf("summarize(nil) = %+v; want zero totals and empty (not null) lists", empty)
 	}
 }

@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"smsinbox/pkg/clock"
@@ -59,13 +58,15 @@ type Service struct {
 	clock  clock.Clock
 	wake   chan struct{} // nudges the outbox when a message is queued
 
-	claimsWake   chan struct{} // nudges the lapse loop when a claim is made
-	claimsLogged atomic.Int64  // when the lapse loop last logged a failure (unix ns)
+	claimsWake chan struct{} // nudges the lapse loop when a claim is made
 
 	inbound groupCommit // inbound texts waiting for their transaction
 
-	publishFailures atomic.Int64 // failed publishes not logged yet
-	publishLogged   atomic.Int64 // when one was last logged (unix ns)
+	// Failures of a dependency are logged once per FaultLogEvery with a
+	// count, not once each.
+	publishFaults *FaultLog // the bus
+	claimFaults   *FaultLog // the store, as the outbox finds it
+	lapseFaults   *FaultLog // the store, as the claims' lapse loop finds it
 }
 
 // New returns a Service. Missing configuration takes DefaultConfig's values.
@@ -101,10 +102,13 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 	}
 	return &Service{
 		store: store, bus: bus, sender: sender, cfg: cfg, log: log,
-		clock:      cfg.Clock,
-		wake:       make(chan struct{}, 1),
-		claimsWake: make(chan struct{}, 1),
-		inbound:    newGroupCommit(),
+		clock:         cfg.Clock,
+		wake:          make(chan struct{}, 1),
+		claimsWake:    make(chan struct{}, 1),
+		inbound:       newGroupCommit(),
+		publishFaults: NewFaultLog(log, slog.LevelWarn, "publishing events failed; sockets catch up from the store", 0),
+		claimFaults:   NewFaultLog(log, slog.LevelWarn, "claiming queued messages failed; the outbox tries again", 0),
+		lapseFaults:   NewFaultLog(log, slog.LevelWarn, "lapsing claims failed; retrying", 0),
 	}
 }
 
@@ -135,25 +139,10 @@ func (s *Service) publish(events []Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
 	if err := s.bus.Publish(ctx, events...); err != nil {
-		s.publishFailed(err)
+		// An outage of the bus is one story, not one line per webhook.
+		s.publishFaults.Failed(err)
 	}
 }
-
-// publishFailed logs a failed publish at most once every publishLogEvery,
-// with how many failed meanwhile: an outage of the bus is one story, not one
-// line per webhook.
-func (s *Service) publishFailed(err error) {
-	n := s.publishFailures.Add(1)
-	now := time.Now().UnixNano()
-	last := s.publishLogged.Load()
-	if now-last < int64(publishLogEvery) || !s.publishLogged.CompareAndSwap(last, now) {
-		return
-	}
-	s.publishFailures.Add(-n)
-	s.log.Warn("publishing events failed; sockets catch up from the store", "failures", n, "err", err)
-}
-
-const publishLogEvery = 10 * time.Second
 
 // Ready reports whether the store and the bus answer; the error names the
 // failing part.

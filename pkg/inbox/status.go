@@ -8,9 +8,10 @@ type StatusUpdate struct {
 	MessageID      int64 // ours, from the callback URL; 0 if absent
 	MessageUUID    string
 	Status         Status
-	ProviderStatus string // the provider's own word for Status ("rejected" where Status is failed); not stored
-	ErrorCode      string // the provider's error code, for failed and undelivered only
-	ErrorReason    string // ErrorCode in plain English
+	ProviderStatus string  // the provider's own word for Status ("rejected" where Status is failed); not stored
+	ErrorCode      string  // the provider's error code, for failed and undelivered only
+	ErrorReason    string  // ErrorCode in plain English
+	Billing        Billing // what the provider charged, when the report says
 	// OptedOut is true when the provider's error code means the
 	// destination opted out of our texts or blocks the sender (Plivo's
 	// error 200): the contact is opted out (source carrier).
@@ -18,15 +19,19 @@ type StatusUpdate struct {
 }
 
 // statusRank orders statuses: a status never moves backwards, and the final
-// ones (delivered, undelivered, failed) never change.
+// ones (delivered, undelivered, failed) never change. A send in doubt
+// (unknown) ranks below queued: any report from the provider, even
+// "queued", settles the doubt.
 func statusRank(s Status) int {
 	switch s {
-	case StatusQueued:
+	case StatusUnknown:
 		return 1
-	case StatusSent:
+	case StatusQueued:
 		return 2
-	case StatusDelivered, StatusUndelivered, StatusFailed:
+	case StatusSent:
 		return 3
+	case StatusDelivered, StatusUndelivered, StatusFailed:
+		return 4
 	}
 	return 0
 }
@@ -83,6 +88,12 @@ func (s *Service) applyStatus(ctx context.Context, tx Tx, u StatusUpdate) error 
 	// Any report means the provider has the message: it is never sent again.
 	if err := tx.SetStatus(ctx, m); err != nil {
 		return err
+	}
+	// The charge is kept whatever the status: a late report may carry it.
+	if !u.Billing.IsZero() {
+		if err := tx.SetBilling(ctx, m.ID, u.Billing); err != nil {
+			return err
+		}
 	}
 	if !changed {
 		return nil

@@ -127,11 +127,15 @@ type Tx interface {
 	// RetrySend puts a message the provider never got back in the queue.
 	RetrySend(ctx context.Context, messageID int64, at time.Time) error
 	// MarkSendUnknown records that a send may have reached the provider: it
-	// is never sent again, and its status report settles it.
+	// is never sent again, and its status report settles it. A message
+	// still queued shows status unknown meanwhile.
 	MarkSendUnknown(ctx context.Context, messageID int64) error
 	// SetStatus stores a message's status, error and provider id, and takes
 	// it out of the send queue for good.
 	SetStatus(ctx context.Context, m Message) error
+	// SetBilling stores what the provider charged for a message; the fields
+	// b leaves empty keep their value.
+	SetBilling(ctx context.Context, messageID int64, b Billing) error
 	// GateSend records what the send gate decided for a queued message at
 	// dispatch: held again, released, or canceled (gate.go).
 	GateSend(ctx context.Context, messageID int64, g SendGateUpdate) error
@@ -142,9 +146,11 @@ type Tx interface {
 	// Sweep does the housekeeping of time: it deletes expired sessions and
 	// tickets, events older than eventsBefore, and kept reports older than
 	// reportsBefore; it marks sends in flight since before stuckBefore as
-	// unknown (their process died mid-send); and it returns the ids of
-	// messages whose unknown send has had no report since unconfirmedBefore.
-	Sweep(ctx context.Context, now, eventsBefore, reportsBefore, stuckBefore, unconfirmedBefore time.Time) ([]int64, error)
+	// unknown (their process died mid-send; a message still queued shows
+	// status unknown); and it returns the ids of the messages it so marked
+	// and of those whose unknown send has had no report since
+	// unconfirmedBefore.
+	Sweep(ctx context.Context, now, eventsBefore, reportsBefore, stuckBefore, unconfirmedBefore time.Time) (SweepResult, error)
 
 	// MarkUnread raises a read thread's unread count to 1 and clears read_by;
 	// it reports false when the thread was unread already.
@@ -231,6 +237,10 @@ type Queries interface {
 
 	// QueueDepth counts the messages waiting to be sent.
 	QueueDepth(ctx context.Context) (int, error)
+	// NextSendAt is when the earliest queued message may be claimed: the
+	// later of its own due time and its number's lane (ClaimSends); false
+	// when nothing is queued.
+	NextSendAt(ctx context.Context) (time.Time, bool, error)
 
 	// TopicSeqs returns the current seq of each topic (0 for none yet).
 	TopicSeqs(ctx context.Context, topics []string) (map[string]int64, error)
@@ -239,10 +249,23 @@ type Queries interface {
 	EventsAfter(ctx context.Context, topic string, after int64, limit int) ([]Event, error)
 }
 
-// ContactFilter selects contacts: Q matches name, phone or email; JobID keeps
-// a job's applicants; After is the keyset cursor (the last id seen).
+// SweepResult is what Tx.Sweep found about sends.
+type SweepResult struct {
+	// InDoubt are the messages whose send it marked unknown: in flight
+	// since before stuckBefore.
+	InDoubt []int64
+	// Unconfirmed are the messages whose unknown send has had no report
+	// since before unconfirmedBefore: they fail visibly.
+	Unconfirmed []int64
+}
+
+// ContactFilter selects contacts: Q matches name, phone or email, and so
+// does Phone, an E.164 number Q was read as (a contact's phone equal to it);
+// JobID keeps a job's applicants; After is the keyset cursor (the last id
+// seen).
 type ContactFilter struct {
 	Q     string
+	Phone string
 	JobID int64
 	After int64
 	Limit int

@@ -31,6 +31,11 @@ type Company struct {
 	// without a reply before it lapses.
 	ClaimOnRead  bool `json:"claim_on_read" db:"claim_on_read"`
 	ClaimMinutes int  `json:"claim_minutes" db:"claim_minutes"`
+	// DefaultRegion is the ISO 3166 alpha-2 region national-format phone
+	// numbers are read in ("(020) 7946 0018" is British in GB). Stored empty
+	// it follows the server's (INBOX_DEFAULT_REGION); the Service always
+	// shows the region in effect.
+	DefaultRegion string `json:"default_region" db:"default_region"`
 
 	// OptinReply confirms an opt-in by keyword; ConsentRequest asks a
 	// contact for consent. "{company}" in either becomes Name.
@@ -239,7 +244,9 @@ const (
 )
 
 // Status of a message. Inbound messages are received; outbound ones go queued
-// → sent → delivered, or end failed / undelivered.
+// → sent → delivered, or end failed / undelivered. An outbound message whose
+// send may or may not have reached the provider is unknown until a status
+// report or the unconfirmed timeout settles it.
 type Status string
 
 // The statuses of API.md.
@@ -250,6 +257,10 @@ const (
 	StatusDelivered   Status = "delivered"
 	StatusUndelivered Status = "undelivered"
 	StatusFailed      Status = "failed"
+	// StatusUnknown is a send in doubt: the process may have handed it to the
+	// provider before it died or timed out. It is never sent again blindly;
+	// the UI says "checking with Plivo".
+	StatusUnknown Status = "unknown"
 	// StatusScheduled is an outbound text waiting for its time (quiet
 	// hours); StatusCanceled one that will never go (the gate refused it
 	// at dispatch, ErrorCode says why).

@@ -129,7 +129,7 @@ func TestDevPhone(t *testing.T) {
 		{http.StatusNotFound, inbox.KindNotFound, "not_found"},
 		{http.StatusBadRequest, inbox.KindInvalid, "webhook_refused"},
 		{http.StatusForbidden, inbox.KindInvalid, "webhook_refused"},
-		{http.StatusServiceUnavailable, inbox.KindInternal, "internal"},
+		{http.StatusServiceUnavailable, inbox.KindUnavailable, "unavailable"},
 	} {
 		mu.Lock()
 		answer = tt.status

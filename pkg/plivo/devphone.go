@@ -30,8 +30,8 @@ func (p DevPhone) Texts() any { return p.sim.Messages("") }
 // Send texts the number to from the phone from, through the server's real
 // inbound webhook. The server's refusals come back in the inbox's terms: a
 // 404 (a number nobody manages) is not_found, any other 4xx is KindInvalid
-// (webhook_refused). A 5xx or a failure to reach the server is returned as
-// it is (KindInternal).
+// (webhook_refused), a 5xx (the server's store out of reach) KindUnavailable;
+// a failure to reach the server is returned as it is (KindInternal).
 func (p DevPhone) Send(ctx context.Context, from, to, text string) error {
 	err := p.sim.SendInbound(ctx, p.baseURL, from, to, text)
 	var pe *PostError
@@ -40,6 +40,10 @@ func (p DevPhone) Send(ctx context.Context, from, to, text string) error {
 		return inbox.NotFound("company number " + to)
 	case errors.As(err, &pe) && pe.StatusCode < 500:
 		return inbox.Invalid("webhook_refused", "the inbound webhook refused the text (%d)", pe.StatusCode)
+	case errors.As(err, &pe):
+		// The server could not store it now (its store is out of reach):
+		// the phone may try again, as Plivo would.
+		return inbox.Unavailable("the inbox", err)
 	}
 	return err
 }

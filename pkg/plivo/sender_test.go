@@ -57,7 +57,7 @@ func TestSenderSends(t *testing.T) {
 		t.Fatalf("fake got %d creates; want exactly 1", len(creates))
 	}
 	c := creates[0]
-	want := plivotest.Create{Src: testSMS.From, Dst: testSMS.To, Text: testSMS.Text, URL: callback, Method: "POST", MessageUUID: id}
+	want := plivotest.Create{Src: testSMS.From, Dst: testSMS.To, Text: testSMS.Text, URL: callback, Method: "POST", MessageUUID: id, At: c.At}
 	if c != want {
 		t.Errorf("create = %+v; want %+v", c, want)
 	}

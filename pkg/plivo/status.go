@@ -33,7 +33,11 @@ const maxErrorCodeLen = 16
 // KindInvalid. Plivo retrying an unknown status cannot help, so the web layer
 // logs it and answers 200. ProviderStatus keeps Plivo's word for the status.
 // ErrorCode is kept only for failed and undelivered, the only states Plivo
-// defines it for, and ErrorReason says it in plain English.
+// defines it for, and ErrorReason says it in plain English. The charge —
+// Units (parts), TotalRate (the price of one part) and TotalAmount (their
+// product), which Plivo's callbacks carry as decimal text — is kept as
+// decimal strings; a field that is absent or not a plain non-negative
+// number is left out (the status still counts).
 func ParseStatus(form url.Values, query url.Values) (inbox.StatusUpdate, error) {
 	id, err := messageUUID(form)
 	if err != nil {
@@ -55,7 +59,23 @@ func ParseStatus(form url.Values, query url.Values) (inbox.StatusUpdate, error) 
 		u.ErrorReason = ErrorReason(u.ErrorCode)
 		u.OptedOut = OptOutCode(u.ErrorCode)
 	}
+	u.Billing = parseBilling(form)
 	return u, nil
+}
+
+// parseBilling reads the charge of a status callback.
+func parseBilling(form url.Values) inbox.Billing {
+	var b inbox.Billing
+	if v := form.Get("Units"); v != "" {
+		b.Units, _ = inbox.ParseUnits(v)
+	}
+	if v := form.Get("TotalRate"); v != "" {
+		b.TotalRate, _ = inbox.ParseDecimal(v)
+	}
+	if v := form.Get("TotalAmount"); v != "" {
+		b.TotalAmount, _ = inbox.ParseDecimal(v)
+	}
+	return b
 }
 
 // messageIDFrom reads message_id from the callback URL's query: a positive

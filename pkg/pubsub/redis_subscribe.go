@@ -3,6 +3,7 @@ package pubsub
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,11 +32,19 @@ func (r *Redis) Subscribe(ctx context.Context, deliver func(inbox.Event), recove
 	// started late.
 	missed := false
 	var wait backoff
+	// An outage is logged once per interval with the number of failed
+	// attempts, not once per attempt (every 2 s at most): a fresh log per
+	// connection, so that the first loss after a recovery is told at once.
+	newLost := func() *inbox.FaultLog {
+		return inbox.NewFaultLog(r.log, slog.LevelWarn, "redis subscription lost; reconnecting", 0)
+	}
+	lost := newLost()
 	subscribed := func() {
 		if missed {
 			reconnects.Inc()
 			r.log.Info("redis subscription restored", "channel", r.channel)
 			sub.recover()
+			lost = newLost()
 		}
 		missed = true
 		wait.reset()
@@ -47,7 +56,7 @@ func (r *Redis) Subscribe(ctx context.Context, deliver func(inbox.Event), recove
 		}
 		missed = true
 		delay := wait.next()
-		r.log.Warn("redis subscription lost; reconnecting", "channel", r.channel, "retry_in", delay, "err", err)
+		lost.Failed(err, "channel", r.channel, "retry_in", delay)
 		select {
 		case <-ctx.Done():
 			return nil

@@ -8,7 +8,7 @@ import (
 )
 
 const companyColumns = `id, name, sms_enabled, optout_reply, help_reply, created_at, optin_reply, consent_request, quiet_hours,
-	claim_on_read, claim_minutes`
+	claim_on_read, claim_minutes, default_region`
 
 // companyRow is a company as stored: quiet hours as "HH:MM-HH:MM", NULL for none.
 type companyRow struct {
@@ -63,8 +63,10 @@ func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 		ClaimMinutes int   `db:"claim_minutes"`
 	}
 	err := t.get(ctx, &row, `INSERT INTO companies (name, sms_enabled, optout_reply, help_reply, created_at,
-		optin_reply, consent_request, quiet_hours) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, claim_on_read, claim_minutes`,
-		c.Name, c.SMSEnabled, c.OptoutReply, c.HelpReply, c.CreatedAt, c.OptinReply, c.ConsentRequest, quietColumn(c.QuietHours))
+		optin_reply, consent_request, quiet_hours, default_region) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id, claim_on_read, claim_minutes`,
+		c.Name, c.SMSEnabled, c.OptoutReply, c.HelpReply, c.CreatedAt, c.OptinReply, c.ConsentRequest, quietColumn(c.QuietHours),
+		c.DefaultRegion)
 	c.ID, c.ClaimOnRead, c.ClaimMinutes = row.ID, row.ClaimOnRead, row.ClaimMinutes
 	if _, dup := isUniqueViolation(err); dup {
 		return inbox.Errorf(inbox.KindConflict, "company_taken", "a company named %q exists already", c.Name)
@@ -77,9 +79,10 @@ func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 
 func (t *tx) UpdateCompany(ctx context.Context, c inbox.Company) error {
 	n, err := t.execCount(ctx, `UPDATE companies SET sms_enabled = ?, optout_reply = ?, help_reply = ?,
-		optin_reply = ?, consent_request = ?, quiet_hours = ?, claim_on_read = ?, claim_minutes = ? WHERE id = ?`,
+		optin_reply = ?, consent_request = ?, quiet_hours = ?, claim_on_read = ?, claim_minutes = ?, default_region = ?
+		WHERE id = ?`,
 		c.SMSEnabled, c.OptoutReply, c.HelpReply, c.OptinReply, c.ConsentRequest, quietColumn(c.QuietHours),
-		c.ClaimOnRead, c.ClaimMinutes, c.ID)
+		c.ClaimOnRead, c.ClaimMinutes, c.DefaultRegion, c.ID)
 	if err != nil {
 		return fmt.Errorf("update company %d: %w", c.ID, err)
 	}

@@ -75,8 +75,8 @@ func (q queries) Contacts(ctx context.Context, companyID int64, f inbox.ContactF
 	}
 	if term := strings.TrimSpace(f.Q); term != "" {
 		pattern := "%" + likeEscaper.Replace(strings.ToLower(term)) + "%"
-		query += ` AND (lower(c.name) LIKE ? ESCAPE '\' OR c.phone LIKE ? ESCAPE '\' OR lower(c.email) LIKE ? ESCAPE '\')`
-		args = append(args, pattern, pattern, pattern)
+		query += ` AND (lower(c.name) LIKE ? ESCAPE '\' OR c.phone LIKE ? ESCAPE '\' OR lower(c.email) LIKE ? ESCAPE '\' OR c.phone = ?)`
+		args = append(args, pattern, pattern, pattern, f.Phone)
 	}
 	query += ` ORDER BY c.id DESC LIMIT ?`
 	args = append(args, f.Limit)

@@ -36,6 +36,11 @@ type dialect interface {
 	// nothing.
 	insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error)
 
+	// sumDecimal is the SQL aggregate that adds the decimal column col
+	// exactly (NULL when every value is): amounts of money, never through a
+	// float.
+	sumDecimal(col string) string
+
 	// redeemTicket deletes the ticket with ticketHash if it is still live
 	// at now, and returns who it is for; an unknown or expired ticket, or
 	// one whose user is inactive or whose minting session or token has

@@ -254,7 +254,7 @@ func SetSearchSlices(t testing.TB, probe, scanMax int) {
 // ExplainReportTotals runs EXPLAIN (ANALYZE, BUFFERS) on the report's totals
 // (rollups and edges) and response times statements.
 func (db *DB) ExplainReportTotals(ctx context.Context, companyID int64, f inbox.ReportFilter) (string, error) {
-	query, args := reportGroupsQuery(companyID, f)
+	query, args := db.queries.reportGroupsQuery(companyID, f)
 	groups, err := db.explain(ctx, query, args)
 	if err != nil {
 		return "", err

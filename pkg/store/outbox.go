@@ -52,6 +52,34 @@ func (t *tx) ClaimSends(ctx context.Context, now time.Time, perNumber time.Durat
 	return jobs, nil
 }
 
+// NextSendAt is when the earliest queued message may be claimed: the later
+// of its send_after and its number's lane. The outbox sleeps until then
+// rather than polling, so a number sends at its configured rate (a lane
+// taken by another process is seen at its due time). The row's columns are
+// read as they are, not through an expression, so that both engines hand
+// back times.
+func (q queries) NextSendAt(ctx context.Context) (time.Time, bool, error) {
+	var rows []struct {
+		SendAfter time.Time  `db:"send_after"`
+		LaneAt    *time.Time `db:"next_at"`
+	}
+	err := q.sel(ctx, &rows, `SELECT m.send_after, l.next_at FROM messages m
+		LEFT JOIN number_lanes l ON l.number_id = m.number_id
+		WHERE m.send_state = 'pending'
+		ORDER BY CASE WHEN l.next_at > m.send_after THEN l.next_at ELSE m.send_after END LIMIT 1`)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("find the next due send: %w", err)
+	}
+	if len(rows) == 0 {
+		return time.Time{}, false, nil
+	}
+	due := rows[0].SendAfter
+	if l := rows[0].LaneAt; l != nil && l.After(due) {
+		due = *l
+	}
+	return due.UTC(), true, nil
+}
+
 func (q queries) QueueDepth(ctx context.Context) (int, error) {
 	var n int
 	if err := q.get(ctx, &n, `SELECT count(*) FROM messages WHERE send_state = 'pending'`); err != nil {
@@ -78,8 +106,13 @@ func (t *tx) RetrySend(ctx context.Context, messageID int64, at time.Time) error
 	return nil
 }
 
+// sendInDoubt is the SET clause of a send that may have reached the
+// provider: never sent again, and shown as unknown unless a report has
+// already moved it on.
+const sendInDoubt = `send_state = 'unknown', status = CASE WHEN status = 'queued' THEN 'unknown' ELSE status END`
+
 func (t *tx) MarkSendUnknown(ctx context.Context, messageID int64) error {
-	err := t.exec(ctx, `UPDATE messages SET send_state = 'unknown', updated_at = ? WHERE id = ? AND send_state = 'sending'`,
+	err := t.exec(ctx, `UPDATE messages SET `+sendInDoubt+`, updated_at = ? WHERE id = ? AND send_state = 'sending'`,
 		t.now(), messageID)
 	if err != nil {
 		return fmt.Errorf("mark send of message %d unknown: %w", messageID, err)
@@ -88,8 +121,10 @@ func (t *tx) MarkSendUnknown(ctx context.Context, messageID int64) error {
 }
 
 func (t *tx) AddPendingStatus(ctx context.Context, u inbox.StatusUpdate) error {
-	err := t.exec(ctx, `INSERT INTO pending_statuses (plivo_uuid, status, error_code, error_reason, created_at)
-		VALUES (?, ?, ?, ?, ?)`, u.MessageUUID, u.Status, u.ErrorCode, u.ErrorReason, t.now())
+	units, rate, amount := billingArgs(u.Billing)
+	err := t.exec(ctx, `INSERT INTO pending_statuses (plivo_uuid, status, error_code, error_reason, created_at,
+		units, total_rate, total_amount, opted_out) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.MessageUUID, u.Status, u.ErrorCode, u.ErrorReason, t.now(), units, rate, amount, u.OptedOut)
 	if err != nil {
 		return fmt.Errorf("keep status report of %s: %w", u.MessageUUID, err)
 	}
@@ -101,21 +136,37 @@ func (t *tx) TakePendingStatuses(ctx context.Context, providerID string) ([]inbo
 		Status      inbox.Status `db:"status"`
 		ErrorCode   string       `db:"error_code"`
 		ErrorReason string       `db:"error_reason"`
+		OptedOut    bool         `db:"opted_out"`
+		billingRow
 	}
-	if err := t.sel(ctx, &rows, `DELETE FROM pending_statuses WHERE plivo_uuid = ? RETURNING status, error_code, error_reason`,
-		providerID); err != nil {
+	if err := t.sel(ctx, &rows, `DELETE FROM pending_statuses WHERE plivo_uuid = ?
+		RETURNING status, error_code, error_reason, opted_out, units, total_rate, total_amount`, providerID); err != nil {
 		return nil, fmt.Errorf("take status reports of %s: %w", providerID, err)
 	}
 	updates := make([]inbox.StatusUpdate, len(rows))
 	for i, r := range rows {
-		updates[i] = inbox.StatusUpdate{MessageUUID: providerID, Status: r.Status, ErrorCode: r.ErrorCode, ErrorReason: r.ErrorReason}
+		updates[i] = inbox.StatusUpdate{MessageUUID: providerID, Status: r.Status, ErrorCode: r.ErrorCode, ErrorReason: r.ErrorReason,
+			OptedOut: r.OptedOut, Billing: r.billing()}
 	}
 	return updates, nil
 }
 
-func (t *tx) Sweep(ctx context.Context, now, eventsBefore, reportsBefore, stuckBefore, unconfirmedBefore time.Time) ([]int64, error) {
+// SetBilling keeps the charge a status report carried; what it left out
+// keeps its value.
+func (t *tx) SetBilling(ctx context.Context, messageID int64, b inbox.Billing) error {
+	units, rate, amount := billingArgs(b)
+	err := t.exec(ctx, `UPDATE messages SET units = COALESCE(?, units), total_rate = COALESCE(?, total_rate),
+		total_amount = COALESCE(?, total_amount) WHERE id = ?`, units, rate, amount, messageID)
+	if err != nil {
+		return fmt.Errorf("record the charge of message %d: %w", messageID, err)
+	}
+	return nil
+}
+
+func (t *tx) Sweep(ctx context.Context, now, eventsBefore, reportsBefore, stuckBefore, unconfirmedBefore time.Time) (inbox.SweepResult, error) {
+	var res inbox.SweepResult
 	if err := t.DeleteExpired(ctx, now); err != nil {
-		return nil, err
+		return res, err
 	}
 	steps := []struct {
 		what  string
@@ -124,17 +175,22 @@ func (t *tx) Sweep(ctx context.Context, now, eventsBefore, reportsBefore, stuckB
 	}{
 		{"prune events", `DELETE FROM events WHERE created_at < ?`, eventsBefore},
 		{"prune kept reports", `DELETE FROM pending_statuses WHERE created_at < ?`, reportsBefore},
-		{"release stuck sends", `UPDATE messages SET send_state = 'unknown' WHERE send_state = 'sending' AND updated_at < ?`, stuckBefore},
 	}
 	for _, s := range steps {
 		if err := t.exec(ctx, s.query, s.arg); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.what, err)
+			return res, fmt.Errorf("%s: %w", s.what, err)
 		}
 	}
-	var ids []int64
-	if err := t.sel(ctx, &ids, `SELECT id FROM messages WHERE send_state = 'unknown' AND status = 'queued' AND updated_at < ?`,
-		unconfirmedBefore); err != nil {
-		return nil, fmt.Errorf("find unconfirmed sends: %w", err)
+	// updated_at stays the claim's time: the unconfirmed timeout counts from
+	// the attempt.
+	if err := t.sel(ctx, &res.InDoubt, `UPDATE messages SET `+sendInDoubt+`
+		WHERE send_state = 'sending' AND updated_at < ? RETURNING id`, stuckBefore); err != nil {
+		return res, fmt.Errorf("release stuck sends: %w", err)
 	}
-	return ids, nil
+	if err := t.sel(ctx, &res.Unconfirmed, `SELECT id FROM messages
+		WHERE send_state = 'unknown' AND status IN ('queued', 'unknown') AND updated_at < ? ORDER BY id`,
+		unconfirmedBefore); err != nil {
+		return res, fmt.Errorf("find unconfirmed sends: %w", err)
+	}
+	return res, nil
 }

@@ -185,7 +185,7 @@ func (q queries) serial(ctx context.Context, fn func(queries) error) error {
 		q.stmts.preparePending(ctx)
 	}()
 	if _, err := sqlTx.ExecContext(ctx, `SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
-		return err
+		return classify(err)
 	}
 	return fn(queries{q: sqlTx, sqlTx: sqlTx, stmts: q.stmts, bind: q.bind, now: q.now, dialect: q.dialect})
 }
@@ -263,3 +263,22 @@ func (postgresDialect) searchContactsQuery(companyID int64, terms []string, phon
 func (postgresDialect) foldRollups(ctx context.Context, db *DB) (int, error) {
 	return foldDeltas(ctx, db)
 }
+
+// postgresUnreachable reports whether err is PostgreSQL saying it cannot
+// serve the connection now: a connection exception (class 08), an
+// administrator or crash shutdown or a server not accepting connections yet
+// (57P01, 57P02, 57P03), or too many connections (53300).
+func postgresUnreachable(err error) bool {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return false
+	}
+	switch pqErr.Code {
+	case "57P01", "57P02", "57P03", "53300":
+		return true
+	}
+	return pqErr.Code.Class() == "08"
+}
+
+// sumDecimal: sum over numeric is exact, and keeps the largest scale.
+func (postgresDialect) sumDecimal(col string) string { return "sum(" + col + ")" }

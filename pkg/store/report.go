@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,16 +60,24 @@ type reportRow struct {
 	Number    inbox.Number        `db:"n"`
 	Contact   inbox.ReportContact `db:"c"`
 	Sender    nullUser            `db:"u"`
+	Units     *int64              `db:"units"`
+	Amount    *string             `db:"total_amount"`
 }
 
 func (r reportRow) row() inbox.ReportRow {
-	return inbox.ReportRow{
+	row := inbox.ReportRow{
 		MessageID: r.ID, At: r.CreatedAt.UTC(), Direction: r.Direction, Number: r.Number, Contact: r.Contact,
 		User: r.Sender.user(), Body: r.Body, Status: r.Status, ErrorCode: r.ErrorCode, Segments: r.Segments,
+		Amount: r.Amount,
 	}
+	if r.Units != nil {
+		units := strconv.FormatInt(*r.Units, 10)
+		row.Units = &units
+	}
+	return row
 }
 
-var reportSelect = `SELECT m.id, m.created_at, m.direction, m.body, m.status, m.error_code, m.segments,
+var reportSelect = `SELECT m.id, m.created_at, m.direction, m.body, m.status, m.error_code, m.segments, m.units, m.total_amount,
 	n.id AS "n.id", n.e164 AS "n.e164", n.label AS "n.label",
 	c.id AS "c.id", c.name AS "c.name", c.phone AS "c.phone", ` + nullUserColumns("u") + `
 	FROM messages m
@@ -127,20 +136,20 @@ func (q queries) reportRows(ctx context.Context, companyID int64, rq inbox.Repor
 	query, args := reportRowsQuery(companyID, rq)
 	rows, err := q.q.QueryxContext(ctx, sqlx.Rebind(q.bind, query), args...)
 	if err != nil {
-		return fmt.Errorf("query report rows: %w", err)
+		return classify(fmt.Errorf("query report rows: %w", err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var r reportRow
 		if err := rows.StructScan(&r); err != nil {
-			return fmt.Errorf("read report row: %w", err)
+			return classify(fmt.Errorf("read report row: %w", err))
 		}
 		if err := fn(r.row()); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read report rows: %w", err)
+		return classify(fmt.Errorf("read report rows: %w", err))
 	}
 	return nil
 }
@@ -149,12 +158,14 @@ func (q queries) reportRows(ctx context.Context, companyID int64, rq inbox.Repor
 // few (numbers × senders × directions × statuses), so numbers and senders
 // are joined after grouping, not per message.
 func (q queries) ReportGroups(ctx context.Context, companyID int64, f inbox.ReportFilter) ([]inbox.ReportGroup, error) {
-	query, args := reportGroupsQuery(companyID, f)
+	query, args := q.reportGroupsQuery(companyID, f)
 	var rows []struct {
 		Direction inbox.Direction `db:"direction"`
 		Status    inbox.Status    `db:"status"`
 		Messages  int64           `db:"messages"`
 		Segments  int64           `db:"segments"`
+		Units     *int64          `db:"units"`
+		Amount    *string         `db:"amount"`
 		Number    inbox.Number    `db:"n"`
 		Sender    nullUser        `db:"u"`
 	}
@@ -166,6 +177,12 @@ func (q queries) ReportGroups(ctx context.Context, companyID int64, f inbox.Repo
 	for i, r := range rows {
 		groups[i] = inbox.ReportGroup{Number: r.Number, User: r.Sender.user(), Direction: r.Direction, Status: r.Status,
 			Messages: r.Messages, Segments: r.Segments}
+		if r.Units != nil {
+			groups[i].Units = *r.Units
+		}
+		if r.Amount != nil {
+			groups[i].Amount = *r.Amount
+		}
 	}
 	return groups, nil
 }

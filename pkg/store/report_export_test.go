@@ -32,7 +32,8 @@ type ReportFixture struct {
 // state. Messages alternate inbound and
 // outbound; outbound ones are sent by the recruiters in turn, one in fifty is
 // an automatic reply (no sender), one in forty failed and one in forty
-// undelivered.
+// undelivered; every outbound one carries Plivo's charge (a unit per
+// segment at 0.00650).
 func (db *DB) GenerateReportData(ctx context.Context, d ReportData) (ReportFixture, error) {
 	if !db.postgres {
 		return ReportFixture{}, fmt.Errorf("generate report data: PostgreSQL only, not %s", db.Engine())
@@ -76,7 +77,7 @@ func (db *DB) GenerateReportData(ctx context.Context, d ReportData) (ReportFixtu
 				return err
 			}
 			_, err := db.write.ExecContext(ctx, `INSERT INTO messages (company_id, thread_id, number_id, contact_id, direction, body,
-				status, error_code, segments, encoding, sent_by, created_at, updated_at)
+				status, error_code, segments, encoding, sent_by, created_at, updated_at, units, total_rate, total_amount)
 				SELECT $1, t.id, t.number_id, t.contact_id,
 					CASE WHEN g % 2 = 0 THEN 'inbound' ELSE 'outbound' END,
 					'Hello ' || g || ', are you free for a call about the role tomorrow?',
@@ -84,7 +85,9 @@ func (db *DB) GenerateReportData(ctx context.Context, d ReportData) (ReportFixtu
 					CASE WHEN g % 2 = 1 AND g % 80 IN (1, 3) THEN '30' ELSE '' END,
 					1 + g % 3, 'GSM-7',
 					CASE WHEN g % 2 = 1 AND g % 100 <> 99 THEN u.id END,
-					$2::timestamptz - (($4 + 1 - g)::bigint * $3::bigint) * interval '1 microsecond', $2::timestamptz
+					$2::timestamptz - (($4 + 1 - g)::bigint * $3::bigint) * interval '1 microsecond', $2::timestamptz,
+					CASE WHEN g % 2 = 1 THEN 1 + g % 3 END, CASE WHEN g % 2 = 1 THEN 0.00650 END,
+					CASE WHEN g % 2 = 1 THEN (1 + g % 3) * 0.00650 END
 				FROM generate_series(1, $4) g
 				JOIN (SELECT id, number_id, contact_id, row_number() OVER (ORDER BY id) - 1 AS k FROM threads WHERE company_id = $1) t
 					ON t.k = g % $5
@@ -126,7 +129,7 @@ func SetReportBatch(t testing.TB, n int) {
 func (db *DB) ExplainReport(ctx context.Context, companyID int64, q inbox.ReportQuery, groups bool) (string, error) {
 	query, args := reportRowsQuery(companyID, q)
 	if groups {
-		query, args = reportGroupsQuery(companyID, q.ReportFilter)
+		query, args = db.queries.reportGroupsQuery(companyID, q.ReportFilter)
 	}
 	var lines []string
 	if err := db.read.SelectContext(ctx, &lines, `EXPLAIN (ANALYZE, BUFFERS) `+sqlx.Rebind(db.queries.bind, query), args...); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,6 +27,8 @@ type reportMsg struct {
 	status   inbox.Status
 	segments int
 	body     string
+	units    string // Plivo's charge, "" when it has said nothing
+	amount   string
 }
 
 // matches is the report's filter, restated independently of the store.
@@ -96,6 +99,10 @@ func newReportWorld(t *testing.T, db *store.DB) *reportWorld {
 		} else if i%7 != 0 { // every seventh outbound is an automatic reply
 			m.sender = w.senders[i%2].ID
 		}
+		if m.dir == inbox.Outbound && m.status != inbox.StatusQueued {
+			// Amounts a float would not add exactly, at several scales.
+			m.units, m.amount = fmt.Sprint(m.segments), []string{"0.1", "0.2", "0.00650", "0.0130", "7"}[i%5]
+		}
 		w.msgs = append(w.msgs, w.insert(t, w.acme.company.ID, m))
 		if i%8 == 0 {
 			w.insert(t, w.globex.company.ID, reportMsg{at: m.at, number: w.globex.number.ID, contact: w.globex.contact.ID,
@@ -118,8 +125,10 @@ func (w *reportWorld) insert(t *testing.T, companyID int64, m reportMsg) reportM
 		if msg.ThreadID, err = tx.EnsureThread(ctx, companyID, m.number, m.contact); err != nil {
 			return 0, err
 		}
-		_, err = tx.InsertMessage(ctx, &msg)
-		return msg.ID, err
+		if _, err = tx.InsertMessage(ctx, &msg); err != nil || m.amount == "" {
+			return msg.ID, err
+		}
+		return msg.ID, tx.SetBilling(ctx, msg.ID, inbox.Billing{Units: m.units, TotalRate: "0.0065", TotalAmount: m.amount})
 	})
 	return m
 }
@@ -244,6 +253,9 @@ func TestReportRowContent(t *testing.T) {
 			if r.Contact != (inbox.ReportContact{ID: c.ID, Name: c.Name, Phone: c.Phone}) {
 				t.Errorf("row %d contact = %+v, want %d %s %s", i, r.Contact, c.ID, c.Name, c.Phone)
 			}
+			if deref(r.Units) != m.units || deref(r.Amount) != m.amount {
+				t.Errorf("row %d charge = %q units, %q; want %q, %q", i, deref(r.Units), deref(r.Amount), m.units, m.amount)
+			}
 			switch {
 			case m.sender == 0 && r.User != nil:
 				t.Errorf("row %d user = %+v, want none", i, r.User)
@@ -338,7 +350,17 @@ type groupKey struct {
 	status         inbox.Status
 }
 
-type groupCount struct{ messages, segments int64 }
+type groupCount struct {
+	messages, segments, units int64
+	amount                    string
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
 
 func TestReportGroups(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
@@ -360,6 +382,11 @@ func TestReportGroups(t *testing.T) {
 				c := want[k]
 				c.messages++
 				c.segments += int64(m.segments)
+				if m.amount != "" {
+					units, _ := strconv.ParseInt(m.units, 10, 64)
+					c.units += units
+					c.amount = inbox.AddDecimals(c.amount, m.amount)
+				}
 				want[k] = c
 			}
 			groups, err := db.ReportGroups(ctx, w.acme.company.ID, f)
@@ -381,7 +408,7 @@ func TestReportGroups(t *testing.T) {
 				if _, dup := got[k]; dup {
 					t.Errorf("%s: group %+v twice", name, k)
 				}
-				got[k] = groupCount{g.Messages, g.Segments}
+				got[k] = groupCount{g.Messages, g.Segments, g.Units, g.Amount}
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Errorf("%s: got groups %v, want %v", name, got, want)

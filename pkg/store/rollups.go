@@ -40,16 +40,23 @@ func wholeDays(from, to time.Time) (d1, d2 time.Time, ok bool) {
 }
 
 // reportGroupsQuery counts the filter's messages by number, sender,
-// direction and status: from the rollups for the whole days of the range,
-// from the messages for the rest.
-func reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
+// direction and status, and adds up their charge (units as integers, the
+// amount exactly: the dialect's decimal sum): the counts from the rollups
+// for the whole days of the range, from the messages for the rest. The
+// rollups do not hold the charge: it is summed from the messages of the
+// whole days.
+func (q queries) reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
+	rawGroups := func(where string) string {
+		return `SELECT m.number_id, m.sent_by, m.direction, m.status, count(*) AS messages, sum(m.segments) AS segments,
+			sum(m.units) AS units, ` + q.dialect.sumDecimal("m.total_amount") + ` AS amount
+			FROM messages m WHERE ` + where + ` GROUP BY m.number_id, m.sent_by, m.direction, m.status`
+	}
 	d1, d2, ok := wholeDays(f.From, f.To)
 	if f.ContactID != 0 || !ok {
 		// The rollups know no contact; a range inside a day reads its
 		// messages anyway.
 		where, args := reportWhere(companyID, f)
-		return groupsOver(`SELECT m.number_id, m.sent_by, m.direction, m.status, count(*) AS messages, sum(m.segments) AS segments
-			FROM messages m WHERE ` + where + ` GROUP BY m.number_id, m.sent_by, m.direction, m.status`), args
+		return groupsOver(rawGroups(where)), args
 	}
 	var parts []string
 	var args []any
@@ -57,8 +64,7 @@ func reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
 		g := f
 		g.From, g.To = from, to
 		where, a := reportWhere(companyID, g)
-		parts = append(parts, `SELECT m.number_id, m.sent_by, m.direction, m.status, count(*) AS messages, sum(m.segments) AS segments
-			FROM messages m WHERE `+where+` GROUP BY m.number_id, m.sent_by, m.direction, m.status`)
+		parts = append(parts, rawGroups(where))
 		args = append(args, a...)
 	}
 	if f.From.Before(d1) {
@@ -70,18 +76,29 @@ func reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
 	for _, table := range []string{"message_rollups", "message_rollup_deltas"} {
 		where, a := rollupWhere(companyID, d1, d2, f)
 		parts = append(parts, `SELECT r.number_id, NULLIF(r.sender_id, 0) AS sent_by, r.direction, r.status,
-			sum(r.messages) AS messages, sum(r.segments) AS segments
+			sum(r.messages) AS messages, sum(r.segments) AS segments,
+			CAST(NULL AS BIGINT) AS units, CAST(NULL AS NUMERIC) AS amount
 			FROM `+table+` r WHERE `+where+` GROUP BY r.number_id, r.sender_id, r.direction, r.status`)
 		args = append(args, a...)
 	}
-	return groupsOver(`SELECT number_id, sent_by, direction, status, sum(messages) AS messages, sum(segments) AS segments
+	// The charge of the whole days, counting no message.
+	whole := f
+	whole.From, whole.To = d1, d2
+	where, a := reportWhere(companyID, whole)
+	parts = append(parts, `SELECT m.number_id, m.sent_by, m.direction, m.status, 0 AS messages, 0 AS segments,
+		sum(m.units) AS units, `+q.dialect.sumDecimal("m.total_amount")+` AS amount
+		FROM messages m WHERE `+where+` AND (m.units IS NOT NULL OR m.total_amount IS NOT NULL)
+		GROUP BY m.number_id, m.sent_by, m.direction, m.status`)
+	args = append(args, a...)
+	return groupsOver(`SELECT number_id, sent_by, direction, status, sum(messages) AS messages, sum(segments) AS segments,
+		sum(units) AS units, ` + q.dialect.sumDecimal("amount") + ` AS amount
 		FROM (` + strings.Join(parts, " UNION ALL ") + `) x
 		GROUP BY number_id, sent_by, direction, status HAVING sum(messages) <> 0`), args
 }
 
 // groupsOver joins counted groups to their numbers and senders.
 func groupsOver(groups string) string {
-	return `SELECT g.direction, g.status, g.messages, g.segments,
+	return `SELECT g.direction, g.status, g.messages, g.segments, g.units, g.amount,
 		n.id AS "n.id", n.e164 AS "n.e164", n.label AS "n.label", ` + nullUserColumns("u") + `
 		FROM (` + groups + `) g
 		JOIN numbers n ON n.id = g.number_id
@@ -202,7 +219,7 @@ func foldDeltas(ctx context.Context, db *DB) (int, error) {
 				SET messages = message_rollups.messages + excluded.messages, segments = message_rollups.segments + excluded.segments)
 			SELECT count(*) FROM d`, foldBatch)
 		if err != nil {
-			return total, unavailable("fold report rollups", err)
+			return total, classify(fmt.Errorf("fold report rollups: %w", err))
 		}
 		total += n
 		if n < foldBatch {

@@ -214,3 +214,15 @@ func (sqliteDialect) searchContactsQuery(companyID int64, terms []string, phone,
 // foldRollups: SQLite's triggers add to the rollups directly; there is
 // nothing to fold.
 func (sqliteDialect) foldRollups(context.Context, *DB) (int, error) { return 0, nil }
+
+// sqliteBusy reports whether err is SQLite still busy (another connection
+// holding the database) after the busy timeout: the write did not happen
+// and may be tried again.
+func sqliteBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+// sumDecimal: SQLite's sum goes through floats, so the store adds amounts
+// with its own decimal_sum (decimal.go).
+func (sqliteDialect) sumDecimal(col string) string { return "decimal_sum(" + col + ")" }

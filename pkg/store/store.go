@@ -45,7 +45,7 @@ func (db *DB) SetClock(c clock.Clock) { db.queries.now = c.Now }
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.write.PingContext(ctx); err != nil {
-		return fmt.Errorf("ping %s: %w", db.Engine(), err)
+		return classify(fmt.Errorf("ping %s: %w", db.Engine(), err))
 	}
 	return nil
 }
@@ -167,26 +167,29 @@ func (q queries) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	return s, nil
 }
 
+// get, sel and execCount run every statement of the store (but the
+// report's streamed rows): their errors go through classify, so that a
+// database out of reach is inbox.Unavailable wherever it is met.
 func (q queries) get(ctx context.Context, dest any, query string, args ...any) error {
 	s, err := q.stmt(ctx, query)
 	if err != nil {
-		return err
+		return classify(err)
 	}
 	if s == nil {
-		return sqlx.GetContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...)
+		return classify(sqlx.GetContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...))
 	}
-	return s.GetContext(ctx, dest, args...)
+	return classify(s.GetContext(ctx, dest, args...))
 }
 
 func (q queries) sel(ctx context.Context, dest any, query string, args ...any) error {
 	s, err := q.stmt(ctx, query)
 	if err != nil {
-		return err
+		return classify(err)
 	}
 	if s == nil {
-		return sqlx.SelectContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...)
+		return classify(sqlx.SelectContext(ctx, q.q, dest, sqlx.Rebind(q.bind, query), args...))
 	}
-	return s.SelectContext(ctx, dest, args...)
+	return classify(s.SelectContext(ctx, dest, args...))
 }
 
 func (q queries) exec(ctx context.Context, query string, args ...any) error {
@@ -198,7 +201,7 @@ func (q queries) exec(ctx context.Context, query string, args ...any) error {
 func (q queries) execCount(ctx context.Context, query string, args ...any) (int64, error) {
 	s, err := q.stmt(ctx, query)
 	if err != nil {
-		return 0, err
+		return 0, classify(err)
 	}
 	var res sql.Result
 	if s == nil {
@@ -207,9 +210,10 @@ func (q queries) execCount(ctx context.Context, query string, args ...any) (int6
 		res, err = s.ExecContext(ctx, args...)
 	}
 	if err != nil {
-		return 0, err
+		return 0, classify(err)
 	}
-	return res.RowsAffected()
+	n, err := res.RowsAffected()
+	return n, classify(err)
 }
 
 // in expands a query with an IN (?) list.

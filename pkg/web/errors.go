@@ -43,8 +43,15 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
+// retryAfterUnavailable is the Retry-After of a 503: a dependency that is
+// down is usually back within seconds (a database restart, a failover).
+const retryAfterUnavailable = "5"
+
 // writeError answers with the JSON error of API.md, and logs what the client
-// cannot act on (5xx) once, here at the edge.
+// cannot act on (5xx) once, here at the edge. A dependency that cannot be
+// reached (KindUnavailable) is 503 with Retry-After, logged once per
+// interval with a count, since an outage fails every request alike; any
+// other 5xx is a bug, logged each time.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errBodyTimeout) {
 		// Cut the connection: net/http closes it without an answer.
@@ -57,10 +64,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = &inbox.Error{Kind: inbox.KindInternal, Code: "internal", Message: "something went wrong on our side; try again", Err: err}
 	}
 	status := statusOf(e.Kind)
-	if status >= 500 {
+	switch {
+	case e.Kind == inbox.KindUnavailable:
+		s.unavailable.Failed(err, "method", r.Method, "path", r.URL.Path)
+		w.Header().Set("Retry-After", retryAfterUnavailable)
+	case status >= 500:
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
-	}
-	if e.Kind == inbox.KindRateLimited && w.Header().Get("Retry-After") == "" {
+	case e.Kind == inbox.KindRateLimited && w.Header().Get("Retry-After") == "":
 		w.Header().Set("Retry-After", "60")
 	}
 	writeJSON(w, status, errorBody{errorDetail{e.Code, e.Message}})

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -50,6 +51,8 @@ func TestWriteError(t *testing.T) {
 		{"wrapped", fmt.Errorf("send: %w", inbox.NotFound("contact")), 404, "not_found", "contact not found"},
 		{"not the domain's", errors.New("pq: password authentication failed for user postgres"), 500, "internal", "something went wrong on our side; try again"},
 		{"rate limited", inbox.Errorf(inbox.KindRateLimited, "rate_limited", "slow down"), 429, "rate_limited", "slow down"},
+		{"a dependency out of reach", fmt.Errorf("load user: %w", inbox.Unavailable("the database", errors.New("dial tcp: connection refused"))),
+			503, "unavailable", "the database is unavailable; try again"},
 	} {
 		w := httptest.NewRecorder()
 		s.writeError(w, httptest.NewRequest("GET", "/api/x", nil), tt.err)
@@ -63,6 +66,39 @@ func TestWriteError(t *testing.T) {
 		if ra := w.Header().Get("Retry-After"); (ra == "60") != (tt.status == http.StatusTooManyRequests) {
 			t.Errorf("%s: Retry-After %q; want 60 only for 429", tt.name, ra)
 		}
+		if ra := w.Header().Get("Retry-After"); (ra == retryAfterUnavailable) != (tt.status == http.StatusServiceUnavailable) {
+			t.Errorf("%s: Retry-After %q; want %s only for 503", tt.name, ra, retryAfterUnavailable)
+		}
+	}
+}
+
+// TestWriteErrorLogsOutagesOnce: a dependency out of reach fails every
+// request alike, so its 503s are logged once per interval with a count; a
+// bug (500) is logged each time.
+func TestWriteErrorLogsOutagesOnce(t *testing.T) {
+	var logs strings.Builder
+	s, err := New(Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := inbox.Unavailable("the database", errors.New("dial tcp 127.0.0.1:5432: connect: connection refused"))
+	for range 1000 {
+		w := httptest.NewRecorder()
+		s.writeError(w, httptest.NewRequest("GET", "/api/inbox", nil), down)
+		if w.Code != http.StatusServiceUnavailable {
+			t.Fatalf("got %d, want 503", w.Code)
+		}
+	}
+	if n := strings.Count(logs.String(), "\n"); n != 1 || !strings.Contains(logs.String(), "failures=1 ") ||
+		!strings.Contains(logs.String(), "connection refused") {
+		t.Errorf("1,000 requests in an outage logged %d lines, want 1 naming the first failure and its cause:\n%s", n, logs.String())
+	}
+	logs.Reset()
+	for range 3 {
+		s.writeError(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/inbox", nil), errors.New("a bug"))
+	}
+	if n := strings.Count(logs.String(), "request failed"); n != 3 {
+		t.Errorf("3 internal errors logged %d lines, want 3", n)
 	}
 }
 

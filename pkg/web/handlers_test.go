@@ -1,13 +1,17 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"smsinbox/pkg/inbox"
+	"smsinbox/pkg/pubsub"
 )
 
 // TestSendAndRead: a text queued through the API, its Idempotency-Key, the
@@ -87,17 +91,62 @@ func TestReadyz(t *testing.T) {
 	f := newFixture(t, options{})
 	var body map[string]any
 	want(t, "ready", f.do(req{method: "GET", path: "/readyz"}), 200, "", &body)
-	if body["store"] != "ok" || body["bus"] != "ok" {
-		t.Errorf("readyz = %v; want store and bus ok", body)
+	if body["status"] != "ok" || body["store"] != "ok" || body["bus"] != "ok" {
+		t.Errorf("readyz = %v; want status, store and bus ok", body)
 	}
 	f.db.Close()
 	w := f.do(req{method: "GET", path: "/readyz"})
 	want(t, "store closed", w, 503, "not_ready", nil)
-	if !strings.Contains(w.Body.String(), `"store":"down"`) || !strings.Contains(w.Body.String(), `"bus":"ok"`) ||
-		strings.Contains(w.Body.String(), "sqlite") || strings.Contains(w.Body.String(), "closed") {
-		t.Errorf("readyz = %s; want the store down and the bus ok, and no error text", w.Body)
+	if got := w.Body.String(); !strings.Contains(got, `"store":"down"`) || !strings.Contains(got, `"bus":"ok"`) ||
+		strings.Contains(got, "sqlite") || strings.Contains(got, "closed") {
+		t.Errorf("readyz = %s; want the store down, the bus ok and no error text", got)
+	}
+	if ra := w.Header().Get("Retry-After"); ra == "" {
+		t.Error("readyz 503 has no Retry-After")
 	}
 	want(t, "healthz", f.do(req{method: "GET", path: "/healthz"}), 200, "", nil)
+}
+
+// downBus is a bus whose Redis is gone: Ping fails (Publish would too).
+type downBus struct{ inbox.Bus }
+
+func (downBus) Ping(context.Context) error {
+	return errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+}
+
+// TestReadyzBusDown: a bus outage does not take the instance out of a load
+// balancer — webhooks and the API work without it — but is reported: the
+// body names the bus as degraded, and the log says so once per interval,
+// not once per check.
+func TestReadyzBusDown(t *testing.T) {
+	f := newFixture(t, options{})
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	s, err := New(Options{Service: inbox.New(f.db, downBus{pubsub.NewMemory()}, nil, inbox.Config{}, log), Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
+		var body struct {
+			Status, Store, Bus string
+			Degraded           []string
+		}
+		want(t, "bus down", w, 200, "", &body)
+		if body.Status != "degraded" || body.Store != "ok" || body.Bus != "down" || len(body.Degraded) != 1 || body.Degraded[0] != "bus" {
+			t.Fatalf("readyz with the bus down = %s; want 200, degraded, naming the bus", w.Body)
+		}
+		if strings.Contains(w.Body.String(), "refused") {
+			t.Fatalf("readyz = %s; want no raw error text", w.Body)
+		}
+	}
+	if n := strings.Count(logs.String(), "the bus is down"); n != 1 {
+		t.Errorf("20 checks with the bus down logged %d lines about it, want 1:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "failures=1") || !strings.Contains(logs.String(), "refused") {
+		t.Errorf("the log line %q should carry the count and the cause", logs.String())
+	}
 }
 
 // TestDevPhone: /api/dev/phone exists only with a dev phone; the server

@@ -20,6 +20,10 @@ var (
 	webhooks = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "smsinbox_webhooks_total", Help: "Plivo webhooks by kind (inbound, status) and result.",
 	}, []string{"kind", "result"})
+	dependencyUp = promauto.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "smsinbox_dependency_up",
+		Help: "Whether a dependency (store, bus) answered the latest readiness check (/readyz): 1 yes, 0 no.",
+	}, []string{"dependency"})
 )
 
 // instrument counts requests by route pattern (never by raw path, which

@@ -11,9 +11,11 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-// reportHeader is the CSV header line of API.md.
+// reportHeader is the CSV header line of API.md; units and amount (what
+// Plivo charged, empty when it has not said) come last, so that a reader of
+// the earlier columns by position is not disturbed.
 var reportHeader = []string{"message_id", "at", "direction", "number", "number_label", "contact_id", "contact_name",
-	"contact_phone", "user_email", "body", "status", "error_code", "segments"}
+	"contact_phone", "user_email", "body", "status", "error_code", "segments", "units", "amount"}
 
 // csvFlushEvery is how many rows go out between flushes: often enough that a
 // long export shows progress, rarely enough that chunks stay large.
@@ -70,7 +72,7 @@ type csvReport struct {
 	filename string
 	started  bool
 	rows     int
-	record   [13]string // reused: one row's fields
+	record   [15]string // reused: one row's fields
 }
 
 func (c *csvReport) start() error {
@@ -94,11 +96,12 @@ func (c *csvReport) write(row inbox.ReportRow) error {
 	if row.User != nil {
 		email = row.User.Email
 	}
-	c.record = [13]string{
+	c.record = [15]string{
 		strconv.FormatInt(row.MessageID, 10), row.At.UTC().Format(time.RFC3339Nano), string(row.Direction),
 		row.Number.E164, inert(row.Number.Label),
 		strconv.FormatInt(row.Contact.ID, 10), inert(row.Contact.Name), row.Contact.Phone,
 		inert(email), inert(row.Body), string(row.Status), row.ErrorCode, strconv.Itoa(row.Segments),
+		deref(row.Units), deref(row.Amount),
 	}
 	if err := c.csv.Write(c.record[:]); err != nil {
 		return errors.Join(errClientGone, err)
@@ -128,6 +131,14 @@ func (c *csvReport) flush() error {
 		return errors.Join(errClientGone, err)
 	}
 	return nil
+}
+
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 // inert neutralises a spreadsheet formula: a field starting with a character

@@ -83,8 +83,13 @@ type Server struct {
 	trusted  []netip.Prefix
 	// bodyTimeout is Options.ReadTimeout.
 	bodyTimeout time.Duration
-	handler     http.Handler
-	patterns    []string // every route's pattern, for Routes
+	// unavailable logs the requests that failed for a dependency out of
+	// reach (503), once per interval with a count.
+	unavailable *inbox.FaultLog
+	// busFaults logs a bus that readiness checks find down, likewise.
+	busFaults *inbox.FaultLog
+	handler   http.Handler
+	patterns  []string // every route's pattern, for Routes
 }
 
 // New returns a Server.
@@ -104,6 +109,8 @@ func New(o Options) (*Server, error) {
 		attempts: &attemptCounter{shared: o.Attempts, local: newMemoryAttempts(o.Clock), log: o.Logger,
 			logsEvery: time.Minute},
 	}
+	s.unavailable = inbox.NewFaultLog(s.log, slog.LevelError, "requests failed: a dependency is unavailable (503)", 0)
+	s.busFaults = inbox.NewFaultLog(s.log, slog.LevelWarn, "readiness: the bus is down; serving degraded (events reach other instances through the store)", 0)
 	for _, origin := range o.AllowedOrigins {
 		if err := s.csrf.AddTrustedOrigin(strings.TrimRight(origin, "/")); err != nil {
 			return nil, err

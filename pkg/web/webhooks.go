@@ -74,7 +74,10 @@ func (s *Server) answerWebhook(w http.ResponseWriter, r *http.Request, kind stri
 	case inbox.KindUnavailable:
 		webhooks.WithLabelValues(kind, "retry").Inc()
 	default:
+		// Not a dependency out of reach but a fault of ours: logged each
+		// time, and answered 503 all the same so that Plivo delivers it again.
 		webhooks.WithLabelValues(kind, "retry").Inc()
+		s.log.Error("webhook failed", "kind", kind, "err", err)
 		err = inbox.Unavailable("the inbox", err)
 	}
 	s.writeError(w, r, err)

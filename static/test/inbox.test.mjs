@@ -69,6 +69,15 @@ test('a stale copy of a message never takes its status back (B3)', () => {
   assert.equal(mergeMessage(answer, undefined), answer);
 });
 
+test('a send in doubt shows as unknown until a report settles it', () => {
+  // queued → unknown (the send timed out) and unknown → queued (Plivo's
+  // "queued" report) both happen: the newer copy wins between the two.
+  assert.equal(mergeMessage({ id: 7, status: 'queued' }, { id: 7, status: 'unknown' }).status, 'unknown');
+  assert.equal(mergeMessage({ id: 7, status: 'unknown' }, { id: 7, status: 'queued' }).status, 'queued');
+  assert.equal(mergeMessage({ id: 7, status: 'unknown' }, { id: 7, status: 'delivered' }).status, 'delivered');
+  assert.equal(mergeMessage({ id: 7, status: 'failed', error_reason: 'no report' }, { id: 7, status: 'unknown' }).status, 'failed');
+});
+
 test('the preview keeps the newest status of the last message', () => {
   const m = new InboxModel();
   m.reset([{ id: 1, unread_count: 0, last_message: { id: 7, thread_id: 1, status: 'delivered' } }]);

@@ -16,8 +16,9 @@ import (
 // Create is one text the fake accepted, as plivo-go sent it.
 type Create struct {
 	Src, Dst, Text string
-	URL, Method    string // the status callback
-	MessageUUID    string // what the fake answered
+	URL, Method    string    // the status callback
+	MessageUUID    string    // what the fake answered
+	At             time.Time // when the fake accepted it, by the wall clock
 }
 
 // Server is a fake of Plivo's Message API, POST /v1/Account/{auth_id}/Message/,
@@ -186,7 +187,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	uuid := newUUID()
-	c := Create{Src: body.Src, Dst: body.Dst, Text: body.Text, URL: body.URL, Method: body.Method, MessageUUID: uuid}
+	c := Create{Src: body.Src, Dst: body.Dst, Text: body.Text, URL: body.URL, Method: body.Method, MessageUUID: uuid, At: time.Now()}
 	s.mu.Lock()
 	s.creates = append(s.creates, c)
 	onCreate := s.onCreate

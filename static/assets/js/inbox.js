@@ -9,8 +9,12 @@ export function threadTime(t) {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-/** How far along its life a message's status is; a status never goes back. */
-const STATUS_RANK = { queued: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, received: 3 };
+/**
+ * How far along its life a message's status is; a status never goes back.
+ * A send in doubt (unknown) and queued rank alike: either may follow the
+ * other (Plivo's "queued" settles a doubt), so the newer copy wins.
+ */
+const STATUS_RANK = { queued: 1, unknown: 1, sent: 2, delivered: 3, undelivered: 3, failed: 3, received: 3 };
 
 /**
  * Merges a newer copy of a message into the known one. A copy can be older

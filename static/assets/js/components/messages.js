@@ -13,6 +13,9 @@ const STATUS = {
   delivered: { text: 'Delivered', tick: '✓✓' },
   undelivered: { text: 'Not delivered', tick: '!' },
   failed: { text: 'Failed', tick: '!' },
+  // The send may have reached Plivo (the server died or timed out mid-call):
+  // never sent again blindly; a report from Plivo or a timeout settles it.
+  unknown: { text: 'Not confirmed yet, checking with Plivo', tick: '?' },
   scheduled: { text: 'Scheduled', tick: '☾' },
   canceled: { text: 'Not sent', tick: '!' },
 };
@@ -42,7 +45,11 @@ export function statusBadge(m) {
   const st = STATUS[m.status] || { text: m.status || '', tick: '' };
   const failed = m.status === 'failed' || m.status === 'undelivered' || m.status === 'canceled';
   return h('span', {
-    class: ['msg-status', failed && 'msg-status-failed', m.status === 'delivered' && 'msg-status-delivered'],
+    class: ['msg-status', failed && 'msg-status-failed', m.status === 'delivered' && 'msg-status-delivered',
+      m.status === 'unknown' && 'msg-status-unknown'],
+    title: m.status === 'unknown'
+      ? 'The server lost track of this text while sending it. It will not be sent twice; Plivo\u2019s report settles it.'
+      : undefined,
     testid: 'message-status',
     'data-status': m.status,
   },

@@ -142,6 +142,10 @@ function companyCard(company) {
   const enabled = h('input', { type: 'checkbox', testid: 'company-sms-enabled', checked: !!company?.sms_enabled, id: 'company-sms-enabled' });
   const optout = h('textarea', { class: 'input', rows: 2, testid: 'company-optout-reply', value: company?.optout_reply || '' });
   const help = h('textarea', { class: 'input', rows: 2, testid: 'company-help-reply', value: company?.help_reply || '' });
+  const region = h('input', {
+    class: 'input input-region', testid: 'company-default-region', value: company?.default_region || '', maxlength: 2,
+    autocomplete: 'off', spellcheck: 'false',
+  });
   const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'company-save' }, 'Save settings');
   const error = h('p', { class: 'form-error', testid: 'company-error', role: 'alert', hidden: true });
   const ok = statusLine('company-status');
@@ -152,6 +156,8 @@ function companyCard(company) {
       h('span', { class: 'field-hint' }, 'When off, no SMS icon shows and nobody can send.')),
     field('Reply to STOP', optout, 'Sent once when someone opts out. Leave empty to send nothing.'),
     field('Reply to HELP', help, 'Sent when someone texts HELP or INFO. Leave empty to send nothing.'),
+    field('Country of local numbers', region,
+      'Two-letter country code (US, GB, …). Phone numbers written without +country code are read as this country\u2019s.'),
     h('div', { class: 'form-actions' }, save), error, ok);
   if (!company) {
     showError(error, 'Could not load the settings.');
@@ -163,11 +169,18 @@ function companyCard(company) {
     ok.textContent = '';
     save.disabled = true;
     try {
-      const c = await put('/api/company', { sms_enabled: enabled.checked, optout_reply: optout.value, help_reply: help.value });
+      const body = { sms_enabled: enabled.checked, optout_reply: optout.value, help_reply: help.value };
+      // Sent only when changed: untouched, the company keeps following the
+      // server's default region.
+      const r = region.value.trim().toUpperCase();
+      if (r !== (company?.default_region || '')) body.default_region = r;
+      const c = await put('/api/company', body);
       if (c) {
         enabled.checked = !!c.sms_enabled;
         optout.value = c.optout_reply ?? optout.value;
         help.value = c.help_reply ?? help.value;
+        region.value = c.default_region ?? region.value;
+        if (company) company.default_region = c.default_region;
       }
       ok.textContent = 'Settings saved.';
     } catch (err) {

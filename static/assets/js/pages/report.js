@@ -68,7 +68,7 @@ export default async function reportPage(ctx) {
   const user = select('report-user', 'Anyone', users.map((u) => [u.id, u.name || u.email]), filters.user_id);
   const direction = select('report-direction', 'Both', [['inbound', 'Received'], ['outbound', 'Sent']], filters.direction);
   const status = select('report-status', 'Any status',
-    ['received', 'queued', 'sent', 'delivered', 'undelivered', 'failed'].map((s) => [s, statusText(s)]), filters.status);
+    ['received', 'queued', 'sent', 'delivered', 'undelivered', 'failed', 'unknown'].map((s) => [s, statusText(s)]), filters.status);
   const contactList = h('datalist', { id: 'report-contacts' });
   const contact = h('input', {
     type: 'search', class: 'input', testid: 'report-contact', list: 'report-contacts', value: contactName,
@@ -107,7 +107,7 @@ export default async function reportPage(ctx) {
   // ---- results
   const totals = h('p', { class: 'totals', testid: 'report-totals', role: 'status' });
   const exportLink = h('a', { class: 'btn', testid: 'report-export', download: 'sms-activity.csv', href: ENDPOINT }, 'Export CSV');
-  const { el, tbody, row } = table(['Time', 'Direction', 'Number', 'Contact', 'User', 'Message', 'Status', 'Segments'],
+  const { el, tbody, row } = table(['Time', 'Direction', 'Number', 'Contact', 'User', 'Message', 'Status', 'Segments', 'Units', 'Amount'],
     { caption: 'Messages', testid: 'report-table', class: 'report-table' });
   const empty = h('p', { class: 'muted', hidden: true }, 'No messages match these filters.');
   const more = h('button', { type: 'button', class: 'btn', testid: 'report-more', hidden: true }, 'Load more');
@@ -130,6 +130,9 @@ export default async function reportPage(ctx) {
       h('span', { class: ['status', `status-${r.status}`], title: reason || undefined },
         statusText(r.status), r.error_code ? ` (${r.error_code})` : ''),
       String(r.segments ?? ''),
+      // What Plivo charged, as its status reports said; blank until one does.
+      h('span', { testid: 'report-units' }, r.units ?? ''),
+      h('span', { testid: 'report-amount' }, r.amount ?? ''),
     ]);
   }
 
@@ -152,7 +155,8 @@ export default async function reportPage(ctx) {
         const replies = t.response_p50_s != null
           ? ` · reply time median ${duration(t.response_p50_s)}, 90% within ${duration(t.response_p90_s)}`
           : '';
-        totals.textContent = `${t.inbound ?? 0} received · ${t.outbound ?? 0} sent · ${t.failed ?? 0} failed · ${t.segments ?? 0} segments${replies}`;
+        totals.textContent = `${t.inbound ?? 0} received · ${t.outbound ?? 0} sent · ${t.failed ?? 0} failed · ${t.segments ?? 0} segments`
+          + ` · ${t.units ?? 0} units billed · amount ${t.amount ?? 0}${replies}`;
       }
       showError(error, '');
     } catch (err) {
