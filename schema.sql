@@ -296,10 +296,11 @@ CREATE TABLE webhook_nonces (
 );
 CREATE INDEX webhook_nonces_created ON webhook_nonces (created_at);
 
--- The report's totals, kept as messages are written: counts per day (UTC),
--- number, sender (0 for inbound texts and automatic replies), direction and
--- status. A trigger appends each change as a delta; the janitor folds the
--- deltas into message_rollups. Readers add both.
+-- The report's totals, kept as messages are written: counts and Plivo's
+-- charge per day (UTC), number, sender (0 for inbound texts and automatic
+-- replies), direction and status. A trigger appends each change as a delta
+-- (a charge set after the insert too); the janitor folds the deltas into
+-- message_rollups. Readers add both.
 CREATE TABLE message_rollups (
     company_id BIGINT NOT NULL REFERENCES companies (id),
     day        TIMESTAMPTZ NOT NULL,                       -- midnight UTC
@@ -309,6 +310,8 @@ CREATE TABLE message_rollups (
     status     TEXT NOT NULL,
     messages   BIGINT NOT NULL,
     segments   BIGINT NOT NULL,
+    units      BIGINT NOT NULL DEFAULT 0,                  -- parts Plivo charged
+    amount     NUMERIC NOT NULL DEFAULT 0,                 -- what it charged, exactly
     PRIMARY KEY (company_id, day, number_id, sender_id, direction, status)
 );
 
@@ -321,7 +324,9 @@ CREATE TABLE message_rollup_deltas (
     direction  TEXT NOT NULL,
     status     TEXT NOT NULL,
     messages   BIGINT NOT NULL,
-    segments   BIGINT NOT NULL
+    segments   BIGINT NOT NULL,
+    units      BIGINT NOT NULL DEFAULT 0,
+    amount     NUMERIC NOT NULL DEFAULT 0
 );
 CREATE INDEX message_rollup_deltas_day ON message_rollup_deltas (company_id, day);
 
@@ -343,14 +348,16 @@ CREATE INDEX responses_contact ON responses (company_id, contact_id, inbound_at)
 CREATE FUNCTION messages_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        INSERT INTO message_rollup_deltas (company_id, day, number_id, sender_id, direction, status, messages, segments)
+        INSERT INTO message_rollup_deltas (company_id, day, number_id, sender_id, direction, status, messages, segments, units, amount)
         VALUES (OLD.company_id, date_trunc('day', OLD.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', OLD.number_id,
-            COALESCE(OLD.sent_by, 0), OLD.direction, OLD.status, -1, -OLD.segments);
+            COALESCE(OLD.sent_by, 0), OLD.direction, OLD.status, -1, -OLD.segments,
+            -COALESCE(OLD.units, 0), -COALESCE(OLD.total_amount, 0));
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        INSERT INTO message_rollup_deltas (company_id, day, number_id, sender_id, direction, status, messages, segments)
+        INSERT INTO message_rollup_deltas (company_id, day, number_id, sender_id, direction, status, messages, segments, units, amount)
         VALUES (NEW.company_id, date_trunc('day', NEW.created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', NEW.number_id,
-            COALESCE(NEW.sent_by, 0), NEW.direction, NEW.status, 1, NEW.segments);
+            COALESCE(NEW.sent_by, 0), NEW.direction, NEW.status, 1, NEW.segments,
+            COALESCE(NEW.units, 0), COALESCE(NEW.total_amount, 0));
     END IF;
     RETURN NULL;
 END $$;
@@ -360,7 +367,8 @@ CREATE TRIGGER messages_rollup_write AFTER INSERT OR DELETE ON messages
 CREATE TRIGGER messages_rollup_update AFTER UPDATE ON messages FOR EACH ROW
     WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.segments IS DISTINCT FROM NEW.segments
         OR OLD.number_id IS DISTINCT FROM NEW.number_id OR OLD.sent_by IS DISTINCT FROM NEW.sent_by
-        OR OLD.direction IS DISTINCT FROM NEW.direction OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+        OR OLD.direction IS DISTINCT FROM NEW.direction OR OLD.created_at IS DISTINCT FROM NEW.created_at
+        OR OLD.units IS DISTINCT FROM NEW.units OR OLD.total_amount IS DISTINCT FROM NEW.total_amount)
     EXECUTE FUNCTION messages_rollup();
 
 -- An outbound text answers every inbound text of its thread since the

@@ -126,7 +126,7 @@ type ReportGroup struct {
 	Messages  int64
 	Segments  int64
 	Units     int64  // parts Plivo charged
-	Amount    string // what it charged, a decimal ("" for nothing)
+	Amount    string // what it charged, a decimal ("0" for nothing)
 }
 
 // ReportPage is one page of the report: its rows, the cursor of the next page

@@ -59,10 +59,11 @@ func (db *DB) Shape(ctx context.Context) ([]string, error) {
 }
 
 // PostgresDefinition describes a PostgreSQL schema in full — every column's
-// type, nullability and default, every constraint, every index's definition
-// and every table's persistence (logged or not) — with the schema's own name
-// taken out, so that two schemas built the same way compare equal. The
-// migrations' version table is left out.
+// type, nullability and default, every constraint, every index's definition,
+// every table's persistence (logged or not), every trigger and every
+// function with its body — with the schema's own name taken out, so that
+// two schemas built the same way compare equal. The migrations' version
+// table is left out.
 func PostgresDefinition(ctx context.Context, q interface {
 	SelectContext(ctx context.Context, dest any, query string, args ...any) error
 }) ([]string, error) {
@@ -78,6 +79,11 @@ func PostgresDefinition(ctx context.Context, q interface {
 		`SELECT format('table %s persistence=%s', c.relname, c.relpersistence) FROM pg_class c
 			JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relname <> 'goose_db_version'`,
+		`SELECT format('trigger %s', pg_get_triggerdef(t.oid)) FROM pg_trigger t
+			JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = current_schema() AND NOT t.tgisinternal`,
+		`SELECT format('function %s', pg_get_functiondef(p.oid)) FROM pg_proc p
+			JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()`,
 	} {
 		var rows []string
 		if err := q.SelectContext(ctx, &rows, query); err != nil {
@@ -112,4 +118,31 @@ func (db *DB) ResponseBucketForTest(ctx context.Context, seconds int64) (int64, 
 	err := db.read.GetContext(ctx, &b, sqlx.Rebind(db.queries.bind, `SELECT `+strings.ReplaceAll(ResponseBucketSQL, "seconds", "x.s")+
 		` FROM (SELECT CAST(? AS BIGINT) AS s) x`), seconds)
 	return b, err
+}
+
+// ChargeForTest adds up the charge the table holds for a company: units and
+// amount of message_rollups or message_rollup_deltas, or units and
+// total_amount of messages (an amount of "" when there is none to add).
+func (db *DB) ChargeForTest(ctx context.Context, table string, companyID int64) (int64, string, error) {
+	amount := "amount"
+	if table == "messages" {
+		amount = "total_amount"
+	}
+	var row struct {
+		Units  int64   `db:"units"`
+		Amount *string `db:"amount"`
+	}
+	err := db.read.GetContext(ctx, &row, sqlx.Rebind(db.queries.bind, `SELECT COALESCE(sum(units), 0) AS units, `+
+		db.dialect.sumDecimal(amount)+` AS amount FROM `+table+` WHERE company_id = ?`), companyID)
+	if row.Amount == nil {
+		return row.Units, "", err
+	}
+	return row.Units, *row.Amount, err
+}
+
+// DecimalAddForTest runs SQLite's decimal_add(a, b).
+func (db *DB) DecimalAddForTest(ctx context.Context, a, b any) (string, error) {
+	var sum string
+	err := db.read.GetContext(ctx, &sum, `SELECT decimal_add(?, ?)`, a, b)
+	return sum, err
 }

@@ -187,12 +187,13 @@ func (db *DB) GenerateInboxData(ctx context.Context, d InboxData) (InboxFixture,
 }
 
 // deriveReportData makes a company's rollups and response times from its
-// messages, as the 00005 migration does for the messages stored before it.
+// messages, as the 00005 and 00006 migrations do for the messages stored
+// before them.
 func (db *DB) deriveReportData(ctx context.Context, companyID int64) error {
 	for _, q := range []string{
-		`INSERT INTO message_rollups (company_id, day, number_id, sender_id, direction, status, messages, segments)
+		`INSERT INTO message_rollups (company_id, day, number_id, sender_id, direction, status, messages, segments, units, amount)
 		SELECT company_id, date_trunc('day', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', number_id, COALESCE(sent_by, 0),
-			direction, status, count(*), sum(segments)
+			direction, status, count(*), sum(segments), COALESCE(sum(units), 0), COALESCE(sum(total_amount), 0)
 		FROM messages WHERE company_id = $1 GROUP BY 1, 2, 3, 4, 5, 6`,
 		`INSERT INTO responses (inbound_id, reply_id, company_id, number_id, contact_id, responder_id, inbound_at, seconds)
 		SELECT i.id, o.id, i.company_id, i.number_id, i.contact_id, o.sent_by, i.created_at,

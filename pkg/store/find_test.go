@@ -588,8 +588,10 @@ func TestResponseTimes(t *testing.T) {
 	})
 }
 
-// The rollups follow status changes, and folding the deltas changes no
-// total.
+// The rollups follow status changes and the charge Plivo's callbacks set
+// after the insert (a later one changing it), and folding the deltas changes
+// no total: the rollups then hold every message's count and charge, equal to
+// a sum over the messages themselves.
 func TestRollupsFollowStatusAndFold(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -600,28 +602,57 @@ func TestRollupsFollowStatusAndFold(t *testing.T) {
 			outs = append(outs, add(t, db, f.company.ID, f.number.ID, f.contact.ID, inbox.Message{Direction: inbox.Outbound, Body: "x",
 				SentBy: &f.recruiter, CreatedAt: at.AddDate(0, 0, -i)}))
 		}
+		// Plivo's "sent" report charges, then the final status comes; one
+		// text's charge is corrected by a later report. Amounts a float
+		// would not add exactly.
+		charges := []inbox.Billing{{Units: "1", TotalAmount: "0.10000"}, {Units: "2", TotalAmount: "0.20000"},
+			{Units: "1", TotalAmount: "0.00650"}, {Units: "3", TotalAmount: "0.01950"}, {}, {Units: "1", TotalAmount: "0.70000"}}
 		for i, m := range outs {
+			if !charges[i].IsZero() {
+				mustTx(t, db, func(tx inbox.Tx) (any, error) { return nil, tx.SetBilling(ctx, m.ID, charges[i]) })
+			}
 			m.Status = inbox.StatusDelivered
 			if i%2 == 0 {
 				m.Status = inbox.StatusFailed
 			}
 			mustTx(t, db, func(tx inbox.Tx) (any, error) { return nil, tx.SetStatus(ctx, m) })
 		}
-		totals := func() map[inbox.Status]int64 {
+		charges[1] = inbox.Billing{Units: "1", TotalAmount: "0.10010"}
+		mustTx(t, db, func(tx inbox.Tx) (any, error) { return nil, tx.SetBilling(ctx, outs[1].ID, charges[1]) })
+
+		type total struct {
+			messages, units int64
+			amount          string
+		}
+		totals := func() map[inbox.Status]total {
+			t.Helper()
+			// Whole days only: every count and charge comes from the rollups.
 			groups, err := db.ReportGroups(ctx, f.company.ID, inbox.ReportFilter{From: at.AddDate(0, 0, -10), To: at.AddDate(0, 0, 1)})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := map[inbox.Status]int64{}
+			got := map[inbox.Status]total{}
 			for _, g := range groups {
-				got[g.Status] += g.Messages
+				c := got[g.Status]
+				c.messages += g.Messages
+				c.units += g.Units
+				c.amount = inbox.AddDecimals(c.amount, g.Amount)
+				got[g.Status] = c
 			}
 			return got
 		}
-		want := map[inbox.Status]int64{inbox.StatusDelivered: 3, inbox.StatusFailed: 3}
-		if got := totals(); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("totals after status changes = %v, want %v (queued moved out)", got, want)
+		want := map[inbox.Status]total{
+			inbox.StatusDelivered: {3, 1 + 3 + 1, "0.81960"}, // 0.10010 + 0.01950 + 0.70000
+			inbox.StatusFailed:    {3, 1 + 1, "0.10650"},     // 0.10000 + 0.00650 + none
 		}
+		if got := totals(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("totals after charges and status changes = %v, want %v (queued moved out, the corrected charge counted once)", got, want)
+		}
+		units, amount, err := db.ChargeForTest(ctx, "messages", f.company.ID)
+		if err != nil || units != 7 || amount != "0.92610" {
+			t.Fatalf("the messages' own charge: %d units, %q, %v; want 7 units, 0.92610", units, amount, err)
+		}
+
 		folded, err := db.FoldRollups(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -635,5 +666,47 @@ func TestRollupsFollowStatusAndFold(t *testing.T) {
 		if n, _ := db.FoldRollups(ctx); n != 0 {
 			t.Errorf("a second fold folded %d, want 0", n)
 		}
+		// Folded, the rollups alone hold what the messages say: the deltas
+		// carried the charge through the fold.
+		ru, ra, err := db.ChargeForTest(ctx, "message_rollups", f.company.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ru != units || ra != amount {
+			t.Errorf("message_rollups hold %d units, %s; want the messages' %d units, %s", ru, ra, units, amount)
+		}
+		if du, da, err := db.ChargeForTest(ctx, "message_rollup_deltas", f.company.ID); err != nil || du != 0 || (da != "" && da != "0") {
+			t.Errorf("deltas after the fold: %d units, %q, %v; want none", du, da, err)
+		}
 	})
+}
+
+// decimal_add adds signed decimals exactly, for SQLite's rollup triggers.
+func TestDecimalAdd(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		a, b any
+		want string
+	}{
+		{"0.0065", "0.01300", "0.01950"},
+		{"-0.00650", "0.00650", "0.00000"},
+		{"0", "-0.0130", "-0.0130"},
+		{"0.1", "0.2", "0.3"},
+		{nil, nil, "0"},
+		{"7", nil, "7"},
+		{int64(2), "1.50", "3.50"},
+		{"-1", "0.25", "-0.75"},
+		{"123456789012345678.5", "0.5", "123456789012345679.0"},
+	} {
+		got, err := db.DecimalAddForTest(ctx, c.a, c.b)
+		if err != nil || got != c.want {
+			t.Errorf("decimal_add(%v, %v) = %q, %v; want %q", c.a, c.b, got, err, c.want)
+		}
+	}
+	for _, bad := range []any{"abc", "1e3", "--1", " 1", "1.", "+1", 1.5} {
+		if got, err := db.DecimalAddForTest(ctx, bad, "0"); err == nil {
+			t.Errorf("decimal_add(%v, 0) = %q; want an error, never a guess", bad, got)
+		}
+	}
 }

@@ -175,8 +175,10 @@ func (q queries) ReportGroups(ctx context.Context, companyID int64, f inbox.Repo
 	}
 	groups := make([]inbox.ReportGroup, len(rows))
 	for i, r := range rows {
+		// A group nothing was charged for sums to NULL from the messages
+		// and to 0 from the rollups: "0" either way.
 		groups[i] = inbox.ReportGroup{Number: r.Number, User: r.Sender.user(), Direction: r.Direction, Status: r.Status,
-			Messages: r.Messages, Segments: r.Segments}
+			Messages: r.Messages, Segments: r.Segments, Amount: "0"}
 		if r.Units != nil {
 			groups[i].Units = *r.Units
 		}

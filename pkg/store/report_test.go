@@ -362,6 +362,9 @@ func deref(s *string) string {
 	return *s
 }
 
+// ReportGroups counts and charges each group as the messages say, whether
+// it reads the rollups (whole days), the messages (the partial days, a
+// contact's) or both, before and after the rollups' deltas are folded.
 func TestReportGroups(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -372,46 +375,60 @@ func TestReportGroups(t *testing.T) {
 		number.NumberID = w.numbers[1].ID
 		outbound := month
 		outbound.Direction, outbound.UserID = inbox.Outbound, w.senders[0].ID
+		contact := all
+		contact.ContactID = w.contacts[1].ID
 		none := all
 		none.NumberID = w.globex.number.ID
-		for name, f := range map[string]inbox.ReportFilter{"all": all, "month": month, "number": number,
-			"outbound by the recruiter": outbound, "another company's number": none} {
-			want := map[groupKey]groupCount{}
-			for _, m := range w.want(f) {
-				k := groupKey{m.number, m.sender, m.dir, m.status}
-				c := want[k]
-				c.messages++
-				c.segments += int64(m.segments)
-				if m.amount != "" {
-					units, _ := strconv.ParseInt(m.units, 10, 64)
-					c.units += units
-					c.amount = inbox.AddDecimals(c.amount, m.amount)
+		filters := map[string]inbox.ReportFilter{"all": all, "month": month, "number": number,
+			"outbound by the recruiter": outbound, "a contact": contact, "another company's number": none}
+		for _, stage := range []string{"before folding", "after folding"} {
+			if stage == "after folding" {
+				if _, err := db.FoldRollups(ctx); err != nil {
+					t.Fatal(err)
 				}
-				want[k] = c
 			}
-			groups, err := db.ReportGroups(ctx, w.acme.company.ID, f)
-			if err != nil {
-				t.Fatalf("%s: ReportGroups: %v", name, err)
-			}
-			got := map[groupKey]groupCount{}
-			for _, g := range groups {
-				k := groupKey{number: g.Number.ID, dir: g.Direction, status: g.Status}
-				if g.User != nil {
-					k.sender = g.User.ID
-					if g.User.Email == "" {
-						t.Errorf("%s: group of user %d has no email", name, g.User.ID)
+			for name, f := range filters {
+				name = stage + ", " + name
+				want := map[groupKey]groupCount{}
+				for _, m := range w.want(f) {
+					k := groupKey{m.number, m.sender, m.dir, m.status}
+					c := want[k]
+					if c.amount == "" {
+						c.amount = "0" // nothing charged
 					}
+					c.messages++
+					c.segments += int64(m.segments)
+					if m.amount != "" {
+						units, _ := strconv.ParseInt(m.units, 10, 64)
+						c.units += units
+						c.amount = inbox.AddDecimals(c.amount, m.amount)
+					}
+					want[k] = c
 				}
-				if g.Number.E164 == "" || g.Number.Label == "" {
-					t.Errorf("%s: group number = %+v, want its e164 and label", name, g.Number)
+				groups, err := db.ReportGroups(ctx, w.acme.company.ID, f)
+				if err != nil {
+					t.Fatalf("%s: ReportGroups: %v", name, err)
 				}
-				if _, dup := got[k]; dup {
-					t.Errorf("%s: group %+v twice", name, k)
+				got := map[groupKey]groupCount{}
+				for _, g := range groups {
+					k := groupKey{number: g.Number.ID, dir: g.Direction, status: g.Status}
+					if g.User != nil {
+						k.sender = g.User.ID
+						if g.User.Email == "" {
+							t.Errorf("%s: group of user %d has no email", name, g.User.ID)
+						}
+					}
+					if g.Number.E164 == "" || g.Number.Label == "" {
+						t.Errorf("%s: group number = %+v, want its e164 and label", name, g.Number)
+					}
+					if _, dup := got[k]; dup {
+						t.Errorf("%s: group %+v twice", name, k)
+					}
+					got[k] = groupCount{g.Messages, g.Segments, g.Units, g.Amount}
 				}
-				got[k] = groupCount{g.Messages, g.Segments, g.Units, g.Amount}
-			}
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("%s: got groups %v, want %v", name, got, want)
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s: got groups %v, want %v", name, got, want)
+				}
 			}
 		}
 	})

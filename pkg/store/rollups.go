@@ -10,12 +10,15 @@ import (
 )
 
 // The report's totals come from rollups kept as messages are written (see
-// the 00005 migration): message_rollups counts messages per day (UTC),
-// number, sender, direction and status; triggers add every insert, status
-// change and delete to it — on PostgreSQL as appended deltas
-// (message_rollup_deltas) that FoldRollups folds in, so that no two message
-// writes ever wait on one rollup row. responses holds one row per answered
-// inbound text with its response time.
+// the 00005 and 00006 migrations): message_rollups counts messages, their
+// segments and what Plivo charged for them (units, and the amount as an
+// exact decimal) per day (UTC), number, sender, direction and status;
+// triggers add every insert, status change, change of the charge (which
+// Plivo's callbacks set after the insert) and delete to it — on PostgreSQL
+// as appended deltas (message_rollup_deltas) that FoldRollups folds in, so
+// that no two message writes ever wait on one rollup row; on SQLite directly,
+// the amounts added by the store's decimal_add. responses holds one row per
+// answered inbound text with its response time.
 //
 // A range of whole days is read from the rollups (and the deltas not yet
 // folded); the part of a day at either end of the range from the messages
@@ -41,10 +44,8 @@ func wholeDays(from, to time.Time) (d1, d2 time.Time, ok bool) {
 
 // reportGroupsQuery counts the filter's messages by number, sender,
 // direction and status, and adds up their charge (units as integers, the
-// amount exactly: the dialect's decimal sum): the counts from the rollups
-// for the whole days of the range, from the messages for the rest. The
-// rollups do not hold the charge: it is summed from the messages of the
-// whole days.
+// amount exactly: the dialect's decimal sum): from the rollups for the whole
+// days of the range, from the messages for the rest.
 func (q queries) reportGroupsQuery(companyID int64, f inbox.ReportFilter) (string, []any) {
 	rawGroups := func(where string) string {
 		return `SELECT m.number_id, m.sent_by, m.direction, m.status, count(*) AS messages, sum(m.segments) AS segments,
@@ -77,19 +78,10 @@ func (q queries) reportGroupsQuery(companyID int64, f inbox.ReportFilter) (strin
 		where, a := rollupWhere(companyID, d1, d2, f)
 		parts = append(parts, `SELECT r.number_id, NULLIF(r.sender_id, 0) AS sent_by, r.direction, r.status,
 			sum(r.messages) AS messages, sum(r.segments) AS segments,
-			CAST(NULL AS BIGINT) AS units, CAST(NULL AS NUMERIC) AS amount
+			sum(r.units) AS units, `+q.dialect.sumDecimal("r.amount")+` AS amount
 			FROM `+table+` r WHERE `+where+` GROUP BY r.number_id, r.sender_id, r.direction, r.status`)
 		args = append(args, a...)
 	}
-	// The charge of the whole days, counting no message.
-	whole := f
-	whole.From, whole.To = d1, d2
-	where, a := reportWhere(companyID, whole)
-	parts = append(parts, `SELECT m.number_id, m.sent_by, m.direction, m.status, 0 AS messages, 0 AS segments,
-		sum(m.units) AS units, `+q.dialect.sumDecimal("m.total_amount")+` AS amount
-		FROM messages m WHERE `+where+` AND (m.units IS NOT NULL OR m.total_amount IS NOT NULL)
-		GROUP BY m.number_id, m.sent_by, m.direction, m.status`)
-	args = append(args, a...)
 	return groupsOver(`SELECT number_id, sent_by, direction, status, sum(messages) AS messages, sum(segments) AS segments,
 		sum(units) AS units, ` + q.dialect.sumDecimal("amount") + ` AS amount
 		FROM (` + strings.Join(parts, " UNION ALL ") + `) x
@@ -210,13 +202,15 @@ func foldDeltas(ctx context.Context, db *DB) (int, error) {
 		err := db.write.GetContext(ctx, &n, `WITH d AS (
 				DELETE FROM message_rollup_deltas WHERE id IN (
 					SELECT id FROM message_rollup_deltas ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-				RETURNING company_id, day, number_id, sender_id, direction, status, messages, segments),
-			s AS (INSERT INTO message_rollups (company_id, day, number_id, sender_id, direction, status, messages, segments)
-				SELECT company_id, day, number_id, sender_id, direction, status, sum(messages), sum(segments) FROM d
+				RETURNING company_id, day, number_id, sender_id, direction, status, messages, segments, units, amount),
+			s AS (INSERT INTO message_rollups (company_id, day, number_id, sender_id, direction, status, messages, segments, units, amount)
+				SELECT company_id, day, number_id, sender_id, direction, status, sum(messages), sum(segments), sum(units), sum(amount)
+				FROM d
 				GROUP BY company_id, day, number_id, sender_id, direction, status
 				ORDER BY company_id, day, number_id, sender_id, direction, status
 				ON CONFLICT (company_id, day, number_id, sender_id, direction, status) DO UPDATE
-				SET messages = message_rollups.messages + excluded.messages, segments = message_rollups.segments + excluded.segments)
+				SET messages = message_rollups.messages + excluded.messages, segments = message_rollups.segments + excluded.segments,
+					units = message_rollups.units + excluded.units, amount = message_rollups.amount + excluded.amount)
 			SELECT count(*) FROM d`, foldBatch)
 		if err != nil {
 			return total, classify(fmt.Errorf("fold report rollups: %w", err))

@@ -47,7 +47,7 @@ func TestSchemasAgree(t *testing.T) {
 
 // schema.sql is the whole current schema: migrating an empty database gives
 // exactly what schema.sql creates — tables, columns, types, nullability,
-// defaults, constraints, indexes and persistence.
+// defaults, constraints, indexes, persistence, triggers and functions.
 func TestSchemaFileMatchesMigrations(t *testing.T) {
 	ctx := context.Background()
 	ddl, err := os.ReadFile("../../schema.sql")
