@@ -53,3 +53,27 @@ func TestFakeRunsAtRealPaceAndNeverGoesBack(t *testing.T) {
 		t.Errorf("Now() is in %v, want UTC", got)
 	}
 }
+
+func TestFrozenStandsStillUntilMoved(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	f := clock.NewFrozen(start)
+	wait := f.After(time.Millisecond)
+	time.Sleep(20 * time.Millisecond)
+	if got := f.Now(); !got.Equal(start) {
+		t.Errorf("Now() = %v after real time passed; want %v, frozen", got, start)
+	}
+	select {
+	case <-wait:
+		t.Fatal("a waiter woke on a frozen clock that was not moved")
+	default:
+	}
+	f.Advance(time.Second)
+	if got := f.Now(); !got.Equal(start.Add(time.Second)) {
+		t.Errorf("after Advance(1s): %v; want %v", got, start.Add(time.Second))
+	}
+	select {
+	case <-wait:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiter did not wake when the clock moved past it")
+	}
+}

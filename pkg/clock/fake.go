@@ -5,12 +5,16 @@ import (
 	"time"
 )
 
-// Fake is a clock for tests. It runs at the wall clock's pace from a shifted
-// origin, so that code measuring short intervals still works, and Advance or
-// Set jump it forward: waiters whose time has come are woken at once.
+// Fake is a clock for tests. Made by NewFake it runs at the wall clock's
+// pace from a shifted origin, so that code pacing itself in short intervals
+// (send lanes, polls) still works; made by NewFrozen it stands still, for
+// tests that compare times exactly. Either way Advance or Set jump it
+// forward, and waiters whose time has come are woken at once.
 type Fake struct {
 	mu      sync.Mutex
-	offset  time.Duration
+	frozen  bool
+	at      time.Time     // the time, when frozen
+	offset  time.Duration // from the wall clock, when running
 	waiters map[*waiter]struct{}
 }
 
@@ -22,24 +26,36 @@ type waiter struct {
 
 var _ Clock = (*Fake)(nil)
 
-// NewFake returns a Fake that reads start now.
+// NewFake returns a running Fake that reads start now.
 func NewFake(start time.Time) *Fake {
 	f := &Fake{waiters: map[*waiter]struct{}{}}
 	f.offset = start.Sub(time.Now())
 	return f
 }
 
-// Now is the wall clock plus the jumps made so far.
+// NewFrozen returns a Fake that reads start until it is moved: nothing
+// passes between two readings, however slow the test.
+func NewFrozen(start time.Time) *Fake {
+	return &Fake{frozen: true, at: start.UTC(), waiters: map[*waiter]struct{}{}}
+}
+
+// Now is the time: the wall clock plus the jumps made so far, or the frozen
+// time.
 func (f *Fake) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.now()
 }
 
-func (f *Fake) now() time.Time { return time.Now().Add(f.offset).UTC() }
+func (f *Fake) now() time.Time {
+	if f.frozen {
+		return f.at
+	}
+	return time.Now().Add(f.offset).UTC()
+}
 
 // After returns a channel that receives once the fake time reaches now + d,
-// by the passing of real time or by a jump.
+// by the passing of real time (unless frozen) or by a jump.
 func (f *Fake) After(d time.Duration) <-chan time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -49,7 +65,9 @@ func (f *Fake) After(d time.Duration) <-chan time.Time {
 		return w.ch
 	}
 	f.waiters[w] = struct{}{}
-	w.timer = time.AfterFunc(d, func() { f.fire(w) })
+	if !f.frozen {
+		w.timer = time.AfterFunc(d, func() { f.fire(w) })
+	}
 	return w.ch
 }
 
@@ -60,6 +78,7 @@ func (f *Fake) Advance(d time.Duration) {
 	}
 	f.mu.Lock()
 	f.offset += d
+	f.at = f.at.Add(d)
 	f.mu.Unlock()
 	f.wake()
 }
@@ -69,6 +88,7 @@ func (f *Fake) Set(t time.Time) {
 	f.mu.Lock()
 	if d := t.Sub(f.now()); d > 0 {
 		f.offset += d
+		f.at = f.at.Add(d)
 	}
 	f.mu.Unlock()
 	f.wake()
@@ -100,6 +120,8 @@ func (f *Fake) fire(w *waiter) {
 		return
 	}
 	delete(f.waiters, w)
-	w.timer.Stop()
+	if w.timer != nil {
+		w.timer.Stop()
+	}
 	w.ch <- f.now()
 }

@@ -16,7 +16,7 @@ import (
 // renewal step, not at every request.
 func TestSessionIdleAndMax(t *testing.T) {
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	clk := clock.NewFake(start)
+	clk := clock.NewFrozen(start)
 	f := newFixture(t, nil, inbox.Config{SessionIdle: 20 * time.Minute, SessionTTL: time.Hour, Clock: clk})
 	_, token, end, err := f.svc.Login(f.ctx, "ana@acme.test", "correct horse")
 	if err != nil || end.Before(start.Add(time.Hour)) || end.After(start.Add(time.Hour+time.Second)) {
@@ -100,7 +100,7 @@ func TestTicketsEndWithTheirCredential(t *testing.T) {
 // API tokens: expiry, listing without secrets, last use, revocation.
 func TestAPITokenLife(t *testing.T) {
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	clk := clock.NewFake(start)
+	clk := clock.NewFrozen(start)
 	f := newFixture(t, nil, inbox.Config{Clock: clk})
 	for _, days := range []int{-1, inbox.MaxTokenDays + 1} {
 		_, _, err := f.svc.CreateToken(f.ctx, f.admin, "ats", days)
@@ -315,7 +315,7 @@ func TestAuthChangeAffects(t *testing.T) {
 // window at its next request.
 func TestSessionDeadlineShortened(t *testing.T) {
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	clk := clock.NewFake(start)
+	clk := clock.NewFrozen(start)
 	long := newFixture(t, nil, inbox.Config{SessionIdle: 12 * time.Hour, Clock: clk})
 	_, token, _, err := long.svc.Login(long.ctx, "ana@acme.test", "correct horse")
 	if err != nil {

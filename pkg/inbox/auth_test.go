@@ -13,7 +13,7 @@ import (
 // TestLoginAndSessions: a wrong password and an unknown email get the same
 // answer; a session lasts SessionTTL and ends at logout.
 func TestLoginAndSessions(t *testing.T) {
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	clk := clock.NewFrozen(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	f := newFixture(t, nil, inbox.Config{SessionTTL: time.Hour, Clock: clk})
 
 	for _, tt := range []struct{ name, email, password string }{
@@ -98,7 +98,7 @@ func TestAPITokens(t *testing.T) {
 
 // TestTickets: a websocket ticket opens one socket, once, within its life.
 func TestTickets(t *testing.T) {
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	clk := clock.NewFrozen(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	f := newFixture(t, nil, inbox.Config{TicketTTL: 30 * time.Second, Clock: clk})
 	ticket, err := f.svc.CreateTicket(f.ctx, inbox.Auth{User: f.ana})
 	if err != nil || ticket == "" {

@@ -130,7 +130,7 @@ func TestLogin(t *testing.T) {
 // The limits count failures in a fixed window from the first: once it ends,
 // the right password signs in again.
 func TestAttemptWindow(t *testing.T) {
-	clk := clock.NewFake(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	clk := clock.NewFrozen(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	f := newFixture(t, options{clock: clk})
 	login := func(password string) *httptest.ResponseRecorder {
 		return f.do(req{method: "POST", path: "/api/session", body: fmt.Sprintf(`{"email":"ana@acme.test","password":%q}`, password), remote: "192.0.2.9:1"})
