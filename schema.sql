@@ -100,6 +100,7 @@ CREATE TABLE contacts (
     time_zone       TEXT NOT NULL DEFAULT '',              -- IANA; empty: the zones of the phone number
     consent_review  BOOLEAN NOT NULL DEFAULT FALSE,        -- a possible opt-out waits for a person
     consent_requested_at TIMESTAMPTZ,                      -- the last consent request sent
+    consent_review_reason TEXT NOT NULL DEFAULT '',        -- why under review: '' (a text asked to stop) or 'missed'
     UNIQUE (company_id, phone),
     UNIQUE (company_id, external_id)
 );
@@ -195,6 +196,10 @@ CREATE TABLE messages (
     units           INTEGER,
     total_rate      NUMERIC,
     total_amount    NUMERIC,
+    -- A text Plivo's records show we never stored: no words until a late
+    -- webhook fills them in.
+    missed          BOOLEAN NOT NULL DEFAULT FALSE,
+    send_began_at   TIMESTAMPTZ,                           -- when the latest attempt to send began
     UNIQUE (sent_by, idempotency_key)
 );
 CREATE INDEX messages_thread ON messages (thread_id, id);
@@ -202,6 +207,7 @@ CREATE INDEX messages_company_time ON messages (company_id, created_at, id);
 CREATE INDEX messages_send_queue ON messages (send_after, id) WHERE send_state = 'pending';
 CREATE INDEX messages_sending ON messages (updated_at) WHERE send_state = 'sending';
 CREATE INDEX messages_send_unknown ON messages (updated_at) WHERE send_state = 'unknown';
+CREATE INDEX messages_missed ON messages (contact_id) WHERE missed;
 
 -- One lane per sending number: next_at is when it may send again, so each
 -- number sends at most at its rate across every process.
@@ -277,3 +283,19 @@ CREATE TABLE webhook_nonces (
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX webhook_nonces_created ON webhook_nonces (created_at);
+
+-- One instance at a time runs a job (the backfill from Plivo's records): it
+-- holds the job's lease until expires_at and renews it while it works, so
+-- that the lease of an instance that died lapses.
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+
+-- When each backfill last ran to its end: the next one lists Plivo's records
+-- from there, less an overlap.
+CREATE TABLE backfill_runs (
+    name         TEXT PRIMARY KEY,
+    succeeded_at TIMESTAMPTZ NOT NULL
+);
