@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"smsinbox/pkg/clock"
@@ -29,6 +30,12 @@ type Config struct {
 	// Clock is the service's time: sessions, schedules, quiet hours, claims
 	// and expiries all read it (default: the wall clock).
 	Clock clock.Clock
+	// Records are the provider's message records: with them the service
+	// backfills texts no webhook brought and settles sends in doubt
+	// (RunRecords). nil: neither (the simulator, or turned off).
+	Records MessageRecords
+	// Backfill tunes the reading of Records.
+	Backfill BackfillConfig
 }
 
 // DefaultConfig is the configuration of a production Service.
@@ -41,6 +48,7 @@ func DefaultConfig() Config {
 		EventRetention: 72 * time.Hour,
 		PasswordCost:   11,
 		Outbox:         DefaultOutboxConfig(),
+		Backfill:       DefaultBackfillConfig(),
 	}
 }
 
@@ -57,10 +65,14 @@ type Service struct {
 
 	inbound groupCommit // inbound texts waiting for their transaction
 
+	instance   string        // this process, as the holder of leases
+	backfilled atomic.Uint64 // missed texts stored by this process
+
 	// Failures of a dependency are logged once per FaultLogEvery with a
 	// count, not once each.
 	publishFaults *FaultLog // the bus
 	claimFaults   *FaultLog // the store, as the outbox finds it
+	recordFaults  *FaultLog // the provider's records, or the store, as their reading finds them
 }
 
 // New returns a Service. Missing configuration takes DefaultConfig's values.
@@ -85,6 +97,7 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		cfg.PasswordCost = def.PasswordCost
 	}
 	cfg.Outbox = cfg.Outbox.withDefaults()
+	cfg.Backfill = cfg.Backfill.withDefaults()
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
@@ -96,8 +109,10 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		clock:         cfg.Clock,
 		wake:          make(chan struct{}, 1),
 		inbound:       newGroupCommit(),
+		instance:      newInstanceID(),
 		publishFaults: NewFaultLog(log, slog.LevelWarn, "publishing events failed; sockets catch up from the store", 0),
 		claimFaults:   NewFaultLog(log, slog.LevelWarn, "claiming queued messages failed; the outbox tries again", 0),
+		recordFaults:  NewFaultLog(log, slog.LevelWarn, "reading Plivo's message records failed; the next run tries again", 0),
 	}
 }
 
