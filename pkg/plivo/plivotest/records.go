@@ -52,6 +52,14 @@ func (s *Server) LimitLists(perMinute int) {
 	s.lists.perMinute = perMinute
 }
 
+// DelayLists makes the fake wait d (of the wall clock) before answering each
+// Message list request: a listing of several pages then takes a while.
+func (s *Server) DelayLists(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lists.delay = d
+}
+
 // Lists returns how many Message list requests the fake answered with
 // records, and how many it refused with 429.
 func (s *Server) Lists() (answered, throttled int) {
@@ -62,8 +70,9 @@ func (s *Server) Lists() (answered, throttled int) {
 
 // listLimit is the fake's rate limit on Message list requests.
 type listLimit struct {
-	perMinute int         // 0: none
-	starts    []time.Time // answered requests in the last minute
+	perMinute int           // 0: none
+	delay     time.Duration // before each answer
+	starts    []time.Time   // answered requests in the last minute
 	answered  int
 	throttled int
 }
@@ -97,6 +106,18 @@ var listTimeLayouts = []string{"2006-01-02 15:04:05.999999", "2006-01-02 15:04"}
 func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r) {
 		return
+	}
+	s.mu.Lock()
+	delay := s.lists.delay
+	s.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		case <-s.closed:
+			return
+		}
 	}
 	q := r.URL.Query()
 	limit, offset := maxListLimit, 0

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,7 +20,8 @@ import (
 type Create struct {
 	Src, Dst, Text string
 	URL, Method    string    // the status callback
-	MessageUUID    string    // what the fake answered
+	MessageUUID    string    // what the fake answered (or would have: see Hung)
+	Hung           bool      // taken by a HangNext step: the client never heard of MessageUUID
 	At             time.Time // when the fake accepted it, by its clock (SetClock; the wall clock's by default)
 }
 
@@ -222,28 +224,33 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(w, r) {
 		return
 	}
-	s.mu.Lock()
-	stall := len(s.script) > 0 && s.script[0].stall
-	if stall {
-		s.script = s.script[1:]
-	}
-	s.mu.Unlock()
-	if stall {
-		s.hold(r)
-		return
-	}
-	var body createBody
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"api_id": newUUID(), "error": "invalid JSON: " + err.Error()})
-		return
-	}
-	// A script step applies to the next well-formed, authenticated request.
+	// A script step applies to the next authenticated request, taken as
+	// it arrives (requests arriving together take one step each); one
+	// whose body turns out malformed gives its step back to the next.
 	var next step
 	s.mu.Lock()
 	if len(s.script) > 0 {
 		next, s.script = s.script[0], s.script[1:]
 	}
 	s.mu.Unlock()
+	if next.stall {
+		// Drained and dropped, never decoded: to the client this is a
+		// request nobody took. Reading it to the end lets the server
+		// notice when the client goes away, which ends the hold.
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 1<<20)) //nolint:errcheck // dropped anyway
+		s.hold(r)
+		return
+	}
+	var body createBody
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
+		if next != (step{}) {
+			s.mu.Lock()
+			s.script = append([]step{next}, s.script...)
+			s.mu.Unlock()
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]any{"api_id": newUUID(), "error": "invalid JSON: " + err.Error()})
+		return
+	}
 	if next.status != 0 {
 		if next.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((next.retryAfter+time.Second-1)/time.Second)))
@@ -258,7 +265,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	uuid := newUUID()
-	c := Create{Src: body.Src, Dst: body.Dst, Text: body.Text, URL: body.URL, Method: body.Method, MessageUUID: uuid, At: s.now()}
+	c := Create{Src: body.Src, Dst: body.Dst, Text: body.Text, URL: body.URL, Method: body.Method, MessageUUID: uuid, At: s.now(),
+		Hung: next.hang}
 	s.mu.Lock()
 	s.creates = append(s.creates, c)
 	onCreate := s.onCreate
