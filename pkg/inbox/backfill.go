@@ -49,9 +49,6 @@ func (s *Service) backfill(ctx context.Context, start time.Time) (Backfill, erro
 	run.Since = maxTime(run.Since, start.Add(-providerRetention))
 	until := start.Add(-cfg.Grace)
 	err = s.cfg.Records.ListRecords(ctx, Inbound, run.Since, func(page []MessageRecord) error {
-		if err := s.renewLease(ctx); err != nil {
-			return err
-		}
 		var texts []InboundSMS
 		for _, r := range page {
 			if r.Direction != Inbound || r.UUID == "" {

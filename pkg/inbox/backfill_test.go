@@ -314,3 +314,44 @@ func TestSettleSendsInDoubt(t *testing.T) {
 // runs on at the wall clock's pace between a test's reading and the
 // server's.
 func near(a, b time.Time) bool { return !a.Before(b) && a.Sub(b) < time.Second }
+
+// TestBackfillHoldsItsLease: a run longer than the lease keeps it, renewed
+// while it reads, so no other instance starts meanwhile; it goes when the
+// run ends.
+func TestBackfillHoldsItsLease(t *testing.T) {
+	clk := clock.NewFake(time.Now())
+	fake := plivotest.NewServer(t, recordsAuthID, recordsAuthToken)
+	fake.SetClock(clk)
+	records, err := plivo.NewRecords(recordsAuthID, recordsAuthToken, plivo.RecordsOptions{APIURL: fake.URL, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, &fakeSender{}, inbox.Config{Clock: clk, Records: records,
+		Backfill: inbox.BackfillConfig{Lease: 300 * time.Millisecond}})
+	for i := range 50 {
+		fake.Receive("+14155550177", f.main.E164, clk.Now().Add(-time.Hour+time.Duration(i)*time.Second))
+	}
+	fake.DelayLists(250 * time.Millisecond) // three pages: 750 ms, more than twice the lease
+	done := make(chan inbox.RecordsRun)
+	go func() {
+		run, err := f.svc.ReadRecords(f.ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- run
+	}()
+	for range 6 {
+		time.Sleep(100 * time.Millisecond)
+		now := clk.Now()
+		if ok, err := f.db.AcquireLease(f.ctx, "plivo-records", "another instance", now, now.Add(time.Second)); err != nil || ok {
+			t.Fatalf("another instance took the lease mid-run: %v, %v", ok, err)
+		}
+	}
+	if run := <-done; run.Stored != 50 {
+		t.Errorf("the long run stored %d; want 50", run.Stored)
+	}
+	now := clk.Now()
+	if ok, err := f.db.AcquireLease(f.ctx, "plivo-records", "another instance", now, now.Add(time.Second)); err != nil || !ok {
+		t.Errorf("after the run: the lease is not free (%v, %v)", ok, err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 )
 
@@ -54,14 +55,16 @@ type BackfillConfig struct {
 	// flicker through "missed".
 	Grace time.Duration
 	// Lease is how long an instance's claim to read the records lasts
-	// unless renewed (default 2 min); it renews it at every page.
+	// unless renewed (default 30 s): the instance renews it three times
+	// as often while it reads, so the claim of one that died lapses
+	// within Lease.
 	Lease time.Duration
 }
 
 // DefaultBackfillConfig is the production reading of the records.
 func DefaultBackfillConfig() BackfillConfig {
 	return BackfillConfig{Every: 5 * time.Minute, FirstWindow: 24 * time.Hour, Overlap: 15 * time.Minute,
-		Grace: time.Minute, Lease: 2 * time.Minute}
+		Grace: time.Minute, Lease: 30 * time.Second}
 }
 
 func (c BackfillConfig) withDefaults() BackfillConfig {
@@ -134,7 +137,11 @@ func (s *Service) ReadRecords(ctx context.Context) (RecordsRun, error) {
 	if err != nil || !ok {
 		return RecordsRun{Skipped: true}, err
 	}
+	runCtx, lost := context.WithCancelCause(ctx)
+	stop := s.holdLease(runCtx, lost)
 	defer func() {
+		stop()
+		lost(nil)
 		// Not ctx: the lease goes even when the run was cut short.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
@@ -143,9 +150,12 @@ func (s *Service) ReadRecords(ctx context.Context) (RecordsRun, error) {
 		}
 	}()
 	var run RecordsRun
-	run.Backfill, err = s.backfill(ctx, start)
+	run.Backfill, err = s.backfill(runCtx, start)
 	if err == nil {
-		run.Settle, err = s.settle(ctx)
+		run.Settle, err = s.settle(runCtx)
+	}
+	if err != nil && runCtx.Err() != nil && ctx.Err() == nil {
+		err = context.Cause(runCtx) // the lease was lost
 	}
 	attrs := []any{"listed_inbound", run.Listed, "backfilled", run.Stored, "unmanaged", run.Unmanaged,
 		"since", run.Since.Format(time.RFC3339), "in_doubt", run.InDoubt, "adopted", run.Adopted, "resent", run.Resent,
@@ -160,18 +170,39 @@ func (s *Service) ReadRecords(ctx context.Context) (RecordsRun, error) {
 	return run, nil
 }
 
-// renewLease extends this instance's lease before the next page; a lease
-// another instance took meanwhile stops the run.
-func (s *Service) renewLease(ctx context.Context) error {
-	now := s.now()
-	ok, err := s.store.AcquireLease(ctx, recordsLease, s.instance, now, now.Add(s.cfg.Backfill.Lease))
-	if err != nil {
-		return err
+// holdLease renews this instance's lease every third of its length until
+// stop is called. A renewal that fails — another instance took the lease,
+// or the store did not answer — ends the run through lost: the work is
+// idempotent, and the next run starts over.
+func (s *Service) holdLease(ctx context.Context, lost context.CancelCauseFunc) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-s.clock.After(s.cfg.Backfill.Lease / 3):
+			}
+			now := s.now()
+			ok, err := s.store.AcquireLease(ctx, recordsLease, s.instance, now, now.Add(s.cfg.Backfill.Lease))
+			if err == nil && !ok {
+				err = errLeaseLost
+			}
+			if err != nil {
+				lost(err)
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		wg.Wait()
 	}
-	if !ok {
-		return errLeaseLost
-	}
-	return nil
 }
 
 // newInstanceID names this process as a lease holder.

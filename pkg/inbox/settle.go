@@ -59,9 +59,6 @@ func (s *Service) settle(ctx context.Context) (Settle, error) {
 	var records []MessageRecord
 	seen := map[string]bool{}
 	err = s.cfg.Records.ListRecords(ctx, Outbound, since.Add(-recordSkew), func(page []MessageRecord) error {
-		if err := s.renewLease(ctx); err != nil {
-			return err
-		}
 		for _, r := range page {
 			if r.Direction == Outbound && r.UUID != "" && !seen[r.UUID] {
 				seen[r.UUID] = true
