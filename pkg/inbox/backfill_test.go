@@ -327,11 +327,11 @@ func TestBackfillHoldsItsLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(t, &fakeSender{}, inbox.Config{Clock: clk, Records: records,
-		Backfill: inbox.BackfillConfig{Lease: 300 * time.Millisecond}})
+		Backfill: inbox.BackfillConfig{Lease: 1500 * time.Millisecond}})
 	for i := range 50 {
 		fake.Receive("+14155550177", f.main.E164, clk.Now().Add(-time.Hour+time.Duration(i)*time.Second))
 	}
-	fake.DelayLists(250 * time.Millisecond) // three pages: 750 ms, more than twice the lease
+	fake.DelayLists(time.Second) // three pages: 3 s, twice the lease
 	done := make(chan inbox.RecordsRun)
 	go func() {
 		run, err := f.svc.ReadRecords(f.ctx)
@@ -340,8 +340,8 @@ func TestBackfillHoldsItsLease(t *testing.T) {
 		}
 		done <- run
 	}()
-	for range 6 {
-		time.Sleep(100 * time.Millisecond)
+	for range 10 {
+		time.Sleep(250 * time.Millisecond)
 		now := clk.Now()
 		if ok, err := f.db.AcquireLease(f.ctx, "plivo-records", "another instance", now, now.Add(time.Second)); err != nil || ok {
 			t.Fatalf("another instance took the lease mid-run: %v, %v", ok, err)
