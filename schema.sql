@@ -102,6 +102,7 @@ CREATE TABLE contacts (
     time_zone       TEXT NOT NULL DEFAULT '',              -- IANA; empty: the zones of the phone number
     consent_review  BOOLEAN NOT NULL DEFAULT FALSE,        -- a possible opt-out waits for a person
     consent_requested_at TIMESTAMPTZ,                      -- the last consent request sent
+    consent_review_reason TEXT NOT NULL DEFAULT '',        -- why under review: '' (a text asked to stop) or 'missed'
     UNIQUE (company_id, phone),
     UNIQUE (company_id, external_id)
 );
@@ -211,6 +212,10 @@ CREATE TABLE messages (
     units           INTEGER,
     total_rate      NUMERIC,
     total_amount    NUMERIC,
+    -- A text Plivo's records show we never stored: no words until a late
+    -- webhook fills them in.
+    missed          BOOLEAN NOT NULL DEFAULT FALSE,
+    send_began_at   TIMESTAMPTZ,                           -- when the latest attempt to send began
     UNIQUE (sent_by, idempotency_key)
 );
 CREATE INDEX messages_thread ON messages (thread_id, id);
@@ -220,6 +225,7 @@ CREATE INDEX messages_sending ON messages (updated_at) WHERE send_state = 'sendi
 CREATE INDEX messages_send_unknown ON messages (updated_at) WHERE send_state = 'unknown';
 -- Search: full text of every message, its words stored beside it.
 CREATE INDEX messages_search ON messages USING gin (search_vector);
+CREATE INDEX messages_missed ON messages (contact_id) WHERE missed;
 
 -- One lane per sending number: next_at is when it may send again, so each
 -- number sends at most at its rate across every process.
@@ -388,3 +394,18 @@ END $$;
 
 CREATE TRIGGER messages_response AFTER INSERT ON messages FOR EACH ROW
     WHEN (NEW.direction = 'outbound') EXECUTE FUNCTION messages_response();
+-- One instance at a time runs a job (the backfill from Plivo's records): it
+-- holds the job's lease until expires_at and renews it while it works, so
+-- that the lease of an instance that died lapses.
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+
+-- When each backfill last ran to its end: the next one lists Plivo's records
+-- from there, less an overlap.
+CREATE TABLE backfill_runs (
+    name         TEXT PRIMARY KEY,
+    succeeded_at TIMESTAMPTZ NOT NULL
+);

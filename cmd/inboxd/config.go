@@ -27,6 +27,7 @@ type Config struct {
 	PlivoAuthToken string         // PLIVO_AUTH_TOKEN
 	PlivoAPIURL    string         // PLIVO_API_URL
 	PlivoTimeout   time.Duration  // PLIVO_TIMEOUT: how long a send call may take
+	PlivoBackfill  time.Duration  // INBOX_PLIVO_BACKFILL: how often Plivo's message records are read; 0: never
 	Simulator      *bool          // INBOX_SIMULATOR: nil → the simulator only on the embedded store without Plivo
 	Demo           *bool          // INBOX_DEMO: nil → on for an empty embedded store on the simulator
 	MetricsAddr    string         // INBOX_METRICS_ADDR: empty → /metrics on the main listener
@@ -153,6 +154,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.PlivoTimeout, err = duration(getenv, "PLIVO_TIMEOUT", 10*time.Second); err != nil {
 		return c, err
 	}
+	if c.PlivoBackfill, err = durationOrOff(getenv, "INBOX_PLIVO_BACKFILL", 5*time.Minute); err != nil {
+		return c, err
+	}
 	if c.EventRetention, err = duration(getenv, "INBOX_EVENT_RETENTION", 72*time.Hour); err != nil {
 		return c, err
 	}
@@ -196,6 +200,18 @@ func or(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// durationOrOff is duration, where 0 turns the thing off.
+func durationOrOff(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	if v := strings.TrimSpace(getenv(name)); v == "0" || v == "0s" {
+		return 0, nil
+	}
+	d, err := duration(getenv, name, def)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q: want a positive duration such as 5m, or 0 to turn it off", name, getenv(name))
+	}
+	return d, nil
 }
 
 func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {

@@ -22,8 +22,13 @@ func TestLoadConfig(t *testing.T) {
 		c.RedisPrefix != "smsinbox" || !c.Simulated() || c.PlivoAuthToken != devAuthToken || c.Demo != nil ||
 		c.SendInterval != time.Second || c.AllowedOrigins[0] != "http://127.0.0.1:8080" || c.DefaultRegion != "US" ||
 		c.SessionIdle != 12*time.Hour || c.SessionMax != 14*24*time.Hour || c.ReadTimeout != 30*time.Second ||
-		c.WSPerUser != 20 || len(c.TrustedProxies) != 0 || c.Simulator != nil {
+		c.WSPerUser != 20 || len(c.TrustedProxies) != 0 || c.Simulator != nil || c.PlivoBackfill != 5*time.Minute {
 		t.Errorf("defaults = %+v", c)
+	}
+	for v, want := range map[string]time.Duration{"0": 0, "0s": 0, "90s": 90 * time.Second, "1h": time.Hour} {
+		if c, err := LoadConfig(env("INBOX_PLIVO_BACKFILL", v)); err != nil || c.PlivoBackfill != want {
+			t.Errorf("INBOX_PLIVO_BACKFILL=%s: %v, %v; want %v", v, c.PlivoBackfill, err, want)
+		}
 	}
 	c, err = LoadConfig(env("INBOX_PUBLIC_URL", "https://inbox.example.com/", "INBOX_ALLOWED_ORIGINS", "https://ats.example.com, https://inbox.example.com",
 		"PLIVO_AUTH_ID", "MA1", "PLIVO_AUTH_TOKEN", "tok", "INBOX_DEMO", "0", "INBOX_SEND_INTERVAL", "250ms",
@@ -61,6 +66,8 @@ func TestLoadConfig(t *testing.T) {
 		{"INBOX_PASSWORD_COST", "3"},
 		{"INBOX_DEFAULT_REGION", "UK"}, // GB is the code; UK is not one phonenumbers knows
 		{"INBOX_DEFAULT_REGION", "Britain"},
+		{"INBOX_PLIVO_BACKFILL", "-5m"},
+		{"INBOX_PLIVO_BACKFILL", "often"},
 	} {
 		if _, err := LoadConfig(env(bad...)); err == nil || !strings.Contains(err.Error(), bad[0]) {
 			t.Errorf("%s=%q: got %v, want an error naming %s", bad[0], bad[1], err, bad[0])

@@ -42,14 +42,27 @@ func inboxdBinary(t *testing.T) string {
 
 // process is an inboxd running as its own OS process.
 type process struct {
-	URL string
-	cmd *exec.Cmd
-	env []string
+	URL    string
+	cmd    *exec.Cmd
+	env    []string
+	killed bool // by kill9: no clean shutdown to check
+}
+
+// kill9 kills the process with SIGKILL, as a crash or the OOM killer
+// would: no shutdown, no last write. It returns once the process is gone.
+func (p *process) kill9(t *testing.T) {
+	t.Helper()
+	p.killed = true
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 inboxd at %s: %v", p.URL, err)
+	}
+	p.cmd.Wait() //nolint:errcheck // "signal: killed", as intended
 }
 
 // startProcess runs the built inboxd with env on a free port until the test
-// ends (SIGTERM, then wait: a clean shutdown is part of what is tested). It
-// is an end-to-end test: skipped under -short.
+// ends (SIGTERM, then wait: a clean shutdown is part of what is tested,
+// unless the test killed it with kill9). It is an end-to-end test: skipped
+// under -short.
 func startProcess(t *testing.T, env map[string]string) *process {
 	t.Helper()
 	endToEnd(t)
@@ -79,6 +92,9 @@ func startProcess(t *testing.T, env map[string]string) *process {
 		}
 	}()
 	t.Cleanup(func() {
+		if p.killed {
+			return
+		}
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)
 		go func() { done <- p.cmd.Wait() }()

@@ -76,9 +76,10 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	}
 
 	var (
-		sender inbox.Sender
-		sim    *plivo.Simulator
-		devPh  web.Phone
+		sender  inbox.Sender
+		sim     *plivo.Simulator
+		devPh   web.Phone
+		records inbox.MessageRecords // nil: no backfill, no settling of sends in doubt
 	)
 	if cfg.Simulated() {
 		sim = plivo.NewSimulator(cfg.PlivoAuthToken, nil, log)
@@ -89,6 +90,14 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 			return err
 		}
 		sender = ps
+		if cfg.PlivoBackfill > 0 {
+			pr, err := plivo.NewRecords(cfg.PlivoAuthID, cfg.PlivoAuthToken, plivo.RecordsOptions{APIURL: cfg.PlivoAPIURL,
+				HTTPClient: &http.Client{Timeout: cfg.PlivoTimeout}, Clock: cfg.Clock, Logger: log})
+			if err != nil {
+				return err
+			}
+			records = pr
+		}
 	}
 
 	svcCfg := inbox.DefaultConfig()
@@ -100,6 +109,12 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	svcCfg.SessionIdle = cfg.SessionIdle
 	svcCfg.SessionTTL = cfg.SessionMax
 	svcCfg.Clock = cfg.Clock
+	svcCfg.Records = records
+	svcCfg.Backfill.Every = cfg.PlivoBackfill
+	// The lease on Plivo's records outlives a renewal or two, and the
+	// lease of an instance that died lapses before the next run is due.
+	svcCfg.Backfill.Lease = min(30*time.Second, 2*cfg.PlivoBackfill)
+	svcCfg.Outbox.Stuck = stuckSend(cfg.PlivoTimeout)
 	svc := inbox.New(db, bus, sender, svcCfg, log)
 	// Ledger entries older than the hash chain (a database upgraded from
 	// 0.1.0) are chained once; later starts find none.
@@ -171,8 +186,13 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	}
 	goRun("hub", h.Run)
 	goRun("outbox", svc.RunOutbox)
-	goRun("janitor", func(ctx context.Context) error { return svc.RunJanitor(ctx, time.Minute) })
+	// The janitor finds sends cut short by a crash: it looks often enough
+	// to find them soon after they count as stuck.
+	goRun("janitor", func(ctx context.Context) error {
+		return svc.RunJanitor(ctx, min(time.Minute, svcCfg.Outbox.Stuck/2))
+	})
 	goRun("claims", svc.RunClaims)
+	goRun("records", svc.RunRecords)
 	if sim != nil {
 		goRun("simulator", sim.Run)
 	}
@@ -212,6 +232,10 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 // by every instance, so any one of them can tell).
 func metricsHandler(svc *inbox.Service) http.Handler {
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "smsinbox_backfilled_messages_total",
+		Help: "Texts this instance found in Plivo's message records, never brought by a webhook, and stored as missed.",
+	}, func() float64 { return float64(svc.Backfilled()) }))
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "smsinbox_outbox_queue_depth", Help: "Messages waiting to be sent, across every instance.",
 	}, func() float64 {
@@ -225,6 +249,12 @@ func metricsHandler(svc *inbox.Service) http.Handler {
 	}))
 	return promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, reg}, promhttp.HandlerOpts{})
 }
+
+// stuckSend is how long a send may be in flight before it counts as cut
+// short by a crash: a send call ends within PLIVO_TIMEOUT, so one in flight
+// for twelve times that — two minutes at the default ten seconds — belongs
+// to a process that died.
+func stuckSend(plivoTimeout time.Duration) time.Duration { return 12 * plivoTimeout }
 
 // redisLogger sends go-redis's own pool chatter to the debug log: the bus
 // already reports, once per outage, what matters.

@@ -13,6 +13,10 @@ const (
 	EventHello          = "hello"
 	EventMessageCreated = "message.created"
 	EventMessageStatus  = "message.status"
+	// EventMessageUpdated: a stored message's words changed — a missed
+	// text's late webhook filled them in (missed.go). Same data as
+	// message.created; clients replace the message in place.
+	EventMessageUpdated = "message.updated"
 	EventThreadRead     = "thread.read"
 	EventThreadUnread   = "thread.unread"
 	EventThreadClaimed  = "thread.claimed"      // someone is handling the thread

@@ -21,6 +21,12 @@ type InboundSMS struct {
 	// Intent is the provider's reading of the text: Plivo's MessageIntent
 	// ("optout", "optin", "help", or empty), which counts as the keyword.
 	Intent string
+	// Missed is a text known only from the provider's records, which keep
+	// no words (backfill.go): it is stored without them, at At, and puts
+	// its contact under review. A webhook for the same MessageUUID later
+	// fills them in.
+	Missed bool
+	At     time.Time
 }
 
 // ReceiveSMS stores an inbound text: the contact (created for an unknown
@@ -126,14 +132,27 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 }
 
 // receive stores one text of a batch, from the contact c to the number n,
-// and applies its keywords to the contact.
+// and applies its keywords to the contact. A missed text (known from the
+// provider's records only) is stored without words and puts the contact
+// under review; the webhook of a text stored as missed fills its words in
+// (fillMissed).
 func (s *Service) receive(ctx context.Context, tx Tx, n Number, c Contact, p *pendingSMS) error {
 	var err error
 	uuid := p.in.MessageUUID
+	if p.in.Missed {
+		p.m = Message{Direction: Inbound, Status: StatusReceived, PlivoUUID: &uuid, Missed: true, CreatedAt: p.in.At}
+		if p.dup, err = s.addMessage(ctx, tx, c, n, &p.m); err != nil || p.dup {
+			return err
+		}
+		return s.reviewMissed(ctx, tx, c)
+	}
 	p.m = Message{Direction: Inbound, Body: p.in.Text, Status: StatusReceived, PlivoUUID: &uuid,
 		MediaURLs: p.in.MediaURLs, Flagged: MentionsOptOut(p.in.Text) || AsksToStop(p.in.Text)}
-	if p.dup, err = s.addMessage(ctx, tx, c, n, &p.m); err != nil || p.dup {
+	if p.dup, err = s.addMessage(ctx, tx, c, n, &p.m); err != nil {
 		return err
+	}
+	if p.dup {
+		return s.fillMissed(ctx, tx, n, c, p)
 	}
 	p.replied, err = s.ApplyInboundText(ctx, tx, n, c, p.m, p.in.Intent)
 	return err

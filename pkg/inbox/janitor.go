@@ -31,10 +31,6 @@ func (s *Service) RunJanitor(ctx context.Context, every time.Duration) error {
 // another form for at least this long.
 const NonceRetention = 7 * 24 * time.Hour
 
-// stuckSend is longer than any send call takes: a send in flight for longer
-// belongs to a process that died.
-const stuckSend = 2 * time.Minute
-
 // Sweep runs the housekeeping once. Sends it finds in doubt show status
 // unknown at once (a message.status event each).
 func (s *Service) Sweep(ctx context.Context) error {
@@ -42,7 +38,7 @@ func (s *Service) Sweep(ctx context.Context) error {
 	var res SweepResult
 	err := s.write(ctx, func(tx Tx) (err error) {
 		res, err = tx.Sweep(ctx, now, now.Add(-s.cfg.EventRetention), now.Add(-24*time.Hour),
-			now.Add(-stuckSend), now.Add(-s.cfg.Outbox.Unconfirmed))
+			now.Add(-s.cfg.Outbox.Stuck), now.Add(-s.cfg.Outbox.Unconfirmed))
 		if err != nil {
 			return err
 		}

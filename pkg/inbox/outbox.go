@@ -33,12 +33,18 @@ type OutboxConfig struct {
 	// waits for a status report before the message is marked failed
 	// (default 15 min). It is never re-sent: no double SMS.
 	Unconfirmed time.Duration
+	// Stuck is longer than any send call takes (default 2 min): a send in
+	// flight for longer belongs to a process that died, and is in doubt.
+	// A send in doubt is settled with the provider's records only once
+	// its attempt began this long ago (settle.go).
+	Stuck time.Duration
 }
 
 // DefaultOutboxConfig is the production send queue.
 func DefaultOutboxConfig() OutboxConfig {
 	return OutboxConfig{PerNumber: time.Second, AccountRate: 10, Workers: 8, Poll: time.Second,
-		MaxAttempts: 8, RetryBase: 2 * time.Second, RetryMax: 5 * time.Minute, Unconfirmed: 15 * time.Minute}
+		MaxAttempts: 8, RetryBase: 2 * time.Second, RetryMax: 5 * time.Minute, Unconfirmed: 15 * time.Minute,
+		Stuck: 2 * time.Minute}
 }
 
 func (c OutboxConfig) withDefaults() OutboxConfig {
@@ -66,6 +72,9 @@ func (c OutboxConfig) withDefaults() OutboxConfig {
 	}
 	if c.Unconfirmed <= 0 {
 		c.Unconfirmed = d.Unconfirmed
+	}
+	if c.Stuck <= 0 {
+		c.Stuck = d.Stuck
 	}
 	return c
 }

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"smsinbox/pkg/clock"
@@ -32,6 +33,12 @@ type Config struct {
 	// ClaimPoll is how often, in real time, the lapse loop looks for claims
 	// made by other processes (default 1 s).
 	ClaimPoll time.Duration
+	// Records are the provider's message records: with them the service
+	// backfills texts no webhook brought and settles sends in doubt
+	// (RunRecords). nil: neither (the simulator, or turned off).
+	Records MessageRecords
+	// Backfill tunes the reading of Records.
+	Backfill BackfillConfig
 }
 
 // DefaultConfig is the configuration of a production Service.
@@ -44,6 +51,7 @@ func DefaultConfig() Config {
 		EventRetention: 72 * time.Hour,
 		PasswordCost:   11,
 		Outbox:         DefaultOutboxConfig(),
+		Backfill:       DefaultBackfillConfig(),
 	}
 }
 
@@ -62,11 +70,15 @@ type Service struct {
 
 	inbound groupCommit // inbound texts waiting for their transaction
 
+	instance   string        // this process, as the holder of leases
+	backfilled atomic.Uint64 // missed texts stored by this process
+
 	// Failures of a dependency are logged once per FaultLogEvery with a
 	// count, not once each.
 	publishFaults *FaultLog // the bus
 	claimFaults   *FaultLog // the store, as the outbox finds it
 	lapseFaults   *FaultLog // the store, as the claims' lapse loop finds it
+	recordFaults  *FaultLog // the provider's records, or the store, as their reading finds them
 }
 
 // New returns a Service. Missing configuration takes DefaultConfig's values.
@@ -91,6 +103,7 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		cfg.PasswordCost = def.PasswordCost
 	}
 	cfg.Outbox = cfg.Outbox.withDefaults()
+	cfg.Backfill = cfg.Backfill.withDefaults()
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
@@ -106,9 +119,11 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		wake:          make(chan struct{}, 1),
 		claimsWake:    make(chan struct{}, 1),
 		inbound:       newGroupCommit(),
+		instance:      newInstanceID(),
 		publishFaults: NewFaultLog(log, slog.LevelWarn, "publishing events failed; sockets catch up from the store", 0),
 		claimFaults:   NewFaultLog(log, slog.LevelWarn, "claiming queued messages failed; the outbox tries again", 0),
 		lapseFaults:   NewFaultLog(log, slog.LevelWarn, "lapsing claims failed; retrying", 0),
+		recordFaults:  NewFaultLog(log, slog.LevelWarn, "reading Plivo's message records failed; the next run tries again", 0),
 	}
 }
 

@@ -38,6 +38,14 @@ type Store interface {
 	// at now: its user is active, and its session or API token, if any, is
 	// live. The hub re-checks its sockets with it.
 	LiveAuths(ctx context.Context, auths []Auth, now time.Time) ([]bool, error)
+
+	// AcquireLease takes the lease name for holder until until, unless
+	// another holder's is live at now; the holder renews it the same way.
+	// It reports whether holder has it. One statement, outside any
+	// transaction: instances asking at once agree on one holder.
+	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
+	// ReleaseLease ends holder's lease at once.
+	ReleaseLease(ctx context.Context, name, holder string) error
 }
 
 // Tx is a write transaction.
@@ -155,6 +163,25 @@ type Tx interface {
 	// MarkUnread raises a read thread's unread count to 1 and clears read_by;
 	// it reports false when the thread was unread already.
 	MarkUnread(ctx context.Context, threadID int64) (bool, error)
+
+	// SetConsentReviewReason puts a contact under review for a reason
+	// other than a text asking to stop (ReviewReasonMissed);
+	// SetConsentReview clears it.
+	SetConsentReviewReason(ctx context.Context, contactID int64, reason string) error
+	// FillMissed gives the missed text with m's PlivoUUID the words of m
+	// (Body, MediaURLs, Segments, Encoding, Flagged) and sets m.ID; it is
+	// missed no more. It reports false, changing nothing, when no missed
+	// text has that id.
+	FillMissed(ctx context.Context, m *Message) (bool, error)
+	// SetBackfillSucceeded records when the backfill name last ran to its end.
+	SetBackfillSucceeded(ctx context.Context, name string, at time.Time) error
+	// AdoptSend gives a send in doubt the provider id of the record it
+	// turned out to be; false when it is in doubt no more.
+	AdoptSend(ctx context.Context, messageID int64, providerID string) (bool, error)
+	// ResendInDoubt puts a send in doubt that never reached the provider
+	// back in the queue, due at at (a message shown unknown is queued
+	// again); false when it is in doubt no more.
+	ResendInDoubt(ctx context.Context, messageID int64, at time.Time) (bool, error)
 }
 
 // Queries are the reads; every one is scoped by company or by a user, so no
@@ -242,6 +269,18 @@ type Queries interface {
 	// when nothing is queued.
 	NextSendAt(ctx context.Context) (time.Time, bool, error)
 
+	// BackfillSucceeded is when the backfill name last ran to its end;
+	// false when it never has.
+	BackfillSucceeded(ctx context.Context, name string) (time.Time, bool, error)
+	// MissedTexts counts a contact's missed texts whose words are unknown.
+	MissedTexts(ctx context.Context, contactID int64) (int, error)
+	// SendsInDoubt lists up to limit sends in doubt (send state unknown)
+	// that no report has settled, whose attempt began before before.
+	SendsInDoubt(ctx context.Context, before time.Time, limit int) ([]SendInDoubt, error)
+	// KnownProviderIDs returns those of ids that some message has as its
+	// provider id.
+	KnownProviderIDs(ctx context.Context, ids []string) ([]string, error)
+
 	// TopicSeqs returns the current seq of each topic (0 for none yet).
 	TopicSeqs(ctx context.Context, topics []string) (map[string]int64, error)
 	// EventsAfter returns up to limit events of topic with seq > after, in
@@ -294,4 +333,13 @@ type SendGateUpdate struct {
 	ErrorCode      string // why a canceled text never went
 	ErrorReason    string
 	ConsentEntryID *int64
+}
+
+// SendInDoubt is an outbound text whose send may or may not have reached
+// the provider: from the number From to the contact's phone To, in an
+// attempt that began at BeganAt.
+type SendInDoubt struct {
+	MessageID, CompanyID, NumberID, ContactID int64
+	From, To                                  string
+	BeganAt                                   time.Time
 }

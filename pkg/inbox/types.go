@@ -131,6 +131,29 @@ type Contact struct {
 	// ConsentRequestedAt is when a consent request was last sent; a YES
 	// answers it while it is pending (consent.go).
 	ConsentRequestedAt *time.Time `db:"consent_requested_at"`
+	// ConsentReviewReason is why the contact is under review when it is
+	// not that a text asked to stop: ReviewReasonMissed. Empty otherwise.
+	ConsentReviewReason string `db:"consent_review_reason"`
+}
+
+// Why a contact is under review (ContactSMS.ReviewReason).
+const (
+	// ReviewReasonAskedToStop: a text asked to stop in a sentence.
+	ReviewReasonAskedToStop = "asked_to_stop"
+	// ReviewReasonMissed: a text of theirs was missed while the server
+	// was down, and Plivo keeps no copy of its words: it may have been STOP.
+	ReviewReasonMissed = "missed"
+)
+
+// ReviewReason is why the contact is under review, "" when it is not.
+func (c Contact) ReviewReason() string {
+	switch {
+	case !c.ConsentReview:
+		return ""
+	case c.ConsentReviewReason == ReviewReasonMissed:
+		return ReviewReasonMissed
+	}
+	return ReviewReasonAskedToStop
 }
 
 // ContactSMS is the "sms" object of the Contact JSON.
@@ -143,6 +166,9 @@ type ContactSMS struct {
 	Review bool `json:"review"`
 	// RequestedAt is when consent was last asked for by text.
 	RequestedAt *time.Time `json:"requested_at,omitempty"`
+	// ReviewReason says why Review is true: ReviewReasonAskedToStop or
+	// ReviewReasonMissed; absent when it is false.
+	ReviewReason string `json:"review_reason,omitempty"`
 }
 
 // Icon is the contact's SMS icon state.
@@ -162,7 +188,7 @@ func (c Contact) MarshalJSON() ([]byte, error) {
 		SMS        ContactSMS `json:"sms"`
 		CreatedAt  time.Time  `json:"created_at"`
 	}{c.ID, c.ExternalID, c.Name, c.Phone, c.Email, c.Kind, c.TimeZone,
-		ContactSMS{c.Consent, c.Icon(), c.ConsentSource, c.ConsentAt, c.ConsentReview, c.ConsentRequestedAt}, c.CreatedAt})
+		ContactSMS{c.Consent, c.Icon(), c.ConsentSource, c.ConsentAt, c.ConsentReview, c.ConsentRequestedAt, c.ReviewReason()}, c.CreatedAt})
 }
 
 // UnmarshalJSON reads the Contact of API.md, for Go clients of the API.
@@ -184,12 +210,21 @@ func (c *Contact) UnmarshalJSON(b []byte) error {
 	*c = Contact{ID: v.ID, ExternalID: v.ExternalID, Name: v.Name, Phone: v.Phone, Email: v.Email, Kind: v.Kind,
 		Consent: v.SMS.Consent, ConsentSource: v.SMS.Source, ConsentAt: v.SMS.ChangedAt, CreatedAt: v.CreatedAt,
 		TimeZone: v.TimeZone, ConsentReview: v.SMS.Review, ConsentRequestedAt: v.SMS.RequestedAt,
+		ConsentReviewReason: missedReason(v.SMS.ReviewReason),
 		// The icon is derived; these two make Icon() answer what the server said.
 		SMSEnabled: v.SMS.Icon != IconHidden || v.SMS.Consent != ConsentOptedIn}
 	if v.SMS.Icon == IconGreen {
 		c.LastMessageAt = &v.CreatedAt
 	}
 	return nil
+}
+
+// missedReason keeps the one review reason a Contact stores.
+func missedReason(r string) string {
+	if r == ReviewReasonMissed {
+		return r
+	}
+	return ""
 }
 
 // ConsentChange is one entry of a contact's consent ledger. Entries are
@@ -287,6 +322,10 @@ type Message struct {
 	MediaURLs   []string  `json:"media_urls,omitempty" db:"-"`
 	Flagged     bool      `json:"flagged,omitempty" db:"flagged"` // mentions an opt-out word without being one
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	// Missed is an inbound text Plivo's records show and no webhook
+	// brought: stored without words (Plivo keeps none) at Plivo's time,
+	// until a late webhook fills them in.
+	Missed bool `json:"missed,omitempty" db:"missed"`
 
 	// SendAt is when a scheduled text goes; HoldNote says why it waits
 	// ("Held until 8:00 AM candidate's time").

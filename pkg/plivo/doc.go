@@ -2,8 +2,9 @@
 // parses the webhooks Plivo posts (inbound texts and delivery-status
 // callbacks), sends texts through Plivo's Message API with plivo-go, turning
 // every failure into an inbox.SendError that says whether a retry is safe,
-// and offers a Simulator that stands in for Plivo in dev mode, posting real
-// signed webhooks to the server.
+// reads Plivo's message records (Records: the backfill of missed texts and
+// the settling of sends in doubt), and offers a Simulator that stands in for
+// Plivo in dev mode, posting real signed webhooks to the server.
 //
 // What it reads comes out in the inbox's terms — inbox.InboundSMS,
 // inbox.StatusUpdate, and *inbox.Error for every refusal — so the web layer

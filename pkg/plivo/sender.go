@@ -43,15 +43,30 @@ func NewSender(authID, authToken, apiURL string, httpClient *http.Client) (*Send
 	if authID == "" || authToken == "" {
 		return nil, errors.New("plivo sender: auth id and auth token are both required")
 	}
-	s := &Sender{authID: authID, authToken: authToken}
-	if apiURL != "" {
-		u, err := url.Parse(apiURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-			(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-			return nil, fmt.Errorf("plivo sender: API URL %q must be an http(s) scheme and host only", apiURL)
-		}
-		s.apiURL = u
+	u, err := parseAPIURL(apiURL)
+	if err != nil {
+		return nil, fmt.Errorf("plivo sender: %w", err)
 	}
+	return &Sender{authID: authID, authToken: authToken, apiURL: u, client: apiClient(httpClient)}, nil
+}
+
+// parseAPIURL reads the base URL of Plivo's API: scheme and host only;
+// empty is nil, plivo-go's default.
+func parseAPIURL(apiURL string) (*url.URL, error) {
+	if apiURL == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(apiURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return nil, fmt.Errorf("API URL %q must be an http(s) scheme and host only", apiURL)
+	}
+	return u, nil
+}
+
+// apiClient is a private copy of httpClient (which may be nil) for Plivo's
+// API: DefaultTimeout when it has none, a transport, and no redirects.
+func apiClient(httpClient *http.Client) *http.Client {
 	c := &http.Client{}
 	if httpClient != nil {
 		copied := *httpClient
@@ -63,11 +78,10 @@ func NewSender(authID, authToken, apiURL string, httpClient *http.Client) (*Send
 	if c.Transport == nil {
 		c.Transport = http.DefaultTransport
 	}
-	// Plivo does not redirect the Message API; following one would resend
-	// the text to wherever it points.
+	// Plivo does not redirect its API; following one would resend a text
+	// (or our credentials) to wherever it points.
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	s.client = c
-	return s, nil
+	return c
 }
 
 // Send asks Plivo to send m, with its status callbacks POSTed to

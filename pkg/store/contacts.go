@@ -12,7 +12,7 @@ import (
 
 const contactColumns = `c.id, c.company_id, c.external_id, c.name, c.phone, c.email, c.kind, c.consent,
 	c.consent_source, c.consent_at, c.last_message_at, c.created_at, co.sms_enabled,
-	c.time_zone, c.consent_review, c.consent_requested_at`
+	c.time_zone, c.consent_review, c.consent_requested_at, c.consent_review_reason`
 
 const contactFrom = ` FROM contacts c JOIN companies co ON co.id = c.company_id `
 
@@ -175,9 +175,20 @@ func (t *tx) SetConsentHash(ctx context.Context, id int64, prev, hash string) er
 	return nil
 }
 
+// SetConsentReview marks or clears a possible opt-out; either way the
+// reason is the default one (a text asked to stop), or none.
 func (t *tx) SetConsentReview(ctx context.Context, contactID int64, review bool) error {
-	if err := t.exec(ctx, `UPDATE contacts SET consent_review = ?, updated_at = ? WHERE id = ?`, review, t.now(), contactID); err != nil {
+	if err := t.exec(ctx, `UPDATE contacts SET consent_review = ?, consent_review_reason = '', updated_at = ? WHERE id = ?`,
+		review, t.now(), contactID); err != nil {
 		return fmt.Errorf("set consent review of contact %d: %w", contactID, err)
+	}
+	return nil
+}
+
+func (t *tx) SetConsentReviewReason(ctx context.Context, contactID int64, reason string) error {
+	if err := t.exec(ctx, `UPDATE contacts SET consent_review = TRUE, consent_review_reason = ?, updated_at = ? WHERE id = ?`,
+		reason, t.now(), contactID); err != nil {
+		return fmt.Errorf("put contact %d under review: %w", contactID, err)
 	}
 	return nil
 }

@@ -33,9 +33,11 @@ func (t *tx) ClaimSends(ctx context.Context, now time.Time, perNumber time.Durat
 			continue // another process has it
 		}
 		var ids []int64
-		if err := t.sel(ctx, &ids, `UPDATE messages SET send_state = 'sending', send_attempts = send_attempts + 1, updated_at = ?
+		// send_began_at: Plivo's records of this attempt are those since.
+		if err := t.sel(ctx, &ids, `UPDATE messages SET send_state = 'sending', send_attempts = send_attempts + 1, updated_at = ?,
+			send_began_at = ?
 			WHERE id = (SELECT id FROM messages WHERE number_id = ? AND send_state = 'pending' AND send_after <= ? ORDER BY id LIMIT 1)
-			AND send_state = 'pending' RETURNING id`, now, numberID, now); err != nil {
+			AND send_state = 'pending' RETURNING id`, now, now, numberID, now); err != nil {
 			return nil, fmt.Errorf("claim a message of number %d: %w", numberID, err)
 		}
 		if len(ids) == 0 {
@@ -193,4 +195,79 @@ func (t *tx) Sweep(ctx context.Context, now, eventsBefore, reportsBefore, stuckB
 		return res, fmt.Errorf("find unconfirmed sends: %w", err)
 	}
 	return res, nil
+}
+
+// SendsInDoubt lists sends in doubt that no report has settled (no
+// provider id yet) and whose attempt began before before, oldest first. A
+// row from before attempts were timed falls back on its last change.
+func (q queries) SendsInDoubt(ctx context.Context, before time.Time, limit int) ([]inbox.SendInDoubt, error) {
+	var rows []struct {
+		ID        int64      `db:"id"`
+		CompanyID int64      `db:"company_id"`
+		NumberID  int64      `db:"number_id"`
+		ContactID int64      `db:"contact_id"`
+		From      string     `db:"from_e164"`
+		To        string     `db:"to_phone"`
+		BeganAt   *time.Time `db:"send_began_at"`
+		UpdatedAt time.Time  `db:"updated_at"`
+	}
+	err := q.sel(ctx, &rows, `SELECT m.id, m.company_id, m.number_id, m.contact_id, n.e164 AS from_e164, c.phone AS to_phone,
+		m.send_began_at, m.updated_at
+		FROM messages m JOIN numbers n ON n.id = m.number_id JOIN contacts c ON c.id = m.contact_id
+		WHERE m.send_state = 'unknown' AND m.plivo_uuid IS NULL
+		AND (m.send_began_at < ? OR (m.send_began_at IS NULL AND m.updated_at < ?))
+		ORDER BY m.id LIMIT ?`, before.UTC(), before.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find sends in doubt: %w", err)
+	}
+	out := make([]inbox.SendInDoubt, len(rows))
+	for i, r := range rows {
+		began := r.UpdatedAt
+		if r.BeganAt != nil {
+			began = *r.BeganAt
+		}
+		out[i] = inbox.SendInDoubt{MessageID: r.ID, CompanyID: r.CompanyID, NumberID: r.NumberID, ContactID: r.ContactID,
+			From: r.From, To: r.To, BeganAt: began.UTC()}
+	}
+	return out, nil
+}
+
+// knownIDsChunk bounds the IN list of one KnownProviderIDs query.
+const knownIDsChunk = 500
+
+func (q queries) KnownProviderIDs(ctx context.Context, ids []string) ([]string, error) {
+	known := []string{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), knownIDsChunk)]
+		ids = ids[len(chunk):]
+		query, args, err := q.in(`SELECT plivo_uuid FROM messages WHERE plivo_uuid IN (?)`, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("find known provider ids: %w", err)
+		}
+		var found []string
+		if err := q.sel(ctx, &found, query, args...); err != nil {
+			return nil, fmt.Errorf("find known provider ids: %w", err)
+		}
+		known = append(known, found...)
+	}
+	return known, nil
+}
+
+func (t *tx) AdoptSend(ctx context.Context, messageID int64, providerID string) (bool, error) {
+	var ids []int64
+	if err := t.sel(ctx, &ids, `UPDATE messages SET plivo_uuid = ?, updated_at = ?
+		WHERE id = ? AND send_state = 'unknown' AND plivo_uuid IS NULL RETURNING id`, providerID, t.now(), messageID); err != nil {
+		return false, fmt.Errorf("give message %d the provider id %s: %w", messageID, providerID, err)
+	}
+	return len(ids) == 1, nil
+}
+
+func (t *tx) ResendInDoubt(ctx context.Context, messageID int64, at time.Time) (bool, error) {
+	var ids []int64
+	if err := t.sel(ctx, &ids, `UPDATE messages SET send_state = 'pending',
+		status = CASE WHEN status = 'unknown' THEN 'queued' ELSE status END, send_after = ?, updated_at = ?
+		WHERE id = ? AND send_state = 'unknown' AND plivo_uuid IS NULL RETURNING id`, at.UTC(), t.now(), messageID); err != nil {
+		return false, fmt.Errorf("queue message %d again: %w", messageID, err)
+	}
+	return len(ids) == 1, nil
 }

@@ -67,6 +67,7 @@ type nullMessage struct {
 	SendAt      *time.Time     `db:"send_at"`
 	HoldNote    sql.NullString `db:"hold_note"`
 	Purpose     sql.NullString `db:"purpose"`
+	Missed      sql.NullBool   `db:"missed"`
 	Sender      nullUser       `db:"u"`
 }
 
@@ -80,7 +81,7 @@ func (m nullMessage) message(companyID int64) (*inbox.Message, error) {
 		Status: inbox.Status(m.Status.String), ErrorCode: m.ErrorCode.String, ErrorReason: m.ErrorReason.String,
 		Segments: int(m.Segments.Int64), Encoding: m.Encoding.String, PlivoUUID: m.PlivoUUID,
 		Flagged: m.Flagged.Bool, CreatedAt: m.CreatedAt.Time,
-		SendAt: m.SendAt, HoldNote: m.HoldNote.String, Purpose: inbox.Purpose(m.Purpose.String),
+		SendAt: m.SendAt, HoldNote: m.HoldNote.String, Purpose: inbox.Purpose(m.Purpose.String), Missed: m.Missed.Bool,
 	}, Media: m.Media.String, Sender: m.Sender}
 	msg, err := r.message()
 	return &msg, err
@@ -94,13 +95,14 @@ var threadSelect = `SELECT t.id, t.company_id, t.unread_count, t.read_at, t.last
 	c.consent_source AS "c.consent_source", c.consent_at AS "c.consent_at",
 	c.last_message_at AS "c.last_message_at", c.created_at AS "c.created_at", co.sms_enabled AS "c.sms_enabled",
 	c.time_zone AS "c.time_zone", c.consent_review AS "c.consent_review", c.consent_requested_at AS "c.consent_requested_at",
+	c.consent_review_reason AS "c.consent_review_reason",
 	` + nullUserColumns("rb") + `, ` + nullUserColumns("pb") + `,
 	lm.id AS "lm.id", lm.thread_id AS "lm.thread_id", lm.number_id AS "lm.number_id", lm.contact_id AS "lm.contact_id",
 	lm.direction AS "lm.direction", lm.body AS "lm.body", lm.status AS "lm.status", lm.error_code AS "lm.error_code",
 	lm.error_reason AS "lm.error_reason", lm.segments AS "lm.segments", lm.encoding AS "lm.encoding",
 	lm.plivo_uuid AS "lm.plivo_uuid", lm.media_urls AS "lm.media_urls", lm.flagged AS "lm.flagged",
 	lm.created_at AS "lm.created_at", lm.send_after AS "lm.send_at", lm.hold_note AS "lm.hold_note",
-	lm.purpose AS "lm.purpose", lu.id AS "lm.u.id", lu.email AS "lm.u.email", lu.name AS "lm.u.name",
+	lm.purpose AS "lm.purpose", lm.missed AS "lm.missed", lu.id AS "lm.u.id", lu.email AS "lm.u.email", lu.name AS "lm.u.name",
 	lu.role AS "lm.u.role"
 	FROM threads t
 	JOIN numbers n ON n.id = t.number_id

@@ -100,3 +100,30 @@ test('the widget filters keep what the server keeps', () => {
   assert.deepEqual(keep('all'), [1, 2, 3, 4]);
   assert.deepEqual(threads.filter((t) => inFilter(t, 'mine', null)).length, 0, 'no user, nothing is mine');
 });
+
+test('a missed text only ever gets its words: no older copy takes them back', () => {
+  const missed = { id: 9, direction: 'inbound', status: 'received', body: '', missed: true, segments: 0 };
+  const filled = { id: 9, direction: 'inbound', status: 'received', body: 'STOP', segments: 1 };
+  const m1 = mergeMessage(missed, filled);
+  assert.equal(m1.missed, false);
+  assert.equal(m1.body, 'STOP');
+  const m2 = mergeMessage(filled, missed); // a stale copy after the words came
+  assert.equal(m2.missed, false);
+  assert.equal(m2.body, 'STOP');
+  assert.equal(m2.segments, 1);
+  assert.equal(mergeMessage(missed, { ...missed }).missed, true);
+});
+
+test("a thread's answer that left before an event does not take its preview back", () => {
+  const inbox = new InboxModel();
+  const stale = { id: 1, unread_count: 1, last_message: { id: 9, body: '', missed: true }, last_message_at: '2026-03-02T15:02:00Z' };
+  inbox.put(stale);
+  inbox.put({ id: 1, unread_count: 0, last_message: { id: 9, body: 'STOP', missed: false }, last_message_at: '2026-03-02T15:02:00Z' });
+  inbox.put({ ...stale, unread_count: 0 }); // the read's answer, written before the words came
+  assert.equal(inbox.get(1).last_message.body, 'STOP');
+  assert.equal(inbox.get(1).unread_count, 0);
+  inbox.put({ id: 1, last_message: { id: 8, body: 'older' }, last_message_at: '2026-03-02T15:01:00Z' });
+  assert.equal(inbox.get(1).last_message.id, 9);
+  inbox.put({ id: 1, last_message: { id: 10, body: 'newer' }, last_message_at: '2026-03-02T15:03:00Z' });
+  assert.equal(inbox.get(1).last_message.body, 'newer');
+});

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -11,21 +12,27 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"smsinbox/pkg/clock"
 )
 
 // Create is one text the fake accepted, as plivo-go sent it.
 type Create struct {
 	Src, Dst, Text string
 	URL, Method    string    // the status callback
-	MessageUUID    string    // what the fake answered
-	At             time.Time // when the fake accepted it, by the wall clock
+	MessageUUID    string    // what the fake answered (or would have: see Hung)
+	Hung           bool      // taken by a HangNext step: the client never heard of MessageUUID
+	At             time.Time // when the fake accepted it, by its clock (SetClock; the wall clock's by default)
 }
 
 // Server is a fake of Plivo's Message API, POST /v1/Account/{auth_id}/Message/,
 // checking Basic auth against its auth id and token and answering 202 with a
 // new message_uuid, the way Plivo does. It records every text it accepts and
-// can be scripted, request by request, to answer an error, to hang, or to
-// drop the connection. It is safe for concurrent use.
+// can be scripted, request by request, to answer an error, to hang, to stall
+// or to drop the connection. It also answers Plivo's Message list, GET on
+// the same path, with its message records: the texts it accepted (outbound)
+// and the texts it "received" (Receive) — records.go. It is safe for
+// concurrent use.
 type Server struct {
 	// URL is the base URL to give the Sender as its API URL.
 	URL string
@@ -42,7 +49,12 @@ type Server struct {
 	requests int
 	script   []step
 	drops    int
+	held     int              // requests hanging or stalled now
 	media    map[string]Media // by path
+
+	clock   clock.Clock // nil: the wall clock
+	records []Record    // added records (inbound texts), besides the creates
+	lists   listLimit
 }
 
 // Media is a file the fake serves as Plivo serves an MMS's media: at a URL
@@ -57,6 +69,7 @@ type step struct {
 	status     int           // an error status to answer instead of 202
 	retryAfter time.Duration // the Retry-After header, when positive
 	hang       bool          // accept the text, then answer nothing
+	stall      bool          // never read the request: answer nothing, record nothing
 }
 
 // NewServer starts a fake for the account authID/authToken; it is closed
@@ -66,6 +79,7 @@ func NewServer(t testing.TB, authID, authToken string) *Server {
 	s := &Server{AuthID: authID, AuthToken: authToken, closed: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/Account/{auth_id}/Message/{$}", s.create)
+	mux.HandleFunc("GET /v1/Account/{auth_id}/Message/{$}", s.list)
 	mux.HandleFunc("GET /v1/Account/{auth_id}/Media/{id}/{$}", s.serveMedia)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"api_id": newUUID(), "error": "not found"})
@@ -95,8 +109,8 @@ func (s *Server) Creates() []Create {
 	return append([]Create(nil), s.creates...)
 }
 
-// Requests returns how many requests reached the API (dropped connections do
-// not count).
+// Requests returns how many send requests reached the API (dropped
+// connections do not count; Message list requests are counted by Lists).
 func (s *Server) Requests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -123,6 +137,57 @@ func (s *Server) HangNext(n int) {
 	for range n {
 		s.script = append(s.script, step{hang: true})
 	}
+}
+
+// StallNext makes the next n requests get no answer until the client gives
+// up, with the fake reading nothing of them and recording nothing: the
+// client wrote its request and cannot know that Plivo never took the text.
+func (s *Server) StallNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.script = append(s.script, step{stall: true})
+	}
+}
+
+// Held returns how many requests are hanging or stalled right now.
+func (s *Server) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// SetClock makes the fake read c for the time of what it accepts and
+// receives, and for its list rate limit.
+func (s *Server) SetClock(c clock.Clock) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = c
+}
+
+// now is the fake's time, in UTC with Plivo's precision (microseconds).
+func (s *Server) now() time.Time {
+	s.mu.Lock()
+	c := s.clock
+	s.mu.Unlock()
+	if c == nil {
+		c = clock.Real()
+	}
+	return c.Now().UTC().Truncate(time.Microsecond)
+}
+
+// hold blocks a request until its client goes away or the fake closes.
+func (s *Server) hold(r *http.Request) {
+	s.mu.Lock()
+	s.held++
+	s.mu.Unlock()
+	select {
+	case <-r.Context().Done():
+	case <-s.closed:
+	}
+	s.mu.Lock()
+	s.held--
+	s.mu.Unlock()
 }
 
 // OnCreate sets a function called with each accepted text before the fake
@@ -156,23 +221,36 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 	s.requests++
 	s.mu.Unlock()
 
-	id, token, ok := r.BasicAuth()
-	if !ok || id != s.AuthID || token != s.AuthToken || r.PathValue("auth_id") != s.AuthID {
-		writeJSON(w, http.StatusUnauthorized, map[string]any{"api_id": newUUID(), "error": "Authentication failed"})
+	if !s.authorized(w, r) {
 		return
 	}
-	var body createBody
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"api_id": newUUID(), "error": "invalid JSON: " + err.Error()})
-		return
-	}
-	// A script step applies to the next well-formed, authenticated request.
+	// A script step applies to the next authenticated request, taken as
+	// it arrives (requests arriving together take one step each); one
+	// whose body turns out malformed gives its step back to the next.
 	var next step
 	s.mu.Lock()
 	if len(s.script) > 0 {
 		next, s.script = s.script[0], s.script[1:]
 	}
 	s.mu.Unlock()
+	if next.stall {
+		// Drained and dropped, never decoded: to the client this is a
+		// request nobody took. Reading it to the end lets the server
+		// notice when the client goes away, which ends the hold.
+		io.Copy(io.Discard, http.MaxBytesReader(w, r.Body, 1<<20)) //nolint:errcheck // dropped anyway
+		s.hold(r)
+		return
+	}
+	var body createBody
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&body); err != nil {
+		if next != (step{}) {
+			s.mu.Lock()
+			s.script = append([]step{next}, s.script...)
+			s.mu.Unlock()
+		}
+		writeJSON(w, http.StatusBadRequest, map[string]any{"api_id": newUUID(), "error": "invalid JSON: " + err.Error()})
+		return
+	}
 	if next.status != 0 {
 		if next.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int((next.retryAfter+time.Second-1)/time.Second)))
@@ -187,7 +265,8 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	uuid := newUUID()
-	c := Create{Src: body.Src, Dst: body.Dst, Text: body.Text, URL: body.URL, Method: body.Method, MessageUUID: uuid, At: time.Now()}
+	c := Create{Src: body.Src, Dst: body.Dst, Text: body.Text, URL: body.URL, Method: body.Method, MessageUUID: uuid, At: s.now(),
+		Hung: next.hang}
 	s.mu.Lock()
 	s.creates = append(s.creates, c)
 	onCreate := s.onCreate
@@ -196,10 +275,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request) {
 		onCreate(c)
 	}
 	if next.hang {
-		select {
-		case <-r.Context().Done():
-		case <-s.closed:
-		}
+		s.hold(r)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{
@@ -262,10 +338,19 @@ func (s *Server) AddMedia(id string, m Media) string {
 	return s.URL + path
 }
 
-func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
+// authorized checks the request's Basic auth and account, answering 401
+// when they are not the fake's.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	id, token, ok := r.BasicAuth()
 	if !ok || id != s.AuthID || token != s.AuthToken || r.PathValue("auth_id") != s.AuthID {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"api_id": newUUID(), "error": "Authentication failed"})
+		return false
+	}
+	return true
+}
+
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(w, r) {
 		return
 	}
 	s.mu.Lock()

@@ -33,7 +33,29 @@ export function mergeMessage(old, msg) {
     merged.error_code = old.error_code;
     merged.error_reason = old.error_reason;
   }
+  // A missed text (its words lost) only ever gets its words, never loses
+  // them: a copy with them wins over one without, whichever came last.
+  if (old.missed || msg.missed) {
+    const filled = !msg.missed ? msg : !old.missed ? old : null;
+    if (filled) {
+      merged.missed = false;
+      for (const k of WORDS) merged[k] = filled[k];
+    }
+  }
   return merged;
+}
+
+/** What a missed text's late webhook brings. */
+const WORDS = ['body', 'media_urls', 'flagged', 'segments', 'encoding'];
+
+/**
+ * The newer of two copies of a thread's last message: the later message
+ * (a thread's messages only ever grow), or the two copies of one merged.
+ */
+function newerLast(old, msg) {
+  if (!old || !msg) return msg || old;
+  if (old.id !== msg.id) return old.id > msg.id ? old : msg;
+  return mergeMessage(old, msg);
 }
 
 export class InboxModel {
@@ -58,6 +80,12 @@ export class InboxModel {
     const old = this.threads.get(thread.id);
     const merged = old ? { ...old } : {};
     for (const [k, v] of Object.entries(thread)) if (v !== undefined) merged[k] = v;
+    // An answer that left the server before a newer event arrives after
+    // it: its copy of the last message must not take the preview back.
+    if (old?.last_message && thread.last_message) {
+      merged.last_message = newerLast(old.last_message, thread.last_message);
+      if (merged.last_message === old.last_message) merged.last_message_at = old.last_message_at;
+    }
     this.threads.set(thread.id, merged);
     return merged;
   }

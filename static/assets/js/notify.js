@@ -34,7 +34,8 @@ export function notifyReply(thread, message) {
   const on = thread?.number?.label ? ` (${thread.number.label})` : '';
   try {
     const n = new Notification(`${who}${on}`, {
-      body: (message?.body || '').slice(0, 140),
+      body: message?.missed ? 'A text was missed while the server was down; its words are lost. Call or text them.'
+        : (message?.body || '').slice(0, 140),
       tag: `thread-${thread?.id}`,
       icon: ICON,
     });

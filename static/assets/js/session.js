@@ -161,6 +161,20 @@ export function applyEvent(frame, { stale } = { stale: false }) {
       if (!stale && message?.direction === 'inbound') notifyReply(thread, message);
       break;
     }
+    case 'message.updated': {
+      // A missed text's words arrived (its late webhook): the same message,
+      // replaced in place wherever it shows. The copy's missed is said
+      // outright, so that merging it over the old copy clears the flag.
+      const { thread } = d;
+      const message = d.message ? { ...d.message, missed: Boolean(d.message.missed) } : null;
+      if (!stale && thread) {
+        if (thread.last_message && message && thread.last_message.id === message.id) thread.last_message = message;
+        store.inbox.put(thread);
+        emit('inbox');
+      }
+      if (message) emit('message', { thread, message, stale, updated: true });
+      break;
+    }
     case 'message.status':
       if (d.message) {
         if (store.inbox.messageStatus(d.message)) emit('inbox');

@@ -6,7 +6,8 @@
 //   me       the user (GET /api/me) changed
 //   inbox    the inbox model changed (bell, widget, title)
 //   contact  a contact changed (icons, profile, modal)
-//   message  {thread, message, stale} message.created
+//   message  {thread, message, stale, updated?} message.created, and
+//            message.updated (a missed text's words: replace it in place)
 //   status   message — message.status
 //   thread   thread — a thread's read state changed
 //   typing   {thread_id, user}

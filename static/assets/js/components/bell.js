@@ -4,6 +4,7 @@
 // mark a thread unread again for every assignee.
 
 import { heldNotice, reviewBanner } from './consent.js';
+import { missedText } from './messages.js';
 import { h, s, replace, showError } from '../dom.js';
 import { store, on } from '../store.js';
 import { markUnread } from '../session.js';
@@ -221,6 +222,9 @@ export function createBell() {
     const at = t.last_message_at || last?.created_at;
     let preview = last?.body || '';
     if (last && last.direction === 'outbound') preview = `${last.sent_by?.name || 'Auto-reply'}: ${preview}`;
+    // A missed text has no words: the item says so, plainly.
+    const missed = Boolean(last?.missed);
+    if (missed) preview = missedText(last);
     const number = t.number ? (t.number.label ? `${t.number.label} · ${t.number.e164}` : t.number.e164) : '';
     const readBy = !unread && t.read_by
       ? `Read by ${t.read_by.name || t.read_by.email}${relativeTime(t.read_at, now) ? ` · ${relativeTime(t.read_at, now)}` : ''}`
@@ -229,7 +233,7 @@ export function createBell() {
     const when = relativeTime(at, now);
     // What the item shows: when none of it changed, the item is left alone.
     const key = JSON.stringify([name, t.unread_count || 0, preview, number, readBy, repliedBy, when, at, t.read_at, t.number?.label,
-      Boolean(contact.sms?.review), last?.status, last?.hold_note,
+      Boolean(contact.sms?.review), contact.sms?.review_reason, last?.status, last?.hold_note, missed,
       claimer(t)?.id ?? null, t.claim_expires_at ?? null, canRelease(t)]);
     if (key === item.key) return;
     item.key = key;
@@ -238,6 +242,8 @@ export function createBell() {
     li.className = unread ? 'inbox-item is-unread' : 'inbox-item';
     li.setAttribute('data-thread-id', String(t.id));
     li.setAttribute('data-unread', String(t.unread_count || 0));
+    if (missed) li.setAttribute('data-missed', 'true');
+    else li.removeAttribute('data-missed');
     const attrib = [];
     if (readBy) attrib.push(h('span', { class: 'read-by', testid: 'read-by', title: fullTime(t.read_at) }, readBy));
     if (repliedBy) attrib.push(h('span', { class: 'replied-by', testid: 'replied-by' }, repliedBy));
@@ -251,7 +257,7 @@ export function createBell() {
         h('span', { class: 'inbox-name' }, name),
         h('time', { class: 'inbox-time', title: fullTime(at) }, when)),
       h('span', { class: 'inbox-number' }, number),
-      h('span', { class: 'inbox-preview' }, preview),
+      h('span', { class: ['inbox-preview', missed && 'inbox-preview-missed'] }, preview),
       attrib.length ? h('span', { class: 'inbox-attrib' }, attrib) : null);
     replace(item.extra, heldNotice(last), reviewBanner(contact, { compact: true }));
     unreadBtn.disabled = unread;

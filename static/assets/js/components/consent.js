@@ -40,10 +40,16 @@ export function reviewBanner(contact, opts = {}) {
   const optout = h('button', { type: 'button', class: 'btn btn-small btn-danger', testid: 'review-optout' }, 'Opt them out');
   keep.addEventListener('click', (ev) => { ev.stopPropagation(); decide('keep', keep); });
   optout.addEventListener('click', (ev) => { ev.stopPropagation(); decide('opt_out', optout); });
-  return h('div', { class: ['review-banner', opts.compact && 'review-banner-compact'], testid: 'review-banner', role: 'status' },
+  // A missed text's words are lost: it may have been STOP. Calling them is
+  // how to find out.
+  const missed = contact.sms.review_reason === 'missed';
+  return h('div', { class: ['review-banner', opts.compact && 'review-banner-compact'], testid: 'review-banner', role: 'status',
+    'data-reason': contact.sms.review_reason || 'asked_to_stop' },
     h('p', { class: 'review-text' },
-      h('strong', null, 'Possible opt-out — review. '),
-      opts.compact ? null : 'They may have asked not to be texted. No text goes to them until someone decides.'),
+      h('strong', null, missed ? 'A text from them was missed — review. ' : 'Possible opt-out — review. '),
+      opts.compact ? null : missed
+        ? 'Plivo keeps no copy of its words, so it may have asked to stop. Call them to find out; no text goes to them until someone decides.'
+        : 'They may have asked not to be texted. No text goes to them until someone decides.'),
     h('p', { class: 'review-actions' }, keep, ' ', optout, ' ', error));
 }
 

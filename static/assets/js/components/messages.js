@@ -20,6 +20,22 @@ const STATUS = {
   canceled: { text: 'Not sent', tick: '!' },
 };
 
+/**
+ * What a missed text says: an inbound text found in Plivo's records that no
+ * webhook brought (the server was down); Plivo keeps no copy of its words.
+ * @param {any} m Message
+ */
+export function missedText(m) {
+  return `Text missed at ${messageTime(m.created_at)} while the server was down \u2014 Plivo keeps no copy of its words. Call or text them.`;
+}
+
+/** The notice a missed text shows instead of its words, or null. */
+export function missedNotice(m) {
+  if (!m?.missed) return null;
+  return h('p', { class: 'msg-missed', testid: 'message-missed', role: 'note' },
+    h('span', { class: 'msg-missed-icon', 'aria-hidden': 'true' }, '\u26a0 '), missedText(m));
+}
+
 /** "Delivered" etc. */
 export function statusText(status) {
   return STATUS[status]?.text ?? (status || '');
@@ -74,12 +90,15 @@ export function threadMessage(m, contact) {
   return li;
 }
 
-/** (Re)fills a bubble, e.g. after its status changed. */
+/** (Re)fills a bubble, e.g. after its status changed or its words arrived. */
 export function fillThreadMessage(li, m, contact) {
   li.setAttribute('data-status', m.status);
+  if (m.missed) li.setAttribute('data-missed', 'true');
+  else li.removeAttribute('data-missed');
+  li.classList.toggle('msg-is-missed', Boolean(m.missed));
   const reason = failureReason(m);
   replace(li,
-    h('p', { class: 'msg-body' }, m.body || ''),
+    missedNotice(m) || h('p', { class: 'msg-body' }, m.body || ''),
     h('p', { class: 'msg-meta' },
       h('span', { class: 'msg-sender' }, senderName(m, contact)),
       ' · ',

@@ -7,7 +7,7 @@ import { get, post, isAbort, errorText } from '../api.js';
 import { reviewBanner, heldNotice, mediaImages, GATE_ERRORS } from '../components/consent.js';
 import { store, on, putContact, isAdmin } from '../store.js';
 import { smsIcon } from '../components/smsicon.js';
-import { senderName, statusBadge, failureReason, attachments } from '../components/messages.js';
+import { senderName, statusBadge, failureReason, attachments, missedNotice } from '../components/messages.js';
 import { fullTime, isoTime, longDate } from '../time.js';
 import { pageHead, loadError, kindBadge, focusHeading } from './common.js';
 import { mergeMessage } from '../inbox.js';
@@ -162,6 +162,7 @@ export default async function profilePage(ctx) {
     return h('li', {
       class: ['history-item', m.direction === 'inbound' ? 'history-in' : 'history-out'],
       testid: 'history-message', 'data-direction': m.direction, 'data-status': m.status, 'data-message-id': m.id,
+      'data-missed': m.missed ? 'true' : undefined,
     },
     h('p', { class: 'history-meta' },
       h('span', { class: 'history-number', testid: 'history-number' }, n ? (n.label || n.e164) : ''),
@@ -169,7 +170,7 @@ export default async function profilePage(ctx) {
       h('span', { class: 'history-sender' }, senderName(m, store.contacts.get(id) || contact)),
       h('time', { datetime: isoTime(m.created_at) }, fullTime(m.created_at)),
       m.direction === 'outbound' ? statusBadge(m) : null),
-    h('p', { class: 'history-body' }, m.body || ''),
+    missedNotice(m) || h('p', { class: 'history-body' }, m.body || ''),
     reason ? h('p', { class: 'msg-error' }, reason) : null,
     m.flagged ? h('p', { class: 'msg-flag' }, 'Mentions an opt-out word.') : null,
     heldNotice(m),
