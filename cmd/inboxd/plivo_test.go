@@ -497,9 +497,12 @@ func TestPerNumberRate(t *testing.T) {
 		}
 	}
 	for i := 1; i < len(times); i++ {
-		// A lower bound only: the lane never sends faster than its rate.
-		if gap := times[i].Sub(times[i-1]); gap < 350*time.Millisecond {
-			t.Errorf("gap between send %d and %d = %v; want at least the 400 ms lane interval", i-1, i, gap)
+		// A lower bound only: the lane spaces the claims 400 ms apart, and
+		// the fake sees each request after a transport delay that varies on
+		// a loaded machine, so the gap it sees may be shorter by that
+		// jitter. Without the lane the three arrive within milliseconds.
+		if gap := times[i].Sub(times[i-1]); gap < 200*time.Millisecond {
+			t.Errorf("gap between send %d and %d = %v; want about the 400 ms lane interval", i-1, i, gap)
 		}
 	}
 }
