@@ -14,7 +14,8 @@ import (
 //     as unknown, "checking with Plivo", live in the open modal, until
 //     Plivo's report settles it.
 //   - The activity report shows what Plivo charged, per row and in total.
-//   - The admin sets the company's country for national-format numbers.
+//   - The admin sets the company's country for national-format numbers, and
+//     its quiet hours, claims and START reply, from the settings card.
 func TestBrowserFaults(t *testing.T) {
 	browser(t) // skips (or fails under CI) before starting a server for nothing
 	f := newPlivoFixture(t, nil)
@@ -70,5 +71,47 @@ func TestBrowserFaults(t *testing.T) {
 	f.admin.call("POST", "/api/contacts", map[string]any{"name": "Olivia", "phone": "020 7946 0018"}, 201, &c)
 	if c.Phone != "+442079460018" {
 		t.Errorf("020 7946 0018 after the admin chose GB = %q, want +442079460018", c.Phone)
+	}
+
+	// Quiet hours, claims and the START reply, saved from the same card and
+	// shown again after a reload.
+	admin.visit(t, "/admin/numbers")
+	admin.waitPresent(t, tid("company-quiet-enabled"))
+	if admin.eval(t, `document.querySelector(`+jsq(tid("company-quiet-enabled"))+`).checked`) == "false" {
+		admin.click(t, tid("company-quiet-enabled")) // the fixture's company has none
+	}
+	setInput := func(id, v string) {
+		admin.eval(t, `(() => { const e = document.querySelector(`+jsq(tid(id))+`); e.value = `+jsq(v)+`; e.dispatchEvent(new Event('input')); return 1 })()`)
+	}
+	setInput("company-quiet-start", "22:30")
+	setInput("company-quiet-end", "07:15")
+	setInput("company-claim-minutes", "25")
+	admin.click(t, tid("company-claim-on-read"))
+	admin.fill(t, tid("company-optin-reply"), "Welcome back to {company} texts.")
+	admin.click(t, tid("company-save"))
+	admin.waitText(t, tid("company-status"), "Settings saved.")
+	var settings struct {
+		QuietHours  *struct{ Start, End string } `json:"quiet_hours"`
+		ClaimOnRead bool                         `json:"claim_on_read"`
+		ClaimMin    int                          `json:"claim_minutes"`
+		OptinReply  string                       `json:"optin_reply"`
+	}
+	f.admin.call("GET", "/api/company", nil, 200, &settings)
+	if settings.QuietHours == nil || settings.QuietHours.Start != "22:30" || settings.QuietHours.End != "07:15" ||
+		settings.ClaimOnRead || settings.ClaimMin != 25 || settings.OptinReply != "Welcome back to {company} texts." {
+		t.Errorf("settings after saving the card = %+v (quiet %+v)", settings, settings.QuietHours)
+	}
+	admin.visit(t, "/admin/numbers")
+	admin.waitEq(t, "claim minutes after a reload", `document.querySelector(`+jsq(tid("company-claim-minutes"))+`)?.value`, "25")
+	// Quiet hours off: saved as none.
+	admin.click(t, tid("company-quiet-enabled"))
+	if got := admin.eval(t, `document.querySelector(`+jsq(tid("company-quiet-start"))+`).disabled`); got != "true" {
+		t.Errorf("quiet hours start editable while quiet hours are off")
+	}
+	admin.click(t, tid("company-save"))
+	admin.waitText(t, tid("company-status"), "Settings saved.")
+	f.admin.call("GET", "/api/company", nil, 200, &settings)
+	if settings.QuietHours != nil {
+		t.Errorf("quiet hours after switching them off = %+v, want none", settings.QuietHours)
 	}
 }

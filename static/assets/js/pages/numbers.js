@@ -1,5 +1,6 @@
 // numbers.js — admin: company numbers and who is assigned to each
-// (/admin/numbers), plus the company's texting settings (S1, S13).
+// (/admin/numbers), plus the company's texting settings: on or off, the
+// keyword replies, the consent request, quiet hours and claims.
 
 import { h, field, table, append, showError, statusLine } from '../dom.js';
 import { get, post, put, isAbort, ApiError, errorText } from '../api.js';
@@ -146,6 +147,20 @@ function companyCard(company) {
     class: 'input input-region', testid: 'company-default-region', value: company?.default_region || '', maxlength: 2,
     autocomplete: 'off', spellcheck: 'false',
   });
+  const optin = h('textarea', { class: 'input', rows: 2, testid: 'company-optin-reply', value: company?.optin_reply || '' });
+  const request = h('textarea', { class: 'input', rows: 2, testid: 'company-consent-request', value: company?.consent_request || '' });
+  const quiet = company?.quiet_hours;
+  const quietOn = h('input', { type: 'checkbox', testid: 'company-quiet-enabled', checked: !!quiet, id: 'company-quiet-enabled' });
+  const quietStart = h('input', { type: 'time', class: 'input input-time', testid: 'company-quiet-start', value: quiet?.start || '21:00' });
+  const quietEnd = h('input', { type: 'time', class: 'input input-time', testid: 'company-quiet-end', value: quiet?.end || '08:00' });
+  const showQuiet = () => { quietStart.disabled = !quietOn.checked; quietEnd.disabled = !quietOn.checked; };
+  quietOn.addEventListener('change', showQuiet);
+  showQuiet();
+  const claimOn = h('input', { type: 'checkbox', testid: 'company-claim-on-read', checked: company?.claim_on_read !== false, id: 'company-claim-on-read' });
+  const claimMinutes = h('input', {
+    type: 'number', class: 'input input-minutes', testid: 'company-claim-minutes', min: 1, max: 1440, step: 1,
+    value: String(company?.claim_minutes || 10),
+  });
   const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'company-save' }, 'Save settings');
   const error = h('p', { class: 'form-error', testid: 'company-error', role: 'alert', hidden: true });
   const ok = statusLine('company-status');
@@ -158,6 +173,18 @@ function companyCard(company) {
     field('Reply to HELP', help, 'Sent when someone texts HELP or INFO. Leave empty to send nothing.'),
     field('Country of local numbers', region,
       'Two-letter country code (US, GB, …). Phone numbers written without +country code are read as this country\u2019s.'),
+    field('Reply to START', optin, 'Sent when someone opts back in by text. {company} becomes the company\u2019s name.'),
+    field('Consent request', request, 'Sent by \u201cAsk for consent by text\u201d. YES to it opts in. {company} becomes the company\u2019s name.'),
+    h('div', { class: 'field field-check' }, quietOn,
+      h('label', { for: 'company-quiet-enabled' }, 'Hold texts during quiet hours'),
+      h('span', { class: 'field-hint' }, 'In the candidate\u2019s local time. A text written then is sent when they end; replies within 30 minutes of the candidate\u2019s own text are not held.')),
+    field('Quiet hours start', quietStart),
+    field('Quiet hours end', quietEnd),
+    h('div', { class: 'field field-check' }, claimOn,
+      h('label', { for: 'company-claim-on-read' }, 'Opening a new text claims it for the reader'),
+      h('span', { class: 'field-hint' }, 'The other assignees see who is handling it.')),
+    field('Minutes before an unanswered claim lapses', claimMinutes,
+      'Then the text is unread again for every assignee, so nobody forgets it.'),
     h('div', { class: 'form-actions' }, save), error, ok);
   if (!company) {
     showError(error, 'Could not load the settings.');
@@ -169,7 +196,17 @@ function companyCard(company) {
     ok.textContent = '';
     save.disabled = true;
     try {
-      const body = { sms_enabled: enabled.checked, optout_reply: optout.value, help_reply: help.value };
+      const minutes = Number(claimMinutes.value);
+      if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) {
+        showError(error, 'Minutes before a claim lapses: a whole number from 1 to 1440.');
+        return;
+      }
+      const body = {
+        sms_enabled: enabled.checked, optout_reply: optout.value, help_reply: help.value,
+        optin_reply: optin.value, consent_request: request.value,
+        quiet_hours: quietOn.checked ? { start: quietStart.value, end: quietEnd.value } : null,
+        claim_on_read: claimOn.checked, claim_minutes: minutes,
+      };
       // Sent only when changed: untouched, the company keeps following the
       // server's default region.
       const r = region.value.trim().toUpperCase();
@@ -180,6 +217,16 @@ function companyCard(company) {
         optout.value = c.optout_reply ?? optout.value;
         help.value = c.help_reply ?? help.value;
         region.value = c.default_region ?? region.value;
+        optin.value = c.optin_reply ?? optin.value;
+        request.value = c.consent_request ?? request.value;
+        quietOn.checked = !!c.quiet_hours;
+        if (c.quiet_hours) {
+          quietStart.value = c.quiet_hours.start;
+          quietEnd.value = c.quiet_hours.end;
+        }
+        showQuiet();
+        claimOn.checked = c.claim_on_read !== false;
+        if (c.claim_minutes) claimMinutes.value = String(c.claim_minutes);
         if (company) company.default_region = c.default_region;
       }
       ok.textContent = 'Settings saved.';
