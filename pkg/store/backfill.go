@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -68,13 +67,9 @@ func (t *tx) FillMissed(ctx context.Context, m *inbox.Message) (bool, error) {
 	if m.PlivoUUID == nil {
 		return false, nil
 	}
-	media := ""
-	if len(m.MediaURLs) > 0 {
-		b, err := json.Marshal(m.MediaURLs)
-		if err != nil {
-			return false, fmt.Errorf("encode media: %w", err)
-		}
-		media = string(b)
+	media, err := mediaJSON(m.MediaURLs)
+	if err != nil {
+		return false, err
 	}
 	var ids []int64
 	if err := t.sel(ctx, &ids, `UPDATE messages SET body = ?, media_urls = ?, segments = ?, encoding = ?, flagged = ?,

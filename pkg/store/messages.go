@@ -110,13 +110,9 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = t.now()
 	}
-	media := ""
-	if len(m.MediaURLs) > 0 {
-		b, err := json.Marshal(m.MediaURLs)
-		if err != nil {
-			return false, fmt.Errorf("encode media: %w", err)
-		}
-		media = string(b)
+	media, err := mediaJSON(m.MediaURLs)
+	if err != nil {
+		return false, err
 	}
 	sendState := "none"
 	var sendAfter any
@@ -203,4 +199,17 @@ func (t *tx) GateSend(ctx context.Context, messageID int64, g inbox.SendGateUpda
 		return fmt.Errorf("gate message %d: %w", messageID, err)
 	}
 	return nil
+}
+
+// mediaJSON is the media_urls column of a message's media: a JSON array, or
+// empty for none.
+func mediaJSON(urls []string) (string, error) {
+	if len(urls) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(urls)
+	if err != nil {
+		return "", fmt.Errorf("encode media: %w", err)
+	}
+	return string(b), nil
 }

@@ -14,14 +14,9 @@ import (
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request, u inbox.User) error {
 	req := inbox.InboxRequest{Filter: inbox.InboxFilter(r.URL.Query().Get("filter")), Cursor: r.URL.Query().Get("cursor")}
 	var err error
-	if req.NumberID, err = queryInt(r, "number_id"); err != nil {
+	if req.NumberID, req.Limit, err = pageQuery(r, 500); err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	req.Limit = int(min(limit, 500))
 	in, err := s.svc.InboxPage(r.Context(), u, req)
 	if err != nil {
 		return err
@@ -35,20 +30,28 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, u inbox.User) err
 func (s *Server) search(w http.ResponseWriter, r *http.Request, u inbox.User) error {
 	req := inbox.SearchRequest{Q: r.URL.Query().Get("q"), Cursor: r.URL.Query().Get("cursor")}
 	var err error
-	if req.NumberID, err = queryInt(r, "number_id"); err != nil {
+	if req.NumberID, req.Limit, err = pageQuery(r, 100); err != nil {
 		return err
 	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return err
-	}
-	req.Limit = int(min(limit, 100))
 	res, err := s.svc.Search(r.Context(), u, req)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, res)
 	return nil
+}
+
+// pageQuery reads the number_id and limit of a paged list; a limit above
+// most is cut to it, none (0) leaves the default to the service.
+func pageQuery(r *http.Request, most int64) (numberID int64, limit int, err error) {
+	if numberID, err = queryInt(r, "number_id"); err != nil {
+		return 0, 0, err
+	}
+	l, err := queryInt(r, "limit")
+	if err != nil {
+		return 0, 0, err
+	}
+	return numberID, int(min(l, most)), nil
 }
 
 // POST /api/threads/{id}/claim, body optional: {"take_over": true} takes a
