@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"smsinbox/pkg/clock"
 	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/store"
 )
@@ -69,12 +70,16 @@ func maybeSeedDemo(ctx context.Context, cfg Config, svc *inbox.Service, db *stor
 	case cfg.Demo == nil && (cfg.DatabaseURL != "" || !cfg.Simulated() || len(names) > 0):
 		return false, nil
 	}
-	return seedDemo(ctx, svc, db)
+	clk := cfg.Clock
+	if clk == nil {
+		clk = clock.Real()
+	}
+	return seedDemo(ctx, svc, db, clk.Now())
 }
 
-// seedDemo fills an empty store with the demo company. It reports false
-// when the company exists already.
-func seedDemo(ctx context.Context, svc *inbox.Service, db *store.DB) (bool, error) {
+// seedDemo fills an empty store with the demo company, its conversations
+// dated before now. It reports false when the company exists already.
+func seedDemo(ctx context.Context, svc *inbox.Service, db *store.DB, now time.Time) (bool, error) {
 	if _, err := db.CompanyByName(ctx, demoCompany); err == nil {
 		return false, nil
 	}
@@ -133,7 +138,6 @@ func seedDemo(ctx context.Context, svc *inbox.Service, db *store.DB) (bool, erro
 
 	// Earlier conversations: one unread reply on Recruiting, one read thread
 	// on Warehouse, and Olivia's STOP with its confirmation.
-	now := time.Now().UTC()
 	history := []struct {
 		contact string
 		number  inbox.Number
