@@ -192,6 +192,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 		return svc.RunJanitor(ctx, min(time.Minute, svcCfg.Outbox.Stuck/2))
 	})
 	goRun("claims", svc.RunClaims)
+	goRun("bulk progress", svc.RunBulkProgress)
 	goRun("records", svc.RunRecords)
 	if sim != nil {
 		goRun("simulator", sim.Run)

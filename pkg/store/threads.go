@@ -147,6 +147,13 @@ func (q queries) Threads(ctx context.Context, companyID int64, f inbox.ThreadFil
 		query += ` AND t.contact_id = ?`
 		args = append(args, f.ContactID)
 	}
+	if f.ThreadIDs != nil {
+		if len(f.ThreadIDs) == 0 {
+			return []inbox.Thread{}, nil
+		}
+		query += ` AND t.id IN (?)`
+		args = append(args, f.ThreadIDs)
+	}
 	query += threadOrder + ` LIMIT ?`
 	args = append(args, f.Limit)
 	query, args, err := q.in(query, args...)
