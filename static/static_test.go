@@ -1,6 +1,8 @@
 package static
 
 import (
+	"smsinbox/pkg/plainchars"
+
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -108,6 +110,7 @@ func TestAssetsAreFingerprintedAndImmutable(t *testing.T) {
 		"js/components/smsmodal.js": "text/javascript; charset=utf-8",
 		"app.css":                   "text/css; charset=utf-8",
 		"icon.svg":                  "image/svg+xml",
+		"js/plainchars.json":        "application/json",
 	}
 	for name, ctype := range cases {
 		w := serve(t, h, "GET", "/assets/"+v+"/"+name)
@@ -305,5 +308,14 @@ func TestContractHooksPresent(t *testing.T) {
 		if !strings.Contains(src, "'"+attr+"'") {
 			t.Errorf("attribute %q is not set by any module", attr)
 		}
+	}
+}
+
+// TestPlainCharsTableIsTheServers: the composer reads the very table the
+// server embeds.
+func TestPlainCharsTableIsTheServers(t *testing.T) {
+	w := serve(t, Handler(Options{}), "GET", "/assets/"+Version()+"/js/plainchars.json")
+	if w.Code != http.StatusOK || w.Body.String() != string(plainchars.JSON) {
+		t.Fatalf("GET plainchars.json: %d, %d bytes; want the server's table", w.Code, w.Body.Len())
 	}
 }
