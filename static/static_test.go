@@ -110,7 +110,6 @@ func TestAssetsAreFingerprintedAndImmutable(t *testing.T) {
 		"js/components/smsmodal.js": "text/javascript; charset=utf-8",
 		"app.css":                   "text/css; charset=utf-8",
 		"icon.svg":                  "image/svg+xml",
-		"js/plainchars.json":        "application/json",
 	}
 	for name, ctype := range cases {
 		w := serve(t, h, "GET", "/assets/"+v+"/"+name)
@@ -315,7 +314,8 @@ func TestContractHooksPresent(t *testing.T) {
 // server embeds.
 func TestPlainCharsTableIsTheServers(t *testing.T) {
 	w := serve(t, Handler(Options{}), "GET", "/assets/"+Version()+"/js/plainchars.json")
-	if w.Code != http.StatusOK || w.Body.String() != string(plainchars.JSON) {
+	if w.Code != http.StatusOK || w.Body.String() != string(plainchars.JSON) ||
+		w.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("GET plainchars.json: %d, %d bytes; want the server's table", w.Code, w.Body.Len())
 	}
 }
