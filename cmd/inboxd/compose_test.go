@@ -155,15 +155,30 @@ func TestBulkSendThroughPlivo(t *testing.T) {
 		// Another user may not read it.
 		c.admin.call("GET", "/api/bulk-sends/"+itoa(b.ID), nil, 404, nil)
 
-		// Live progress, to the sender's own topic, up to 100 %.
+		// Live progress, to the sender's own topic, up to 100 %; the
+		// number's assignees are told of the 280 texts with one bulk.queued.
 		topic := inbox.UserTopic(anaID)
 		deadline := time.Now().Add(15 * time.Second)
-		last := -1
+		last, queuedEvents, created := -1, 0, 0
 		for last != 100 {
 			if time.Now().After(deadline) {
 				t.Fatalf("no bulk.progress at 100 %% within 15 s (last %d)", last)
 			}
-			f := tab.expect("bulk.progress", 15*time.Second)
+			f := tab.next(15 * time.Second)
+			switch f.Type {
+			case "bulk.queued":
+				queuedEvents++
+				if f.Topic != inbox.NumberTopic(c.number.ID) {
+					t.Errorf("bulk.queued on %s", f.Topic)
+				}
+				continue
+			case "message.created":
+				created++
+				continue
+			case "bulk.progress":
+			default:
+				continue
+			}
 			if f.Topic != topic {
 				t.Errorf("bulk.progress on %s; want %s", f.Topic, topic)
 			}
@@ -177,6 +192,9 @@ func TestBulkSendThroughPlivo(t *testing.T) {
 				t.Errorf("progress %+v after %d %%", p.BulkSend, last)
 			}
 			last = p.BulkSend.Percent
+		}
+		if queuedEvents != 1 || created != 0 {
+			t.Errorf("the sender's tab got %d bulk.queued and %d message.created; want one bulk.queued", queuedEvents, created)
 		}
 		other.quiet(300*time.Millisecond, "bulk.progress")
 	})

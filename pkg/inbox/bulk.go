@@ -12,9 +12,16 @@ import (
 // MaxBulkContacts is the most contacts one bulk send texts.
 const MaxBulkContacts = 1000
 
-// EventBulkProgress is a bulk send's counts, pushed to its sender's sockets
-// (UserTopic) as they change.
-const EventBulkProgress = "bulk.progress"
+// The events of bulk sends. EventBulkProgress is a bulk send's counts,
+// pushed to its sender's sockets (UserTopic) as they change.
+// EventBulkQueued and EventBulkCanceled tell a number's assignees that a
+// bulk send queued or canceled many texts on it at once: they refetch the
+// threads they show.
+const (
+	EventBulkProgress = "bulk.progress"
+	EventBulkQueued   = "bulk.queued"
+	EventBulkCanceled = "bulk.canceled"
+)
 
 // UserTopic is the topic of one user's own events (bulk.progress): only
 // that user's sockets get them.
@@ -239,7 +246,7 @@ func (s *Service) CreateBulkSend(ctx context.Context, caller User, req BulkReque
 		if err := tx.CreateBulkSend(ctx, &bulk); err != nil {
 			return err
 		}
-		if err := s.storeBulk(ctx, tx, bulk.ID, *number, items); err != nil {
+		if err := s.storeBulk(ctx, tx, bulk, *number, items); err != nil {
 			return err
 		}
 		events = len(items) > 0
@@ -254,45 +261,29 @@ func (s *Service) CreateBulkSend(ctx context.Context, caller User, req BulkReque
 }
 
 // storeBulk stores a bulk send's texts, each on the thread of its number
-// and contact, and tells the number's assignees (message.created, as for
-// any text; the threads are read back in one query per chunk).
-func (s *Service) storeBulk(ctx context.Context, tx Tx, bulkID int64, n Number, items []Message) error {
-	threadIDs := make([]int64, len(items))
-	for i := range items {
-		m := &items[i]
-		m.BulkID = &bulkID
-		id, err := tx.EnsureThread(ctx, m.CompanyID, n.ID, m.ContactID)
-		if err != nil {
-			return err
-		}
-		m.ThreadID, threadIDs[i] = id, id
-		if _, err := tx.InsertMessage(ctx, m); err != nil {
-			return err
-		}
+// and contact, set-based, and tells the number's assignees with one
+// bulk.queued event rather than a message.created each: a burst of a
+// thousand frames would overflow every assignee's socket queue, and a
+// client refetches what it shows instead. A bulk text does not end a claim
+// on its thread, as a person's reply does: it is not someone handling that
+// conversation.
+func (s *Service) storeBulk(ctx context.Context, tx Tx, b BulkSend, n Number, items []Message) error {
+	if err := tx.InsertBulkMessages(ctx, b.ID, n.CompanyID, n.ID, items); err != nil {
+		return err
 	}
-	const chunk = 200
-	for start := 0; start < len(items); start += chunk {
-		part := items[start:min(start+chunk, len(items))]
-		ids := threadIDs[start:min(start+chunk, len(items))]
-		threads, err := tx.Threads(ctx, n.CompanyID, ThreadFilter{ThreadIDs: ids, Limit: len(ids)})
-		if err != nil {
-			return err
-		}
-		byID := make(map[int64]Thread, len(threads))
-		for _, th := range threads {
-			byID[th.ID] = th
-		}
-		for _, m := range part {
-			th := byID[m.ThreadID]
-			if th.LastMessage != nil && th.LastMessage.ID == m.ID {
-				m = *th.LastMessage
-			}
-			if err := tx.Emit(NumberTopic(n.ID), EventMessageCreated, map[string]any{"thread": th, "message": m}); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return tx.Emit(NumberTopic(n.ID), EventBulkQueued, bulkNotice{BulkSend: bulkRef{ID: b.ID, NumberID: n.ID, Count: len(items)}})
+}
+
+// bulkNotice is the data of bulk.queued and bulk.canceled: which bulk send,
+// on which number, and how many texts it queued or canceled.
+type bulkNotice struct {
+	BulkSend bulkRef `json:"bulk_send"`
+}
+
+type bulkRef struct {
+	ID       int64 `json:"id"`
+	NumberID int64 `json:"number_id"`
+	Count    int   `json:"count"`
 }
 
 // GetBulkSend returns one of the caller's bulk sends with its counts now.
@@ -332,16 +323,11 @@ func (s *Service) CancelBulkSend(ctx context.Context, caller User, id int64) (Bu
 				return err
 			}
 		}
-		for _, mid := range ids {
-			m, err := tx.Message(ctx, caller.CompanyID, mid)
-			if err != nil {
-				return err
-			}
-			if err := tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m}); err != nil {
-				return err
-			}
+		if len(ids) == 0 {
+			return nil
 		}
-		return nil
+		// One event for them all, as when they were queued (storeBulk).
+		return tx.Emit(NumberTopic(b.NumberID), EventBulkCanceled, bulkNotice{BulkSend: bulkRef{ID: b.ID, NumberID: b.NumberID, Count: len(ids)}})
 	})
 	if err != nil {
 		return BulkSend{}, err

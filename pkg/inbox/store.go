@@ -191,6 +191,11 @@ type Tx interface {
 	// (status canceled, never sent, reason as their error reason), and
 	// returns their ids.
 	CancelPending(ctx context.Context, f CancelFilter, reason string) ([]int64, error)
+	// InsertBulkMessages stores the texts of a bulk send, outbound and
+	// queued (or scheduled), each on the thread of the number and its
+	// contact (made when missing), set-based; it sets their IDs and
+	// ThreadIDs and points every thread and contact at its text.
+	InsertBulkMessages(ctx context.Context, bulkID, companyID, numberID int64, msgs []Message) error
 	// CreateBulkSend stores b and sets its ID.
 	CreateBulkSend(ctx context.Context, b *BulkSend) error
 	// SetBulkCanceled records when a bulk send was canceled.
