@@ -78,6 +78,13 @@ func TestBulkSendThroughPlivo(t *testing.T) {
 		tab := c.ana.dial(t, nil)
 		other := c.admin.dial(t, nil)
 
+		// A dry run says the same and stores nothing.
+		var dry bulkAnswer
+		c.ana.call("POST", "/api/bulk-sends", map[string]any{"number_id": c.number.ID, "contact_ids": ids(all),
+			"body": "Hi! Are you still interested in the role?", "dry_run": true}, 200, &dry)
+		if dry.ID != 0 || dry.Total != 300 || dry.Queued != 280 || len(dry.Skipped) != 20 {
+			t.Fatalf("dry run %+v; want 300 total, 280 to text, 20 skipped, no id", dry)
+		}
 		var b bulkAnswer
 		c.ana.call("POST", "/api/bulk-sends", map[string]any{"number_id": c.number.ID, "contact_ids": ids(all),
 			"body": "Hi! Are you still interested in the role?"}, 202, &b)

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +38,13 @@ type BulkRequest struct {
 	TemplateID      int64
 	SendAt          *time.Time
 	PlainCharacters bool
+	// DryRun checks without storing or sending anything: the answer says
+	// who would be texted and who skipped, with ID 0.
+	DryRun bool
 }
+
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("dry run")
 
 // BulkSkip is a contact a bulk send does not text, and why: the send gate's
 // code (opted_out, no_consent, opt_out_review…), missing_field (the
@@ -89,7 +96,7 @@ func (b *BulkSend) setCounts(c BulkCounts) {
 
 // BulkQueued is the answer to a new bulk send.
 type BulkQueued struct {
-	ID      int64      `json:"id"`
+	ID      int64      `json:"id,omitempty"`
 	Total   int        `json:"total"`
 	Queued  int        `json:"queued"`
 	Skipped []BulkSkip `json:"skipped"`
@@ -243,6 +250,10 @@ func (s *Service) CreateBulkSend(ctx context.Context, caller User, req BulkReque
 			d.apply(&m)
 			items = append(items, m)
 		}
+		if req.DryRun {
+			out = BulkQueued{Total: bulk.Total, Queued: len(items), Skipped: bulk.Skipped}
+			return errDryRun
+		}
 		if err := tx.CreateBulkSend(ctx, &bulk); err != nil {
 			return err
 		}
@@ -253,6 +264,9 @@ func (s *Service) CreateBulkSend(ctx context.Context, caller User, req BulkReque
 		out = BulkQueued{ID: bulk.ID, Total: bulk.Total, Queued: len(items), Skipped: bulk.Skipped}
 		return nil
 	})
+	if err == errDryRun {
+		return out, nil
+	}
 	if err == nil && events {
 		s.wakeOutbox()
 		s.wakeBulk()

@@ -163,16 +163,22 @@ func (s *Server) createBulkSend(w http.ResponseWriter, r *http.Request, u inbox.
 		TemplateID      int64      `json:"template_id"`
 		SendAt          *time.Time `json:"send_at"`
 		PlainCharacters bool       `json:"plain_characters"`
+		DryRun          bool       `json:"dry_run"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
 	b, err := s.svc.CreateBulkSend(r.Context(), u, inbox.BulkRequest{NumberID: in.NumberID, ContactIDs: in.ContactIDs,
-		JobID: in.JobID, Body: in.Body, TemplateID: in.TemplateID, SendAt: in.SendAt, PlainCharacters: in.PlainCharacters})
+		JobID: in.JobID, Body: in.Body, TemplateID: in.TemplateID, SendAt: in.SendAt, PlainCharacters: in.PlainCharacters,
+		DryRun: in.DryRun})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, b)
+	status := http.StatusAccepted
+	if in.DryRun {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, b)
 	return nil
 }
 
