@@ -298,6 +298,8 @@ func TestContractHooksPresent(t *testing.T) {
 		"sms-icon", "sms-modal", "sms-thread", "thread-message", "sms-compose", "sms-segments",
 		"sms-send", "typing-indicator", "sms-close", "sms-error",
 		"inbox-filter", "inbox-more", "claim-badge", "claim-release", "search-input", "search-result",
+		"template-picker", "template-preview", "schedule-toggle", "schedule-at", "scheduled-badge", "cancel-scheduled",
+		"plain-characters", "row-select", "bulk-open", "bulk-skips", "bulk-progress", "resend",
 	} {
 		if !strings.Contains(src, "testid: '"+id+"'") {
 			t.Errorf("data-testid %q is not used by any module", id)

@@ -32,9 +32,9 @@ export function templateErrorText(err) {
 /**
  * The template picker: a select of the user's templates. onPick gets the
  * chosen template (or null for "no template").
- * @param {{testid?: string, onPick: (t: any|null) => void}} opts
+ * @param {{testid: string, onPick: (t: any|null) => void}} opts
  */
-export function templatePicker({ testid = 'template-picker', onPick }) {
+export function templatePicker({ testid, onPick }) {
   const sel = /** @type {HTMLSelectElement} */ (h('select', {
     class: 'select', testid, 'aria-label': 'Template',
     on: { change: () => onPick(byId.get(Number(sel.value)) || null) },

@@ -224,7 +224,7 @@ function build() {
   const send = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn btn-primary', testid: 'sms-send' }, 'Send'));
   const error = h('p', { class: 'form-error', testid: 'sms-error', role: 'alert', hidden: true });
   const preview = h('p', { class: 'template-preview', testid: 'template-preview', 'aria-live': 'polite', hidden: true });
-  const picker = templatePicker({ onPick: (t) => pickTemplate(t) });
+  const picker = templatePicker({ testid: 'template-picker', onPick: (t) => pickTemplate(t) });
   const schedule = scheduleControls(() => updateCounter());
   const plain = plainCharacters(compose, () => updateCounter());
   const form = h('form', { class: 'composer', on: { submit: (ev) => { ev.preventDefault(); doSend(); } } },
