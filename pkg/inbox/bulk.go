@@ -369,8 +369,11 @@ const BulkProgressEvery = 250 * time.Millisecond
 func (s *Service) RunBulkProgress(ctx context.Context) error {
 	tick := time.NewTicker(BulkProgressEvery)
 	defer tick.Stop()
+	// What this instance saw last of each running bulk send: counts read
+	// outside a transaction that have not changed need no write.
+	seen := map[int64]string{}
 	for {
-		if err := s.pushBulkProgress(ctx); err != nil && ctx.Err() == nil {
+		if err := s.pushBulkProgress(ctx, seen); err != nil && ctx.Err() == nil {
 			s.bulkFaults.Failed(err)
 		}
 		select {
@@ -382,20 +385,35 @@ func (s *Service) RunBulkProgress(ctx context.Context) error {
 	}
 }
 
-func (s *Service) pushBulkProgress(ctx context.Context) error {
+func (s *Service) pushBulkProgress(ctx context.Context, seen map[int64]string) error {
 	running, err := s.store.UnfinishedBulkSends(ctx)
 	if err != nil {
 		return err
 	}
+	live := make(map[int64]bool, len(running))
 	for _, b := range running {
-		err := s.write(ctx, func(tx Tx) error {
+		live[b.ID] = true
+		c, err := s.store.BulkCounts(ctx, b.ID)
+		if err != nil {
+			return err
+		}
+		b.setCounts(c)
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return err
+		}
+		if seen[b.ID] == string(raw) {
+			continue
+		}
+		err = s.write(ctx, func(tx Tx) error {
+			// Counted again inside the transaction: what is stored and
+			// pushed is what the store holds now.
 			c, err := tx.BulkCounts(ctx, b.ID)
 			if err != nil {
 				return err
 			}
 			b.setCounts(c)
-			raw, err := json.Marshal(b)
-			if err != nil {
+			if raw, err = json.Marshal(b); err != nil {
 				return err
 			}
 			changed, err := tx.SetBulkProgress(ctx, b.ID, string(raw), c.Queued == 0)
@@ -406,6 +424,12 @@ func (s *Service) pushBulkProgress(ctx context.Context) error {
 		})
 		if err != nil {
 			return err
+		}
+		seen[b.ID] = string(raw)
+	}
+	for id := range seen {
+		if !live[id] {
+			delete(seen, id)
 		}
 	}
 	return nil
