@@ -102,7 +102,6 @@ type BulkQueued struct {
 	Skipped []BulkSkip `json:"skipped"`
 }
 
-
 // prefetched answers the send gate's reads for many contacts from what was
 // read for all of them at once: the same gate, without two queries per
 // contact.
