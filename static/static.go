@@ -246,7 +246,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // isClientRoute reports whether p is a page of UI.md, routed in the browser.
 func (h *handler) isClientRoute(p string) bool {
 	switch p {
-	case "/", "/login", "/candidates", "/jobs", "/account",
+	case "/", "/login", "/candidates", "/jobs", "/account", "/templates",
 		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens":
 		return true
 	case "/dev/phone":

@@ -29,7 +29,7 @@ func serve(t *testing.T, h http.Handler, method, target string, header ...string
 func TestClientRoutesServeIndex(t *testing.T) {
 	h := Handler(Options{})
 	for _, p := range []string{
-		"/", "/login", "/candidates", "/candidates/42", "/jobs", "/jobs/7",
+		"/", "/login", "/candidates", "/candidates/42", "/jobs", "/jobs/7", "/templates",
 		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens", "/account",
 		"/candidates/1?from=bell", "/admin/reports/sms-activity?direction=inbound",
 	} {

@@ -34,13 +34,29 @@ func TestBrowserCompose(t *testing.T) {
 	}
 	row := func(name string) string { return fmt.Sprintf(`%s[data-contact-id="%d"]`, tid("contact-row"), id(name)) }
 	apiAna := srv.login(t, "ana@demo.test", demoPassword)
-	var tmpl inbox.Template
-	apiAna.call("POST", "/api/templates", map[string]any{"name": "Still interested",
-		"body": "Hi {{contact.first_name|there}}, are you still interested? {{user.first_name}}"}, 201, &tmpl)
 
 	sc := newScene(t, srv)
 	ana := sc.login(t, "ana", "ana@demo.test")
-	ana.visit(t, "/")
+
+	// Ana saves a template on the Templates page; an unknown field is
+	// refused there, in words.
+	ana.visit(t, "/templates")
+	ana.waitEq(t, "the Templates page", `document.querySelector('main').dataset.page`, "templates")
+	ana.typeInto(t, tid("template-name"), "Still interested")
+	ana.typeInto(t, tid("template-body"), "Hi {{contact.nickname}}")
+	ana.click(t, tid("template-create"))
+	ana.waitContains(t, tid("template-error"), "is not a merge field")
+	ana.fill(t, tid("template-body"), "Hi {{contact.first_name|there}}, are you still interested? {{user.first_name}}")
+	ana.click(t, tid("template-create"))
+	ana.waitCount(t, tid("template-row"), 1)
+	var tmpls struct{ Templates []inbox.Template }
+	apiAna.call("GET", "/api/templates", nil, 200, &tmpls)
+	if len(tmpls.Templates) != 1 {
+		t.Fatalf("templates %+v; want the one Ana saved", tmpls.Templates)
+	}
+	tmpl := tmpls.Templates[0]
+
+	ana.click(t, tid("nav-candidates"))
 	ana.waitEq(t, "the Candidate Pool", `document.querySelector('main').dataset.page`, "candidates")
 
 	// The template picker renders the template for Noah, live, with its
