@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -126,6 +127,34 @@ func TestBrowserCompose(t *testing.T) {
 		if n == 0 || hist.Messages[n-1].BulkID == nil || !strings.HasPrefix(hist.Messages[n-1].Body, "Open day on Friday") {
 			t.Errorf("%s's last message %+v; want the bulk text", name, hist.Messages)
 		}
+	}
+	if errs := ana.takeErrors(); len(errs) > 0 {
+		t.Errorf("browser errors: %q", errs)
+	}
+}
+
+// Resend in the browser, through the fake Plivo API: a text Plivo reports
+// failed shows "Resend"; the click sends it again as a new text.
+func TestBrowserResend(t *testing.T) {
+	browser(t)
+	f := newPlivoFixture(t, nil)
+	m, _ := f.send(t, "Can you call me back?", "", 202)
+	eventually(t, wait, "Plivo gets the text", func() bool { return len(f.fake.Creates()) == 1 })
+	form := url.Values{"MessageUUID": {f.fake.Creates()[0].MessageUUID}, "Status": {"failed"}, "ErrorCode": {"30"}}
+	if code := f.s.webhook(t, "/webhooks/plivo/status?message_id="+itoa(m.ID), form, nil); code != 200 {
+		t.Fatalf("report: %d", code)
+	}
+	sc := newScene(t, f.s)
+	ana := sc.loginWith(t, "ana", "ana@acme.test", "correct horse")
+	ana.click(t, fmt.Sprintf(`%s[data-contact-id="%d"] %s`, tid("contact-row"), f.contact.ID, tid("sms-icon")))
+	ana.waitModal(t)
+	failed := fmt.Sprintf(`%s[data-message-id="%d"]`, tid("thread-message"), m.ID)
+	ana.waitAttr(t, failed, "data-status", "failed")
+	ana.click(t, failed+" "+tid("resend"))
+	ana.waitCount(t, tid("thread-message")+`[data-direction="outbound"]`, 2)
+	eventually(t, wait, "Plivo gets the resend", func() bool { return len(f.fake.Creates()) == 2 })
+	if got := f.fake.Creates()[1].Text; got != "Can you call me back?" {
+		t.Errorf("resent %q", got)
 	}
 	if errs := ana.takeErrors(); len(errs) > 0 {
 		t.Errorf("browser errors: %q", errs)
