@@ -216,6 +216,8 @@ CREATE TABLE messages (
     -- webhook fills them in.
     missed          BOOLEAN NOT NULL DEFAULT FALSE,
     send_began_at   TIMESTAMPTZ,                           -- when the latest attempt to send began
+    bulk_id         BIGINT,                                -- the bulk send it is part of (see bulk_sends)
+    resend_of       BIGINT REFERENCES messages (id),       -- the failed text it repeats
     UNIQUE (sent_by, idempotency_key)
 );
 CREATE INDEX messages_thread ON messages (thread_id, id);
@@ -409,3 +411,37 @@ CREATE TABLE backfill_runs (
     name         TEXT PRIMARY KEY,
     succeeded_at TIMESTAMPTZ NOT NULL
 );
+
+-- Saved texts with merge fields ({{contact.first_name|there}}): a shared one
+-- is the company's (admins change it), others their author's.
+CREATE TABLE templates (
+    id         BIGSERIAL PRIMARY KEY,
+    company_id BIGINT NOT NULL REFERENCES companies (id),
+    user_id    BIGINT NOT NULL REFERENCES users (id),
+    name       TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    shared     BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX templates_company ON templates (company_id, id);
+
+-- One text to many contacts: each gets its own message (messages.bulk_id),
+-- queued at once and paced by the number's send lane. skipped: the contacts
+-- the send gate refused, with reasons (JSON); progress: the counts last
+-- pushed to the sender (JSON), so that one instance pushes each change once.
+CREATE TABLE bulk_sends (
+    id          BIGSERIAL PRIMARY KEY,
+    company_id  BIGINT NOT NULL REFERENCES companies (id),
+    user_id     BIGINT NOT NULL REFERENCES users (id),
+    number_id   BIGINT NOT NULL REFERENCES numbers (id),
+    total       INTEGER NOT NULL,
+    skipped     TEXT NOT NULL DEFAULT '[]',
+    progress    TEXT NOT NULL DEFAULT '',
+    finished    BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at  TIMESTAMPTZ NOT NULL,
+    canceled_at TIMESTAMPTZ
+);
+CREATE INDEX bulk_sends_unfinished ON bulk_sends (id) WHERE NOT finished;
+ALTER TABLE messages ADD CONSTRAINT messages_bulk_id_fkey FOREIGN KEY (bulk_id) REFERENCES bulk_sends (id);
+CREATE INDEX messages_bulk ON messages (bulk_id, status) WHERE bulk_id IS NOT NULL;

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"smsinbox/pkg/plainchars"
 )
 
 //go:embed index.html assets
@@ -82,13 +84,21 @@ func readTree(fsys fs.FS) (*tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The plain-characters table is the server's own (pkg/plainchars),
+	// served beside the composer's module that reads it.
+	extra := map[string][]byte{"assets/js/plainchars.json": plainchars.JSON}
+	for name := range extra {
+		names = append(names, name)
+	}
 	sort.Strings(names)
 	sum := sha256.New()
 	sum.Write(index)
 	for _, name := range names {
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
+		body, ok := extra[name]
+		if !ok {
+			if body, err = fs.ReadFile(fsys, name); err != nil {
+				return nil, err
+			}
 		}
 		// Hash the name too, so that a rename alone changes the version.
 		sum.Write([]byte("\x00" + name + "\x00"))
@@ -236,7 +246,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // isClientRoute reports whether p is a page of UI.md, routed in the browser.
 func (h *handler) isClientRoute(p string) bool {
 	switch p {
-	case "/", "/login", "/candidates", "/jobs", "/account",
+	case "/", "/login", "/candidates", "/jobs", "/account", "/templates",
 		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens":
 		return true
 	case "/dev/phone":

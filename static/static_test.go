@@ -1,6 +1,8 @@
 package static
 
 import (
+	"smsinbox/pkg/plainchars"
+
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -27,7 +29,7 @@ func serve(t *testing.T, h http.Handler, method, target string, header ...string
 func TestClientRoutesServeIndex(t *testing.T) {
 	h := Handler(Options{})
 	for _, p := range []string{
-		"/", "/login", "/candidates", "/candidates/42", "/jobs", "/jobs/7",
+		"/", "/login", "/candidates", "/candidates/42", "/jobs", "/jobs/7", "/templates",
 		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens", "/account",
 		"/candidates/1?from=bell", "/admin/reports/sms-activity?direction=inbound",
 	} {
@@ -296,6 +298,8 @@ func TestContractHooksPresent(t *testing.T) {
 		"sms-icon", "sms-modal", "sms-thread", "thread-message", "sms-compose", "sms-segments",
 		"sms-send", "typing-indicator", "sms-close", "sms-error",
 		"inbox-filter", "inbox-more", "claim-badge", "claim-release", "search-input", "search-result",
+		"template-picker", "template-preview", "schedule-toggle", "schedule-at", "scheduled-badge", "cancel-scheduled",
+		"plain-characters", "row-select", "bulk-open", "bulk-skips", "bulk-progress", "resend",
 	} {
 		if !strings.Contains(src, "testid: '"+id+"'") {
 			t.Errorf("data-testid %q is not used by any module", id)
@@ -305,5 +309,15 @@ func TestContractHooksPresent(t *testing.T) {
 		if !strings.Contains(src, "'"+attr+"'") {
 			t.Errorf("attribute %q is not set by any module", attr)
 		}
+	}
+}
+
+// TestPlainCharsTableIsTheServers: the composer reads the very table the
+// server embeds.
+func TestPlainCharsTableIsTheServers(t *testing.T) {
+	w := serve(t, Handler(Options{}), "GET", "/assets/"+Version()+"/js/plainchars.json")
+	if w.Code != http.StatusOK || w.Body.String() != string(plainchars.JSON) ||
+		w.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("GET plainchars.json: %d, %d bytes; want the server's table", w.Code, w.Body.Len())
 	}
 }

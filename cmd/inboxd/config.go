@@ -34,6 +34,7 @@ type Config struct {
 	LogLevel       string         // INBOX_LOG_LEVEL: debug, info, warn, error
 	LogFormat      string         // INBOX_LOG_FORMAT: text or json
 	SendInterval   time.Duration  // INBOX_SEND_INTERVAL: least time between two sends of a number
+	SendRate       float64        // INBOX_SEND_RATE: most sends per second of one instance, all numbers together
 	EventRetention time.Duration  // INBOX_EVENT_RETENTION: how long events are kept for resume
 	PasswordCost   int            // INBOX_PASSWORD_COST: bcrypt cost of new password hashes
 	DefaultRegion  string         // INBOX_DEFAULT_REGION: national-format numbers' region for companies that set none
@@ -150,6 +151,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.SendInterval, err = duration(getenv, "INBOX_SEND_INTERVAL", time.Second); err != nil {
 		return c, err
+	}
+	c.SendRate = 10
+	if v := getenv("INBOX_SEND_RATE"); v != "" {
+		if c.SendRate, err = strconv.ParseFloat(v, 64); err != nil || !(c.SendRate > 0) || c.SendRate > 1e6 {
+			return c, fmt.Errorf("INBOX_SEND_RATE %q: want sends per second, more than 0", v)
+		}
 	}
 	if c.PlivoTimeout, err = duration(getenv, "PLIVO_TIMEOUT", 10*time.Second); err != nil {
 		return c, err

@@ -62,6 +62,9 @@ func TestLoadConfig(t *testing.T) {
 		{"PLIVO_AUTH_ID", "MA1"},
 		{"INBOX_DEMO", "maybe"},
 		{"INBOX_SEND_INTERVAL", "-1s"},
+		{"INBOX_SEND_RATE", "0"},
+		{"INBOX_SEND_RATE", "fast"},
+		{"INBOX_SEND_RATE", "NaN"},
 		{"INBOX_LOG_FORMAT", "xml"},
 		{"INBOX_PASSWORD_COST", "3"},
 		{"INBOX_DEFAULT_REGION", "UK"}, // GB is the code; UK is not one phonenumbers knows

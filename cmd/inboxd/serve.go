@@ -104,6 +104,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	svcCfg.PublicURL = cfg.PublicURL.String()
 	svcCfg.EventRetention = cfg.EventRetention
 	svcCfg.Outbox.PerNumber = cfg.SendInterval
+	svcCfg.Outbox.AccountRate = cfg.SendRate
 	svcCfg.PasswordCost = cfg.PasswordCost
 	svcCfg.Region = cfg.DefaultRegion
 	svcCfg.SessionIdle = cfg.SessionIdle
@@ -192,6 +193,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 		return svc.RunJanitor(ctx, min(time.Minute, svcCfg.Outbox.Stuck/2))
 	})
 	goRun("claims", svc.RunClaims)
+	goRun("bulk progress", svc.RunBulkProgress)
 	goRun("records", svc.RunRecords)
 	if sim != nil {
 		goRun("simulator", sim.Run)

@@ -46,11 +46,12 @@ func NumberTopic(numberID int64) string { return "number:" + strconv.FormatInt(n
 // CompanyTopic is the topic every user of a company gets.
 func CompanyTopic(companyID int64) string { return "company:" + strconv.FormatInt(companyID, 10) }
 
-// ParseTopic splits "number:3" into ("number", 3); ok is false for anything
+// ParseTopic splits "number:3" into ("number", 3) (kinds: number, company,
+// user); ok is false for anything
 // that is not a well-formed topic.
 func ParseTopic(topic string) (kind string, id int64, ok bool) {
 	kind, rest, found := strings.Cut(topic, ":")
-	if !found || (kind != "number" && kind != "company") {
+	if !found || (kind != "number" && kind != "company" && kind != "user") {
 		return "", 0, false
 	}
 	id, err := strconv.ParseInt(rest, 10, 64)

@@ -4,14 +4,14 @@ import "context"
 
 // What the websocket hub reads (pkg/hub's Source).
 
-// Topics returns the topics u may get: each assigned number's, and the
-// company's.
+// Topics returns the topics u may get: each assigned number's, the
+// company's, and u's own (bulk.progress).
 func topicsOf(numbers []Number, u User) []string {
-	topics := make([]string, 0, len(numbers)+1)
+	topics := make([]string, 0, len(numbers)+2)
 	for _, n := range numbers {
 		topics = append(topics, NumberTopic(n.ID))
 	}
-	return append(topics, CompanyTopic(u.CompanyID))
+	return append(topics, CompanyTopic(u.CompanyID), UserTopic(u.ID))
 }
 
 // Hello reads, in one snapshot, u's topics with their current seqs and u's

@@ -7,7 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"smsinbox/pkg/plainchars"
 )
 
 // MaxBodyChars is the longest text a user may send (B6).
@@ -18,6 +21,27 @@ type SendRequest struct {
 	Body           string
 	NumberID       int64  // optional: which of the caller's numbers sends it
 	IdempotencyKey string // optional: a repeat with the same key sends nothing
+	// TemplateID sends a template instead of Body, rendered on the server
+	// for the contact; JobID is the job its {{job.title}} names.
+	TemplateID, JobID int64
+	// SendAt schedules the text (status scheduled until then).
+	SendAt *time.Time
+	// PlainCharacters replaces look-alike characters (curly quotes, dashes…)
+	// with plain ones (pkg/plainchars).
+	PlainCharacters bool
+}
+
+// hashInput is what an Idempotency-Key is bound to.
+func (r SendRequest) hashInput() string {
+	s := r.Body
+	if r.TemplateID != 0 || r.JobID != 0 || r.SendAt != nil || r.PlainCharacters {
+		s += "\x00" + strconv.FormatInt(r.TemplateID, 10) + "/" + strconv.FormatInt(r.JobID, 10) + "/" +
+			strconv.FormatBool(r.PlainCharacters)
+		if r.SendAt != nil {
+			s += "/" + r.SendAt.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	return s
 }
 
 // Send queues a text from the caller to a contact and returns the queued
@@ -32,7 +56,13 @@ func (s *Service) Send(ctx context.Context, caller User, contactID int64, req Se
 	if len(req.IdempotencyKey) > 255 {
 		return Message{}, Invalid("invalid_idempotency_key", "an Idempotency-Key must be at most 255 characters")
 	}
-	hash := requestHash(contactID, req.Body)
+	if err := checkSendAt(req.SendAt, s.now()); err != nil {
+		return Message{}, err
+	}
+	if req.TemplateID != 0 && strings.TrimSpace(req.Body) != "" {
+		return Message{}, Invalid("invalid_body", "send either a body or a template_id, not both")
+	}
+	hash := requestHash(contactID, req.hashInput())
 	if req.IdempotencyKey != "" {
 		if m, ok, err := s.repeatedSend(ctx, caller, req.IdempotencyKey, hash); ok || err != nil {
 			return m, err
@@ -56,6 +86,9 @@ func (s *Service) Send(ctx context.Context, caller User, contactID int64, req Se
 			return err
 		}
 		check := SendCheck{Company: company, Contact: c, Purpose: PurposeText, At: s.now()}
+		if req.SendAt != nil {
+			check.At = req.SendAt.UTC()
+		}
 		if number != nil {
 			check.NumberID = number.ID
 		}
@@ -63,15 +96,25 @@ func (s *Service) Send(ctx context.Context, caller User, contactID int64, req Se
 		if err != nil {
 			return err
 		}
-		body := strings.TrimSpace(req.Body)
-		if n := utf8.RuneCountInString(body); n == 0 || n > MaxBodyChars {
-			return Invalid("invalid_body", "a text must be 1 to %d characters; this one has %d", MaxBodyChars, n)
+		body := req.Body
+		if req.TemplateID != 0 {
+			t, err := visibleTemplate(ctx, tx, caller, req.TemplateID)
+			if err != nil {
+				return err
+			}
+			if body, err = s.renderFor(ctx, tx, caller, t.Body, c, number, req.JobID); err != nil {
+				return err
+			}
+		}
+		if body, err = textBody(body, req.PlainCharacters); err != nil {
+			return err
 		}
 		if number == nil {
 			return Invalid("number_required", "you are assigned to several numbers; choose which one sends this text")
 		}
 		m = Message{CompanyID: caller.CompanyID, Direction: Outbound, Body: body, Status: StatusQueued,
 			SentBy: &caller, IdempotencyKey: req.IdempotencyKey, RequestHash: hash}
+		scheduleAt(&m, req.SendAt)
 		decision.apply(&m)
 		dup, err := s.addMessage(ctx, tx, c, *number, &m)
 		if err != nil {
@@ -91,6 +134,48 @@ func (s *Service) Send(ctx context.Context, caller User, contactID int64, req Se
 		s.wakeOutbox()
 	}
 	return m, err
+}
+
+// textBody is the body a text goes with: trimmed, its look-alike
+// characters replaced when plain is asked for, and 1 to 1,600 characters
+// (else invalid_body).
+func textBody(body string, plain bool) (string, error) {
+	body = strings.TrimSpace(body)
+	if plain {
+		body = plainText(body)
+	}
+	if n := utf8.RuneCountInString(body); n == 0 || n > MaxBodyChars {
+		return "", Invalid("invalid_body", "a text must be 1 to %d characters; this one has %d", MaxBodyChars, n)
+	}
+	return body, nil
+}
+
+// plainText replaces look-alike characters with plain ones.
+func plainText(s string) string { return plainchars.Replace(s) }
+
+// MaxScheduleAhead is how far ahead a text may be scheduled.
+const MaxScheduleAhead = 366 * 24 * time.Hour
+
+// checkSendAt: a scheduled time is in the future, within a year.
+func checkSendAt(at *time.Time, now time.Time) error {
+	if at == nil {
+		return nil
+	}
+	if !at.After(now) {
+		return Invalid("invalid_send_at", "send_at must be in the future")
+	}
+	if at.Sub(now) > MaxScheduleAhead {
+		return Invalid("invalid_send_at", "send_at must be within a year")
+	}
+	return nil
+}
+
+// scheduleAt makes m a text scheduled for at (none when nil).
+func scheduleAt(m *Message, at *time.Time) {
+	if at != nil {
+		t := at.UTC()
+		m.Status, m.SendAt = StatusScheduled, &t
+	}
 }
 
 // apply puts the gate's decision on a message about to be stored: the

@@ -67,6 +67,7 @@ type Service struct {
 	wake   chan struct{} // nudges the outbox when a message is queued
 
 	claimsWake chan struct{} // nudges the lapse loop when a claim is made
+	bulkWake   chan struct{} // nudges the bulk progress loop when a bulk send is made
 
 	inbound groupCommit // inbound texts waiting for their transaction
 
@@ -79,6 +80,7 @@ type Service struct {
 	claimFaults   *FaultLog // the store, as the outbox finds it
 	lapseFaults   *FaultLog // the store, as the claims' lapse loop finds it
 	recordFaults  *FaultLog // the provider's records, or the store, as their reading finds them
+	bulkFaults    *FaultLog // pushing bulk progress
 }
 
 // New returns a Service. Missing configuration takes DefaultConfig's values.
@@ -118,6 +120,8 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		clock:         cfg.Clock,
 		wake:          make(chan struct{}, 1),
 		claimsWake:    make(chan struct{}, 1),
+		bulkWake:      make(chan struct{}, 1),
+		bulkFaults:    NewFaultLog(log, slog.LevelWarn, "pushing bulk send progress failed; retrying", 0),
 		inbound:       newGroupCommit(),
 		instance:      newInstanceID(),
 		publishFaults: NewFaultLog(log, slog.LevelWarn, "publishing events failed; sockets catch up from the store", 0),

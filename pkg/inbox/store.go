@@ -178,6 +178,32 @@ type Tx interface {
 	// AdoptSend gives a send in doubt the provider id of the record it
 	// turned out to be; false when it is in doubt no more.
 	AdoptSend(ctx context.Context, messageID int64, providerID string) (bool, error)
+	// CreateTemplate stores t and sets its ID; UpdateTemplate stores its
+	// name, body, shared flag and updated_at; DeleteTemplate removes it.
+	CreateTemplate(ctx context.Context, t *Template) error
+	UpdateTemplate(ctx context.Context, t Template) error
+	DeleteTemplate(ctx context.Context, companyID, id int64) error
+	// EditScheduled stores a scheduled text's body, segments, encoding,
+	// send time, hold note and consent entry, if it is still scheduled
+	// and not claimed; false when it is not.
+	EditScheduled(ctx context.Context, m Message) (bool, error)
+	// CancelPending cancels the texts f selects that wait to be sent
+	// (status canceled, never sent, reason as their error reason), and
+	// returns their ids.
+	CancelPending(ctx context.Context, f CancelFilter, reason string) ([]int64, error)
+	// InsertBulkMessages stores the texts of a bulk send, outbound and
+	// queued (or scheduled), each on the thread of the number and its
+	// contact (made when missing), set-based; it sets their IDs and
+	// ThreadIDs and points every thread and contact at its text.
+	InsertBulkMessages(ctx context.Context, bulkID, companyID, numberID int64, msgs []Message) error
+	// CreateBulkSend stores b and sets its ID.
+	CreateBulkSend(ctx context.Context, b *BulkSend) error
+	// SetBulkCanceled records when a bulk send was canceled.
+	SetBulkCanceled(ctx context.Context, id int64, at time.Time) error
+	// SetBulkProgress stores the counts last pushed for a bulk send, and
+	// whether it is finished; false (nothing written) when they are the
+	// stored ones already.
+	SetBulkProgress(ctx context.Context, id int64, progress string, finished bool) (bool, error)
 	// ResendInDoubt puts a send in doubt that never reached the provider
 	// back in the queue, due at at (a message shown unknown is queued
 	// again); false when it is in doubt no more.
@@ -269,6 +295,22 @@ type Queries interface {
 	// when nothing is queued.
 	NextSendAt(ctx context.Context) (time.Time, bool, error)
 
+	// Templates lists the company's shared templates and the user's own,
+	// by name; Template returns any template of the company.
+	Templates(ctx context.Context, companyID, userID int64) ([]Template, error)
+	Template(ctx context.Context, companyID, id int64) (Template, error)
+	// ContactsByID returns those of the company's contacts with the ids.
+	ContactsByID(ctx context.Context, companyID int64, ids []int64) ([]Contact, error)
+	// GateFacts reads, for many contacts at once, what the send gate reads
+	// of each: the latest consent entry, and when the contact last texted
+	// the number (key numberID) and any number (key 0).
+	GateFacts(ctx context.Context, companyID, numberID int64, contactIDs []int64) (map[int64]ConsentChange, map[[2]int64]time.Time, error)
+	// BulkSend returns a company's bulk send (counts not filled in);
+	// BulkCounts counts its messages by status.
+	BulkSend(ctx context.Context, companyID, id int64) (BulkSend, error)
+	BulkCounts(ctx context.Context, id int64) (BulkCounts, error)
+	// UnfinishedBulkSends lists the bulk sends still in progress.
+	UnfinishedBulkSends(ctx context.Context) ([]BulkSend, error)
 	// BackfillSucceeded is when the backfill name last ran to its end;
 	// false when it never has.
 	BackfillSucceeded(ctx context.Context, name string) (time.Time, bool, error)
@@ -314,6 +356,7 @@ type ContactFilter struct {
 type ThreadFilter struct {
 	NumberIDs []int64
 	ContactID int64
+	ThreadIDs []int64 // nil: any
 	Limit     int
 }
 
@@ -342,4 +385,12 @@ type SendInDoubt struct {
 	MessageID, CompanyID, NumberID, ContactID int64
 	From, To                                  string
 	BeganAt                                   time.Time
+}
+
+// CancelFilter selects texts waiting to be sent: one message (only while
+// scheduled, when OnlyScheduled), or a bulk send's.
+type CancelFilter struct {
+	MessageID     int64
+	OnlyScheduled bool
+	BulkID        int64
 }

@@ -336,6 +336,10 @@ type Message struct {
 	Purpose Purpose `json:"purpose,omitempty" db:"purpose"`
 	// ConsentEntryID is the ledger entry that allowed an outbound text.
 	ConsentEntryID *int64 `json:"-" db:"consent_entry_id"`
+	// BulkID is the bulk send an outbound text is part of; ResendOf the
+	// failed text it sends again.
+	BulkID   *int64 `json:"bulk_id,omitempty" db:"bulk_id"`
+	ResendOf *int64 `json:"resend_of,omitempty" db:"resend_of"`
 
 	// IdempotencyKey and RequestHash are the sender's Idempotency-Key and a
 	// hash of what it was first used for; stored, never shown.

@@ -31,7 +31,7 @@ func (r messageRow) message() (inbox.Message, error) {
 
 const messageSelect = `SELECT m.id, m.company_id, m.thread_id, m.number_id, m.contact_id, m.direction, m.body, m.status, m.error_code, m.error_reason,
 	m.segments, m.encoding, m.plivo_uuid, m.media_urls, m.flagged, m.created_at,
-	m.send_after AS send_at, m.hold_note, m.purpose, m.consent_entry_id, m.missed,
+	m.send_after AS send_at, m.hold_note, m.purpose, m.consent_entry_id, m.missed, m.bulk_id, m.resend_of,
 	su.id AS "su.id", su.email AS "su.email", su.name AS "su.name", su.role AS "su.role"
 	FROM messages m LEFT JOIN users su ON su.id = m.sent_by `
 
@@ -128,7 +128,7 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	}
 	args := []any{m.Direction, m.Body, m.Status, m.ErrorCode, m.ErrorReason, m.Segments, m.Encoding, sentByID(*m),
 		m.PlivoUUID, key, m.RequestHash, media, m.Flagged, sendState, sendAfter, m.CreatedAt, m.CreatedAt,
-		m.ConsentEntryID, m.Purpose, m.HoldNote, m.Missed, m.ThreadID, m.CompanyID}
+		m.ConsentEntryID, m.Purpose, m.HoldNote, m.Missed, m.BulkID, m.ResendOf, m.ThreadID, m.CompanyID}
 	// An inbound message raises the unread count and, if it is the first
 	// since the last outbound one, starts the thread's wait for a reply; an
 	// outbound one ends the wait and records its sender as the last replier
@@ -153,8 +153,8 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 // belongs to the company named.
 const insertMessage = `INSERT INTO messages (company_id, thread_id, number_id, contact_id, direction, body, status,
 	error_code, error_reason, segments, encoding, sent_by, plivo_uuid, idempotency_key, request_hash, media_urls, flagged,
-	send_state, send_after, created_at, updated_at, consent_entry_id, purpose, hold_note, missed)
-	SELECT t.company_id, t.id, t.number_id, t.contact_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+	send_state, send_after, created_at, updated_at, consent_entry_id, purpose, hold_note, missed, bulk_id, resend_of)
+	SELECT t.company_id, t.id, t.number_id, t.contact_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 	FROM threads t WHERE t.id = ? AND t.company_id = ?
 	ON CONFLICT DO NOTHING`
 

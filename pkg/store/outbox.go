@@ -8,7 +8,9 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-// ClaimSends claims due messages one per free number lane. A lane is taken
+// ClaimSends claims due messages one per free number lane: a person's own
+// text before the texts of a bulk send, which may keep a lane busy for
+// minutes, then the oldest first. A lane is taken
 // with a conditional upsert: on PostgreSQL a second process waits for the
 // first's row lock and then finds the lane busy, so no number ever sends
 // faster than perNumber, whatever the number of processes.
@@ -36,7 +38,8 @@ func (t *tx) ClaimSends(ctx context.Context, now time.Time, perNumber time.Durat
 		// send_began_at: Plivo's records of this attempt are those since.
 		if err := t.sel(ctx, &ids, `UPDATE messages SET send_state = 'sending', send_attempts = send_attempts + 1, updated_at = ?,
 			send_began_at = ?
-			WHERE id = (SELECT id FROM messages WHERE number_id = ? AND send_state = 'pending' AND send_after <= ? ORDER BY id LIMIT 1)
+			WHERE id = (SELECT id FROM messages WHERE number_id = ? AND send_state = 'pending' AND send_after <= ?
+			ORDER BY CASE WHEN bulk_id IS NULL THEN 0 ELSE 1 END, id LIMIT 1)
 			AND send_state = 'pending' RETURNING id`, now, now, numberID, now); err != nil {
 			return nil, fmt.Errorf("claim a message of number %d: %w", numberID, err)
 		}

@@ -68,6 +68,8 @@ type nullMessage struct {
 	HoldNote    sql.NullString `db:"hold_note"`
 	Purpose     sql.NullString `db:"purpose"`
 	Missed      sql.NullBool   `db:"missed"`
+	BulkID      *int64         `db:"bulk_id"`
+	ResendOf    *int64         `db:"resend_of"`
 	Sender      nullUser       `db:"u"`
 }
 
@@ -82,6 +84,7 @@ func (m nullMessage) message(companyID int64) (*inbox.Message, error) {
 		Segments: int(m.Segments.Int64), Encoding: m.Encoding.String, PlivoUUID: m.PlivoUUID,
 		Flagged: m.Flagged.Bool, CreatedAt: m.CreatedAt.Time,
 		SendAt: m.SendAt, HoldNote: m.HoldNote.String, Purpose: inbox.Purpose(m.Purpose.String), Missed: m.Missed.Bool,
+		BulkID: m.BulkID, ResendOf: m.ResendOf,
 	}, Media: m.Media.String, Sender: m.Sender}
 	msg, err := r.message()
 	return &msg, err
@@ -102,7 +105,7 @@ var threadSelect = `SELECT t.id, t.company_id, t.unread_count, t.read_at, t.last
 	lm.error_reason AS "lm.error_reason", lm.segments AS "lm.segments", lm.encoding AS "lm.encoding",
 	lm.plivo_uuid AS "lm.plivo_uuid", lm.media_urls AS "lm.media_urls", lm.flagged AS "lm.flagged",
 	lm.created_at AS "lm.created_at", lm.send_after AS "lm.send_at", lm.hold_note AS "lm.hold_note",
-	lm.purpose AS "lm.purpose", lm.missed AS "lm.missed", lu.id AS "lm.u.id", lu.email AS "lm.u.email", lu.name AS "lm.u.name",
+	lm.purpose AS "lm.purpose", lm.missed AS "lm.missed", lm.bulk_id AS "lm.bulk_id", lm.resend_of AS "lm.resend_of", lu.id AS "lm.u.id", lu.email AS "lm.u.email", lu.name AS "lm.u.name",
 	lu.role AS "lm.u.role"
 	FROM threads t
 	JOIN numbers n ON n.id = t.number_id
@@ -146,6 +149,13 @@ func (q queries) Threads(ctx context.Context, companyID int64, f inbox.ThreadFil
 	if f.ContactID != 0 {
 		query += ` AND t.contact_id = ?`
 		args = append(args, f.ContactID)
+	}
+	if f.ThreadIDs != nil {
+		if len(f.ThreadIDs) == 0 {
+			return []inbox.Thread{}, nil
+		}
+		query += ` AND t.id IN (?)`
+		args = append(args, f.ThreadIDs)
 	}
 	query += threadOrder + ` LIMIT ?`
 	args = append(args, f.Limit)

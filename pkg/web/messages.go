@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"smsinbox/pkg/inbox"
 )
@@ -65,14 +66,19 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, u inbox.User) erro
 		return err
 	}
 	var in struct {
-		Body     string `json:"body"`
-		NumberID int64  `json:"number_id"`
+		Body            string     `json:"body"`
+		NumberID        int64      `json:"number_id"`
+		TemplateID      int64      `json:"template_id"`
+		JobID           int64      `json:"job_id"`
+		SendAt          *time.Time `json:"send_at"`
+		PlainCharacters bool       `json:"plain_characters"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
 	m, err := s.svc.Send(r.Context(), u, id, inbox.SendRequest{
 		Body: in.Body, NumberID: in.NumberID, IdempotencyKey: r.Header.Get("Idempotency-Key"),
+		TemplateID: in.TemplateID, JobID: in.JobID, SendAt: in.SendAt, PlainCharacters: in.PlainCharacters,
 	})
 	if err != nil {
 		return err

@@ -55,6 +55,19 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	mux.Handle("GET /api/search", s.authed(s.search))
 	mux.Handle("GET /api/messages/{id}/media/{n}", s.authed(s.media))
 
+	mux.Handle("POST /api/templates", s.authed(s.createTemplate))
+	mux.Handle("GET /api/templates", s.authed(s.listTemplates))
+	mux.Handle("GET /api/templates/{id}", s.authed(s.getTemplate))
+	mux.Handle("PATCH /api/templates/{id}", s.authed(s.patchTemplate))
+	mux.Handle("DELETE /api/templates/{id}", s.authed(s.deleteTemplate))
+	mux.Handle("POST /api/templates/{id}/preview", s.authed(s.previewTemplate))
+	mux.Handle("PATCH /api/messages/{id}", s.authed(s.editMessage))
+	mux.Handle("POST /api/messages/{id}/cancel", s.authed(s.cancelMessage))
+	mux.Handle("POST /api/messages/{id}/resend", s.authed(s.resendMessage))
+	mux.Handle("POST /api/bulk-sends", s.authed(s.createBulkSend))
+	mux.Handle("GET /api/bulk-sends/{id}", s.authed(s.getBulkSend))
+	mux.Handle("POST /api/bulk-sends/{id}/cancel", s.authed(s.cancelBulkSend))
+
 	mux.Handle("GET /api/reports/sms-activity", s.authed(s.report))
 	mux.Handle("GET /api/reports/audit", s.authed(s.reportAudit))
 

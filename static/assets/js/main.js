@@ -14,6 +14,7 @@ import loginPage from './pages/login.js';
 import candidatesPage from './pages/candidates.js';
 import profilePage from './pages/profile.js';
 import { jobsPage, jobPage } from './pages/jobs.js';
+import templatesPage from './pages/templates.js';
 import usersPage from './pages/users.js';
 import tokensPage from './pages/tokens.js';
 import accountPage from './pages/account.js';
@@ -38,6 +39,7 @@ const routes = [
   route('/jobs', 'jobs', jobsPage),
   route('/jobs/:id', 'job', jobPage),
   route('/account', 'account', accountPage),
+  route('/templates', 'templates', templatesPage),
   route('/admin/users', 'users', adminOnly(usersPage)),
   route('/admin/tokens', 'tokens', adminOnly(tokensPage)),
   route('/admin/numbers', 'numbers', adminOnly(numbersPage)),

@@ -194,6 +194,15 @@ export function applyEvent(frame, { stale } = { stale: false }) {
         emit('thread', d.thread);
       }
       break;
+    case 'bulk.queued':
+    case 'bulk.canceled':
+      // A bulk send queued or canceled many texts on a number at once: one
+      // event for them all, so what the number feeds is fetched again.
+      if (!stale) onResync(frame.topic);
+      break;
+    case 'bulk.progress':
+      if (d.bulk_send) emit('bulk', d.bulk_send);
+      break;
     case 'contact.updated':
       if (d.contact) putContact(d.contact);
       break;

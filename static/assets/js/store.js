@@ -11,7 +11,9 @@
 //   status   message — message.status
 //   thread   thread — a thread's read state changed
 //   typing   {thread_id, user}
-//   resync   topic — refetch over REST what the topic feeds
+//   resync   topic — refetch over REST what the topic feeds (also after
+//            bulk.queued and bulk.canceled on a number's topic)
+//   bulk     a bulk send's progress (bulk.progress: the signed-in user's own)
 //   company  company.updated
 //   number   number.updated
 //   live     'connecting' | 'open' | 'offline' | 'stopped'

@@ -4,6 +4,7 @@
 import { h, replace } from '../dom.js';
 import { messageTime, fullTime, isoTime } from '../time.js';
 import { heldNotice, mediaImages } from './consent.js';
+import { messageActions } from './compose.js';
 
 /** Words and ticks for each status. */
 const STATUS = {
@@ -74,11 +75,13 @@ export function statusBadge(m) {
 }
 
 /**
- * One message bubble of the SMS modal's thread.
+ * One message bubble of the SMS modal's thread; with opts.actions, a
+ * scheduled text's cancel and a failed one's resend.
  * @param {any} m Message
  * @param {any} contact
+ * @param {{actions?: boolean}=} opts
  */
-export function threadMessage(m, contact) {
+export function threadMessage(m, contact, opts) {
   const li = h('li', {
     class: ['msg', m.direction === 'inbound' ? 'msg-in' : 'msg-out'],
     testid: 'thread-message',
@@ -86,12 +89,12 @@ export function threadMessage(m, contact) {
     'data-status': m.status,
     'data-message-id': m.id,
   });
-  fillThreadMessage(li, m, contact);
+  fillThreadMessage(li, m, contact, opts);
   return li;
 }
 
 /** (Re)fills a bubble, e.g. after its status changed or its words arrived. */
-export function fillThreadMessage(li, m, contact) {
+export function fillThreadMessage(li, m, contact, opts = {}) {
   li.setAttribute('data-status', m.status);
   if (m.missed) li.setAttribute('data-missed', 'true');
   else li.removeAttribute('data-missed');
@@ -106,7 +109,8 @@ export function fillThreadMessage(li, m, contact) {
       m.direction === 'outbound' ? [' · ', statusBadge(m)] : null,
       m.segments > 1 ? h('span', { class: 'msg-segments' }, ` · ${m.segments} segments`) : null),
     reason ? h('p', { class: 'msg-error', testid: 'message-error' }, reason) : null,
-    heldNotice(m),
+    m.hold_note || !opts?.actions ? heldNotice(m) : null,
+    opts?.actions ? messageActions(m) : null,
     m.flagged ? h('p', { class: 'msg-flag', testid: 'message-flag' },
       'Mentions an opt-out word. If they want no more texts, stop texting them.') : null,
     mediaImages(m) || attachments(m),

@@ -11,8 +11,11 @@ import { countSegments, describeCount, MAX_CHARACTERS } from '../segments.js';
 import { threadMessage, fillThreadMessage } from './messages.js';
 import { mergeMessage } from '../inbox.js';
 import { claimControls } from './claim.js';
+import { templatePicker, showPreview, plainCharacters, scheduleControls, onMessageAction } from './compose.js';
 
 const PAGE = 50;
+/** The modal's bubbles carry their actions (cancel a scheduled text, resend). */
+const ACTIONS = { actions: true };
 const TYPING_SHOWN_MS = 4000;
 
 /** Drafts per contact survive closing the modal: text and the idempotency key of its last try. */
@@ -44,6 +47,10 @@ export function sendErrorText(err) {
       return 'This message changed since the last try. Press Send again.';
     case 'not_found':
       return 'This contact is no longer available to you.';
+    case 'invalid_send_at':
+      return 'Choose a time in the future (within a year) to schedule this text.';
+    case 'not_failed':
+      return 'Only a failed text can be sent again.';
     case 'opt_out_review':
     case 'no_consent':
       return GATE_ERRORS[err.code];
@@ -216,9 +223,15 @@ function build() {
   const limit = h('span', { class: 'counter-limit', id: 'sms-limit', testid: 'sms-limit', hidden: true });
   const send = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit', class: 'btn btn-primary', testid: 'sms-send' }, 'Send'));
   const error = h('p', { class: 'form-error', testid: 'sms-error', role: 'alert', hidden: true });
+  const preview = h('p', { class: 'template-preview', testid: 'template-preview', 'aria-live': 'polite', hidden: true });
+  const picker = templatePicker({ testid: 'template-picker', onPick: (t) => pickTemplate(t) });
+  const schedule = scheduleControls(() => updateCounter());
+  const plain = plainCharacters(compose, () => updateCounter());
   const form = h('form', { class: 'composer', on: { submit: (ev) => { ev.preventDefault(); doSend(); } } },
+    h('div', { class: 'template-row' }, picker), preview,
     compose,
-    h('div', { class: 'composer-foot' }, h('div', { class: 'counters' }, counter, limit), send),
+    h('div', { class: 'composer-foot' }, h('div', { class: 'counters' }, counter, limit), schedule.el, send),
+    plain.el,
     error);
   // A possible opt-out waiting for a decision, above the composer.
   const review = h('div', { class: 'review-slot' });
@@ -226,7 +239,11 @@ function build() {
     h('header', { class: 'modal-head' }, h('div', { class: 'modal-heading' }, title, subtitle), close),
     numberRow, claim, notice, scroller, typing, review, form);
   /** @type {HTMLDialogElement} */ (dlg).replaceChildren(root);
-  return { root, title, subtitle, numberRow, numberSelect, claim, notice, earlier, list, empty, scroller, typing, review, compose, counter, limit, send, error };
+  list.addEventListener('click', (ev) => {
+    const btn = ev.target instanceof Element ? ev.target.closest('[data-action]') : null;
+    if (btn instanceof HTMLButtonElement) messageAction(btn);
+  });
+  return { root, title, subtitle, numberRow, numberSelect, claim, notice, earlier, list, empty, scroller, typing, review, compose, counter, limit, send, error, preview, picker, schedule, plain };
 }
 
 function subscribe(signal) {
@@ -428,7 +445,7 @@ function onStatus(message) {
   const merged = mergeMessage(M.messages.get(message.id), message);
   M.messages.set(message.id, merged);
   const li = M.els.list.querySelector(`[data-message-id="${Number(message.id)}"]`);
-  if (li) fillThreadMessage(/** @type {HTMLElement} */ (li), merged, M.contact);
+  if (li) fillThreadMessage(/** @type {HTMLElement} */ (li), merged, M.contact, ACTIONS);
 }
 
 function onTyping({ thread_id: threadId, user }) {
@@ -465,7 +482,7 @@ function addMessage(msg) {
   const list = M.els.list;
   const lastId = Math.max(-Infinity, ...[...M.messages.keys()].filter((id) => id !== msg.id));
   const nearEnd = isNearEnd();
-  if (msg.id > lastId) list.append(threadMessage(merged, M.contact));
+  if (msg.id > lastId) list.append(threadMessage(merged, M.contact, ACTIONS));
   else renderMessages();
   M.els.empty.hidden = true;
   if (nearEnd || msg.direction === 'outbound') scrollToEnd(true);
@@ -500,7 +517,44 @@ function updateCounter() {
   limit.textContent = c.tooLong
     ? `Too long: texts are limited to ${MAX_CHARACTERS} characters. Remove ${c.characters - MAX_CHARACTERS}.`
     : '';
-  send.disabled = M.sending || c.tooLong || compose.value.trim() === '';
+  const { schedule, plain } = M.els;
+  send.disabled = M.sending || c.tooLong || compose.value.trim() === '' || (schedule.scheduled() && !schedule.value());
+  if (!M.sending) send.textContent = schedule.scheduled() ? 'Schedule' : 'Send';
+  plain.update();
+}
+
+/** A template was chosen: the server renders it for this contact, into the composer. */
+async function pickTemplate(t) {
+  if (!M) return;
+  const m = M;
+  const { preview, compose } = m.els;
+  if (!t) {
+    preview.hidden = true;
+    preview.replaceChildren();
+    return;
+  }
+  const numberId = m.thread?.number?.id ?? m.numberId ?? null;
+  const p = await showPreview(preview, t.id, { contact_id: m.contact.id, number_id: numberId }, m.ac.signal);
+  if (M !== m || !p) return;
+  compose.value = p.body;
+  updateCounter();
+  compose.focus();
+}
+
+/** Cancels a scheduled text or resends a failed one (the bubble's buttons). */
+async function messageAction(btn) {
+  if (!M) return;
+  const m = M;
+  btn.disabled = true;
+  try {
+    const msg = await onMessageAction(btn.dataset.action || '', Number(btn.dataset.messageId));
+    if (M !== m || !msg) return;
+    if (m.messages.has(msg.id)) onStatus(msg);
+    else addMessage(msg);
+  } catch (err) {
+    if (M === m) showError(m.els.error, btn.dataset.action === 'resend' ? sendErrorText(err) : `Could not cancel it: ${err.message}`);
+    btn.disabled = false;
+  }
 }
 
 function saveDraft() {
@@ -520,7 +574,7 @@ async function doSend() {
   if (body.trim() === '' || c.tooLong) return;
   const numberId = m.thread?.number?.id ?? m.numberId ?? null;
   // One key per composed message, kept across retries of that same message.
-  const sig = JSON.stringify([m.contact.id, numberId, body]);
+  const sig = JSON.stringify([m.contact.id, numberId, body, m.els.schedule.value()]);
   let d = drafts.get(m.contact.id);
   if (!d || d.sig !== sig || !d.key) {
     d = { text: body, sig, key: randomKey() };
@@ -534,6 +588,8 @@ async function doSend() {
   showError(error, '');
   try {
     const payload = numberId != null ? { body, number_id: numberId } : { body };
+    const sendAt = m.els.schedule.value();
+    if (sendAt) payload.send_at = sendAt;
     const res = await post(`/api/contacts/${m.contact.id}/messages`, payload, {
       headers: { 'Idempotency-Key': d.key },
     });
@@ -541,6 +597,9 @@ async function doSend() {
     if (m.thread) cancelTyping(m.thread.id);
     if (M !== m) return;
     compose.value = '';
+    m.els.schedule.reset();
+    m.els.preview.hidden = true;
+    m.els.picker.value = '';
     const msg = res?.message;
     markCommunicated(m.contact.id);
     if (msg) {
@@ -559,7 +618,6 @@ async function doSend() {
   } finally {
     m.sending = false;
     compose.readOnly = false;
-    send.textContent = 'Send';
     send.removeAttribute('aria-busy');
     if (M === m) {
       updateCounter();
@@ -639,7 +697,7 @@ function renderNumbers() {
 function renderMessages() {
   const { list, empty, earlier } = M.els;
   const msgs = [...M.messages.values()].sort((a, b) => a.id - b.id);
-  replace(list, msgs.map((m) => threadMessage(m, M.contact)));
+  replace(list, msgs.map((m) => threadMessage(m, M.contact, ACTIONS)));
   list.setAttribute('aria-busy', String(M.loading));
   earlier.hidden = !M.hasMore;
   if (M.loading) {

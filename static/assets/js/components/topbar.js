@@ -28,6 +28,7 @@ export function mountTopbar(bar, opts) {
     const links = [
       link('/candidates', 'Candidates', 'nav-candidates', '^/(candidates(/.*)?)?$'),
       link('/jobs', 'Jobs', 'nav-jobs', '^/jobs(/.*)?$'),
+      link('/templates', 'Templates', 'nav-templates', '^/templates$'),
     ];
     if (isAdmin()) {
       links.push(

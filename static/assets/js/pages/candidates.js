@@ -6,6 +6,7 @@ import { get, isAbort, errorText } from '../api.js';
 import { rememberContacts } from '../store.js';
 import { setQuery } from '../router.js';
 import { pageHead, contactRow, CONTACT_COLUMNS, focusHeading } from './common.js';
+import { selectableRows, bulkButton } from '../components/bulk.js';
 
 const LIMIT = 50;
 
@@ -22,8 +23,17 @@ export default async function candidatesPage(ctx) {
   const status = h('p', { class: 'muted', role: 'status', testid: 'contacts-status' });
   const error = h('div', { class: 'notice notice-error', role: 'alert', testid: 'page-error', hidden: true });
   const more = h('button', { type: 'button', class: 'btn', testid: 'load-more', hidden: true }, 'Load more');
-  append(main, pageHead('Candidate Pool', 'Candidates and hires. Text anyone with an SMS icon.'), form, error, el, status,
-    h('div', { class: 'more-row' }, more));
+  // Select rows, then text them all at once (the bulk composer).
+  let picked = [];
+  const bulk = bulkButton(() => ({ contactIds: picked, label: `${picked.length} ${picked.length === 1 ? 'person' : 'people'}` }));
+  bulk.disabled = true;
+  selectableRows(tbody, (ids) => {
+    picked = ids;
+    bulk.disabled = ids.length === 0;
+    bulk.textContent = ids.length ? `Text ${ids.length} selected` : 'Text selected';
+  });
+  append(main, pageHead('Candidate Pool', 'Candidates and hires. Text anyone with an SMS icon, or select several and text them at once.', bulk),
+    form, error, el, status, h('div', { class: 'more-row' }, more));
 
   let cursor = null;
   let searchSeq = 0;

@@ -6,6 +6,7 @@ import { get, isAbort } from '../api.js';
 import { rememberContacts } from '../store.js';
 import { pageHead, loadError, contactRow, CONTACT_COLUMNS, focusHeading } from './common.js';
 import { longDate } from '../time.js';
+import { selectableRows, bulkButton } from '../components/bulk.js';
 
 /** @param {import('../router.js').PageContext} ctx */
 export async function jobsPage(ctx) {
@@ -51,9 +52,22 @@ export async function jobPage(ctx) {
   rememberContacts(contacts);
   const { el, tbody, row } = table(CONTACT_COLUMNS, { caption: `Applicants for ${job.title || 'this job'}`, testid: 'applicants-table' });
   append(tbody, contacts.map((c) => contactRow(row, c)));
-  append(main, 
+  // Text the selected applicants, or all of them (the job's, by job_id:
+  // {{job.title}} then names this job).
+  let picked = [];
+  const jobId = Number(params.id);
+  const bulk = bulkButton(() => (picked.length
+    ? { contactIds: picked, jobId, label: `${picked.length} selected ${picked.length === 1 ? 'applicant' : 'applicants'}` }
+    : { jobId, label: `all applicants for ${job.title || 'this job'}` }));
+  bulk.textContent = 'Text all applicants';
+  bulk.disabled = contacts.length === 0;
+  selectableRows(tbody, (ids) => {
+    picked = ids;
+    bulk.textContent = ids.length ? `Text ${ids.length} selected` : 'Text all applicants';
+  });
+  append(main,
     h('p', { class: 'crumbs' }, h('a', { href: '/jobs' }, '← Job Postings')),
-    pageHead(job.title || `Job #${params.id}`, `${contacts.length} ${contacts.length === 1 ? 'applicant' : 'applicants'}`),
+    pageHead(job.title || `Job #${params.id}`, `${contacts.length} ${contacts.length === 1 ? 'applicant' : 'applicants'}`, bulk),
     contacts.length ? el : h('p', { class: 'muted' }, 'No applicants yet.'));
   focusHeading(main);
 }
