@@ -102,8 +102,12 @@ func (sqliteDialect) storeEvents(ctx context.Context, t *tx, now time.Time) erro
 		if err != nil {
 			return fmt.Errorf("next seq of %s: %w", e.Topic, err)
 		}
-		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
-			e.Topic, e.Seq, e.Type, string(e.Data), now); err != nil {
+		var contact any
+		if e.ContactID > 0 {
+			contact = e.ContactID
+		}
+		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at, contact_id) VALUES (?, ?, ?, ?, ?, ?)`,
+			e.Topic, e.Seq, e.Type, string(e.Data), now, contact); err != nil {
 			return fmt.Errorf("store %s event: %w", e.Type, err)
 		}
 	}
