@@ -17,10 +17,11 @@ import (
 const Erased = "[erased]"
 
 // ErasedEvent is the data of contact.erased.
+// It names the contact by its id only: the external id is personal data
+// erased with the rest.
 type ErasedEvent struct {
-	ContactID  int64     `json:"contact_id"`
-	ExternalID *string   `json:"external_id"`
-	At         time.Time `json:"at"`
+	ContactID int64     `json:"contact_id"`
+	At        time.Time `json:"at"`
 }
 
 // ErasedPhone is the phone an erased contact keeps: phones are unique in a
@@ -80,7 +81,7 @@ func (s *Service) EraseContact(ctx context.Context, caller User, id int64) error
 			Source: SourceErasure, UserID: &userID, Note: "personal data erased"}); err != nil {
 			return err
 		}
-		if err := tx.Emit(FeedTopic(c.CompanyID), FeedContactErased, ErasedEvent{ContactID: c.ID, ExternalID: c.ExternalID, At: now}); err != nil {
+		if err := tx.Emit(FeedTopic(c.CompanyID), FeedContactErased, ErasedEvent{ContactID: c.ID, At: now}); err != nil {
 			return err
 		}
 		erased, err := tx.Contact(ctx, c.CompanyID, c.ID)

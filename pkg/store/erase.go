@@ -47,7 +47,10 @@ func (t *tx) EraseContact(ctx context.Context, companyID, contactID int64, now t
 		inbox.Erased, contactID); err != nil {
 		return fmt.Errorf("erase the messages of contact %d: %w", contactID, err)
 	}
-	return t.scrubEvents(ctx, `contact_id = ?`, []any{contactID}, scrub)
+	if err := t.scrubEvents(ctx, `contact_id = ?`, []any{contactID}, scrub); err != nil {
+		return err
+	}
+	return t.dialect.purgeSearch(ctx, t)
 }
 
 func (t *tx) EraseMessagesBefore(ctx context.Context, companyID int64, before time.Time, scrub func(json.RawMessage) json.RawMessage) (int64, error) {
@@ -64,6 +67,11 @@ func (t *tx) EraseMessagesBefore(ctx context.Context, companyID int64, before ti
 		}
 		seen[c] = true
 		if err := t.scrubEvents(ctx, `contact_id = ?`, []any{c}, scrub); err != nil {
+			return 0, err
+		}
+	}
+	if len(contacts) > 0 {
+		if err := t.dialect.purgeSearch(ctx, t); err != nil {
 			return 0, err
 		}
 	}

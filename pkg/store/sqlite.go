@@ -230,3 +230,15 @@ func sqliteBusy(err error) bool {
 // sumDecimal: SQLite's sum goes through floats, so the store adds amounts
 // with its own decimal_sum (decimal.go).
 func (sqliteDialect) sumDecimal(col string) string { return "decimal_sum(" + col + ")" }
+
+// purgeSearch merges the FTS5 indexes' segments: a deletion only adds a
+// tombstone segment, and the erased words would stay in the older ones
+// until a merge. The cost is a rewrite of both indexes, for an erasure.
+func (sqliteDialect) purgeSearch(ctx context.Context, t *tx) error {
+	for _, table := range []string{"messages_search", "contacts_search"} {
+		if err := t.exec(ctx, `INSERT INTO `+table+` (`+table+`) VALUES ('optimize')`); err != nil {
+			return fmt.Errorf("purge %s: %w", table, err)
+		}
+	}
+	return nil
+}
