@@ -24,6 +24,19 @@ import notFoundPage, { forbiddenPage } from './pages/notfound.js';
 
 store.dev = document.body.dataset.dev === 'true';
 
+// Embedded in the host ATS (?embed=1, kept for the tab's life): the inbox,
+// the bell and the SMS modal without the app's own navigation, brand or
+// account menu (app.css hides them under [data-embed]).
+try {
+  const asked = new URLSearchParams(location.search).get('embed');
+  if (asked === '1') sessionStorage.setItem('smsinbox.embed', '1');
+  if (asked === '0') sessionStorage.removeItem('smsinbox.embed');
+  if (sessionStorage.getItem('smsinbox.embed') === '1') document.documentElement.dataset.embed = '1';
+} catch {
+  // Storage refused (a third-party frame may be denied it): the query alone decides.
+  if (new URLSearchParams(location.search).get('embed') === '1') document.documentElement.dataset.embed = '1';
+}
+
 const topbar = /** @type {HTMLElement} */ (document.getElementById('topbar'));
 let shellMounted = false;
 
