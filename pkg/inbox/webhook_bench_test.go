@@ -72,7 +72,11 @@ func lagRun(b *testing.B, db *store.DB, rate int, d time.Duration) {
 		var p struct {
 			Events []struct {
 				Type string
-				Data struct{ Message struct{ PlivoUUID string `json:"plivo_uuid"` } }
+				Data struct {
+					Message struct {
+						PlivoUUID string `json:"plivo_uuid"`
+					}
+				}
 			}
 		}
 		if err := json.Unmarshal(body, &p); err != nil {
