@@ -34,8 +34,9 @@ type receiver struct {
 	mu       sync.Mutex
 	secret   string
 	requests []receivedBatch
-	answer   func(n int) int // the status of the nth request (from 0); nil: 200
-	delay    time.Duration   // each request takes this long
+	answer   func(n int) int                  // the status of the nth request (from 0); nil: 200
+	capture  func(header string, body []byte) // sees each well-signed request, if set
+	delay    time.Duration                    // each request takes this long
 
 	inFlight, maxInFlight atomic.Int32
 	badSignatures         atomic.Int32
@@ -70,6 +71,11 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		r.badSignatures.Add(1)
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
+	}
+	if r.capture != nil {
+		r.mu.Lock()
+		r.capture(req.Header.Get("Smsinbox-Signature"), body)
+		r.mu.Unlock()
 	}
 	var payload struct {
 		Events []inbox.FeedEvent `json:"events"`
