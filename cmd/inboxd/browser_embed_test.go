@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/golang-jwt/jwt/v5"
+
+	"smsinbox/pkg/clock"
+	"smsinbox/pkg/inbox"
 )
 
 // hostPage serves, on a port of its own (another origin of the same
@@ -133,4 +137,63 @@ func TestBrowserEmbeddedInbox(t *testing.T) {
 	if _, ok := frameAttr(t, other, tid("bell"), "data-unread"); ok {
 		t.Error("the stranger's frame shows the inbox")
 	}
+}
+
+// An admin's Webhooks page shows an endpoint going from delivering to
+// failing to disabled after 72 hours of failures, live, with its last
+// error; Resume delivers the backlog. An endpoint added on the page shows
+// its secret once.
+func TestBrowserWebhooksPage(t *testing.T) {
+	browser(t)
+	clk := clock.NewFake(time.Now())
+	srv := startServer(t, map[string]string{"INBOX_DEMO": "1", "INBOX_SESSION_IDLE": "336h"}, withClock(clk))
+	r := newReceiver(t)
+	var failing atomic.Bool
+	failing.Store(true)
+	r.answer = func(int) int {
+		if failing.Load() {
+			return http.StatusBadGateway
+		}
+		return http.StatusOK
+	}
+	api := srv.login(t, "admin@demo.test", demoPassword)
+	hook := r.register(t, api, "*")
+
+	sc := newScene(t, srv)
+	sc.watch(t)
+	admin := sc.login(t, "admin", "admin@demo.test")
+	admin.visit(t, "/admin/webhooks")
+	row := `[data-webhook-id="` + itoa(hook.ID) + `"] `
+	admin.waitAttr(t, row+tid("webhook-state"), "data-state", "ok")
+
+	srv.client(t).call("POST", "/api/dev/phone", map[string]string{"from": "+14155550199", "to": recruitingNumber, "text": "Hello?"}, 202, nil)
+	eventually(t, wait, "the first attempt fails", func() bool { return r.count() >= 1 })
+	for i := 0; i < 12; i++ {
+		var hooks struct{ Webhooks []inbox.Webhook }
+		api.call("GET", "/api/webhooks", nil, 200, &hooks)
+		if hooks.Webhooks[0].DisabledAt != nil {
+			break
+		}
+		n := r.count()
+		clk.Advance(7 * time.Hour)
+		eventually(t, wait, "another attempt", func() bool { return r.count() > n })
+	}
+	// The page was open all along: the webhook.disabled event refreshed it.
+	admin.waitAttr(t, row+tid("webhook-state"), "data-state", "disabled")
+	admin.waitContains(t, row+tid("webhook-error"), "502")
+	admin.readmeScreenshot(t, "webhooks.png")
+
+	failing.Store(false)
+	admin.click(t, row+tid("webhook-resume"))
+	admin.waitAttr(t, row+tid("webhook-state"), "data-state", "ok")
+	eventually(t, wait, "the backlog is delivered", func() bool { return len(r.acknowledged()) > 0 })
+
+	// A new endpoint, from the page: its secret shows once.
+	admin.fill(t, tid("webhook-url"), r.srv.URL+"/second")
+	admin.click(t, tid("webhook-create"))
+	admin.waitVisible(t, tid("webhook-shown"))
+	if s := admin.eval(t, `document.querySelector('[data-testid="webhook-secret"]').value`); !strings.HasPrefix(s, "whsec_") {
+		t.Errorf("the new endpoint's secret shows %q; want whsec_…", s)
+	}
+	admin.waitCount(t, tid("webhook-row"), 2)
 }

@@ -16,6 +16,7 @@ import profilePage from './pages/profile.js';
 import { jobsPage, jobPage } from './pages/jobs.js';
 import usersPage from './pages/users.js';
 import tokensPage from './pages/tokens.js';
+import webhooksPage from './pages/webhooks.js';
 import accountPage from './pages/account.js';
 import numbersPage from './pages/numbers.js';
 import reportPage from './pages/report.js';
@@ -53,6 +54,7 @@ const routes = [
   route('/account', 'account', accountPage),
   route('/admin/users', 'users', adminOnly(usersPage)),
   route('/admin/tokens', 'tokens', adminOnly(tokensPage)),
+  route('/admin/webhooks', 'webhooks', adminOnly(webhooksPage)),
   route('/admin/numbers', 'numbers', adminOnly(numbersPage)),
   route('/admin/reports/sms-activity', 'report', adminOnly(reportPage)),
 ];

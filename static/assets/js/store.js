@@ -14,6 +14,7 @@
 //   resync   topic — refetch over REST what the topic feeds
 //   company  company.updated
 //   number   number.updated
+//   webhook  webhook.disabled (an endpoint failed for 72 h)
 //   live     'connecting' | 'open' | 'offline' | 'stopped'
 
 import { InboxModel } from './inbox.js';
