@@ -37,10 +37,12 @@ type EraseStore interface {
 	// of every stored event about it (scrub rewrites a payload), and marks
 	// it erased at now.
 	EraseContact(ctx context.Context, companyID, contactID int64, now time.Time, scrub func(json.RawMessage) json.RawMessage) error
-	// EraseMessagesBefore erases the words and media of the company's
-	// messages created before before, and of their events; it returns how
-	// many messages it erased.
-	EraseMessagesBefore(ctx context.Context, companyID int64, before time.Time, scrub func(json.RawMessage) json.RawMessage) (int64, error)
+	// EraseMessagesBefore erases the words and media of up to limit of the
+	// company's messages created before before, and of their events; it
+	// returns how many messages it erased.
+	EraseMessagesBefore(ctx context.Context, companyID int64, before time.Time, limit int, scrub func(json.RawMessage) json.RawMessage) (int, error)
+	// PurgeSearch makes the search index forget erased words for good.
+	PurgeSearch(ctx context.Context) error
 }
 
 // EraseContact erases a contact's personal data (admins and their API
@@ -92,24 +94,41 @@ func (s *Service) EraseContact(ctx context.Context, caller User, id int64) error
 	})
 }
 
+// eraseBatch is how many messages one transaction of EraseExpired erases:
+// a first run over years of texts is many short transactions, not one that
+// holds the writer for minutes.
+const eraseBatch = 500
+
 // EraseExpired erases, for each company with a retention_days, the words of
 // its messages older than that. The janitor runs it.
-func (s *Service) EraseExpired(ctx context.Context) (int64, error) {
+func (s *Service) EraseExpired(ctx context.Context) (int, error) {
 	companies, err := s.store.RetentionCompanies(ctx)
 	if err != nil {
 		return 0, err
 	}
-	var total int64
+	total := 0
 	for companyID, days := range companies {
 		before := s.now().Add(-time.Duration(days) * 24 * time.Hour)
-		err := s.write(ctx, func(tx Tx) error {
-			n, err := tx.EraseMessagesBefore(ctx, companyID, before, func(p json.RawMessage) json.RawMessage {
-				return scrubMessages(p, before)
+		for {
+			n := 0
+			err := s.write(ctx, func(tx Tx) error {
+				var err error
+				n, err = tx.EraseMessagesBefore(ctx, companyID, before, eraseBatch, func(p json.RawMessage) json.RawMessage {
+					return scrubMessages(p, before)
+				})
+				return err
 			})
+			if err != nil {
+				return total, err
+			}
 			total += n
-			return err
-		})
-		if err != nil {
+			if n < eraseBatch {
+				break
+			}
+		}
+	}
+	if total > 0 {
+		if err := s.write(ctx, func(tx Tx) error { return tx.PurgeSearch(ctx) }); err != nil {
 			return total, err
 		}
 	}

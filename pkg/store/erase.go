@@ -53,11 +53,11 @@ func (t *tx) EraseContact(ctx context.Context, companyID, contactID int64, now t
 	return t.dialect.purgeSearch(ctx, t)
 }
 
-func (t *tx) EraseMessagesBefore(ctx context.Context, companyID int64, before time.Time, scrub func(json.RawMessage) json.RawMessage) (int64, error) {
+func (t *tx) EraseMessagesBefore(ctx context.Context, companyID int64, before time.Time, limit int, scrub func(json.RawMessage) json.RawMessage) (int, error) {
 	var contacts []int64
 	if err := t.sel(ctx, &contacts, `UPDATE messages SET body = ?, media_urls = ''
-		WHERE company_id = ? AND created_at < ? AND body <> ? RETURNING contact_id`,
-		inbox.Erased, companyID, before.UTC(), inbox.Erased); err != nil {
+		WHERE id IN (SELECT id FROM messages WHERE company_id = ? AND created_at < ? AND body <> ? ORDER BY id LIMIT ?)
+		RETURNING contact_id`, inbox.Erased, companyID, before.UTC(), inbox.Erased, limit); err != nil {
 		return 0, fmt.Errorf("erase the messages of company %d: %w", companyID, err)
 	}
 	seen := map[int64]bool{}
@@ -70,13 +70,10 @@ func (t *tx) EraseMessagesBefore(ctx context.Context, companyID int64, before ti
 			return 0, err
 		}
 	}
-	if len(contacts) > 0 {
-		if err := t.dialect.purgeSearch(ctx, t); err != nil {
-			return 0, err
-		}
-	}
-	return int64(len(contacts)), nil
+	return len(contacts), nil
 }
+
+func (t *tx) PurgeSearch(ctx context.Context) error { return t.dialect.purgeSearch(ctx, t) }
 
 // scrubEvents rewrites the payload of every event matching where with scrub.
 func (t *tx) scrubEvents(ctx context.Context, where string, args []any, scrub func(json.RawMessage) json.RawMessage) error {
