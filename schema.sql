@@ -19,8 +19,14 @@ CREATE TABLE companies (
     quiet_hours  TEXT DEFAULT '21:00-08:00',               -- start-end in the contact's local time; NULL: none
     claim_on_read BOOLEAN NOT NULL DEFAULT TRUE,           -- the read that clears every bell claims the thread
     claim_minutes INTEGER NOT NULL DEFAULT 10 CHECK (claim_minutes BETWEEN 1 AND 1440), -- a claim lapses after
-    default_region TEXT NOT NULL DEFAULT ''               -- ISO 3166 alpha-2 for national-format numbers; '' = the server's
+    default_region TEXT NOT NULL DEFAULT '',              -- ISO 3166 alpha-2 for national-format numbers; '' = the server's
+    sso_secret    TEXT NOT NULL DEFAULT '',                -- HS256 secret of the ATS's sign-in tokens
+    sso_jwks_url  TEXT NOT NULL DEFAULT '',                -- or the JWKS of its RS256/ES256 keys
+    sso_issuer    TEXT NOT NULL DEFAULT '',                -- the tokens' iss
+    sso_provision BOOLEAN NOT NULL DEFAULT FALSE,          -- an unknown user is created as a recruiter
+    retention_days INTEGER CHECK (retention_days > 0)      -- message words older than this are erased; NULL: kept
 );
+CREATE UNIQUE INDEX companies_sso_issuer ON companies (sso_issuer) WHERE sso_issuer <> '';
 
 CREATE TABLE users (
     id            BIGSERIAL PRIMARY KEY,
@@ -30,9 +36,11 @@ CREATE TABLE users (
     role          TEXT NOT NULL CHECK (role IN ('admin', 'recruiter')),
     password_hash TEXT NOT NULL,
     created_at    TIMESTAMPTZ NOT NULL,
-    active        BOOLEAN NOT NULL DEFAULT TRUE            -- a deactivated user cannot sign in
+    active        BOOLEAN NOT NULL DEFAULT TRUE,           -- a deactivated user cannot sign in
+    external_id   TEXT                                     -- the ATS's id of a user signed in through SSO
 );
 CREATE INDEX users_company ON users (company_id, id);
+CREATE UNIQUE INDEX users_external ON users (company_id, external_id) WHERE external_id IS NOT NULL;
 
 -- Sessions, API tokens and websocket tickets keep only a SHA-256 of the secret.
 -- A session's expires_at is its idle deadline, moved on by its requests but
@@ -103,6 +111,7 @@ CREATE TABLE contacts (
     consent_review  BOOLEAN NOT NULL DEFAULT FALSE,        -- a possible opt-out waits for a person
     consent_requested_at TIMESTAMPTZ,                      -- the last consent request sent
     consent_review_reason TEXT NOT NULL DEFAULT '',        -- why under review: '' (a text asked to stop) or 'missed'
+    erased_at       TIMESTAMPTZ,                           -- the personal data was erased (DELETE /api/contacts/{id})
     UNIQUE (company_id, phone),
     UNIQUE (company_id, external_id)
 );
@@ -265,9 +274,11 @@ CREATE TABLE events (
     type       TEXT NOT NULL,
     payload    JSON NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
+    contact_id BIGINT,                                     -- the contact the event is about: erasure scrubs it
     PRIMARY KEY (topic, seq)
 );
 CREATE INDEX events_created ON events (created_at);
+CREATE INDEX events_contact ON events (contact_id) WHERE contact_id IS NOT NULL;
 
 -- Who read the SMS Activity report, when, and with which filters.
 CREATE TABLE report_audit (
@@ -445,3 +456,45 @@ CREATE TABLE bulk_sends (
 CREATE INDEX bulk_sends_unfinished ON bulk_sends (id) WHERE NOT finished;
 ALTER TABLE messages ADD CONSTRAINT messages_bulk_id_fkey FOREIGN KEY (bulk_id) REFERENCES bulk_sends (id);
 CREATE INDEX messages_bulk ON messages (bulk_id, status) WHERE bulk_id IS NOT NULL;
+-- The host ATS's webhook endpoints. The company's feed (the events of topic
+-- 'feed:<company>', with a gapless company-wide seq) is the durable outbox:
+-- delivered_seq is how far an endpoint has acknowledged it. A failing
+-- endpoint is retried at next_attempt_at; after 72 hours of failures
+-- (failing_since) it is disabled.
+CREATE TABLE webhook_endpoints (
+    id              BIGSERIAL PRIMARY KEY,
+    company_id      BIGINT NOT NULL REFERENCES companies (id),
+    url             TEXT NOT NULL,
+    events          TEXT NOT NULL,                         -- JSON array of event types; ["*"]: every type
+    secret          TEXT NOT NULL,                         -- signs every delivery (HMAC-SHA256)
+    delivered_seq   BIGINT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,            -- failed attempts in a row
+    next_attempt_at TIMESTAMPTZ,
+    failing_since   TIMESTAMPTZ,
+    last_error      TEXT NOT NULL DEFAULT '',
+    disabled_at     TIMESTAMPTZ,
+    created_at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX webhook_endpoints_company ON webhook_endpoints (company_id, id);
+
+-- The delivery log: one row per attempt.
+CREATE TABLE webhook_deliveries (
+    id           BIGSERIAL PRIMARY KEY,
+    endpoint_id  BIGINT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    first_seq    BIGINT NOT NULL,
+    last_seq     BIGINT NOT NULL,
+    events       INTEGER NOT NULL,
+    attempted_at TIMESTAMPTZ NOT NULL,
+    status_code  INTEGER NOT NULL,                         -- 0: no answer
+    error        TEXT NOT NULL,
+    latency_ms   INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
+
+-- The id (jti) of every SSO token used, until it expires: a token works once.
+CREATE TABLE sso_tokens (
+    company_id BIGINT NOT NULL REFERENCES companies (id),
+    jti        TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (company_id, jti)
+);

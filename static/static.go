@@ -178,7 +178,7 @@ type handler struct {
 //     for each client route of UI.md: /login, /, /candidates,
 //     /candidates/{id}, /jobs, /jobs/{id}, /admin/users, /admin/numbers,
 //     /admin/reports/sms-activity, and /dev/phone when opts.Dev; and
-//     /account, /admin/tokens;
+//     /account, /admin/tokens, /admin/webhooks;
 //   - /assets/{v}/{file} with Cache-Control: public, max-age=31536000,
 //     immutable, where v is Version();
 //   - 404 for every other path.
@@ -247,7 +247,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *handler) isClientRoute(p string) bool {
 	switch p {
 	case "/", "/login", "/candidates", "/jobs", "/account", "/templates",
-		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens":
+		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens", "/admin/webhooks":
 		return true
 	case "/dev/phone":
 		return h.dev

@@ -30,7 +30,7 @@ func TestClientRoutesServeIndex(t *testing.T) {
 	h := Handler(Options{})
 	for _, p := range []string{
 		"/", "/login", "/candidates", "/candidates/42", "/jobs", "/jobs/7", "/templates",
-		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens", "/account",
+		"/admin/users", "/admin/numbers", "/admin/reports/sms-activity", "/admin/tokens", "/admin/webhooks", "/account",
 		"/candidates/1?from=bell", "/admin/reports/sms-activity?direction=inbound",
 	} {
 		t.Run(p, func(t *testing.T) {

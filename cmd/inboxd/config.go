@@ -43,6 +43,9 @@ type Config struct {
 	SessionMax     time.Duration  // INBOX_SESSION_MAX: and this long after sign-in at the latest
 	ReadTimeout    time.Duration  // INBOX_READ_TIMEOUT: a request body must arrive within it
 	WSPerUser      int            // INBOX_WS_PER_USER: open websockets per user and instance (0: no limit)
+	FrameAncestors []string       // INBOX_FRAME_ANCESTORS: origins that may frame the UI (an embedding ATS)
+	FeedRetention  time.Duration  // INBOX_FEED_RETENTION: how long the company feed (GET /api/events, webhooks) is kept
+	WebhookTimeout time.Duration  // INBOX_WEBHOOK_TIMEOUT: how long one webhook delivery may take
 
 	// Clock is the server's time; nil is the wall clock. Only tests set it,
 	// to move time forward instead of waiting for it.
@@ -50,6 +53,9 @@ type Config struct {
 	// SocketRecheck is how often the hub re-checks the credential of every
 	// open websocket; zero is the hub's default (30 s). Only tests set it.
 	SocketRecheck time.Duration
+	// WebhookBackoff is the first retry delay of a failed webhook delivery;
+	// zero is the default (5 s). Only tests set it.
+	WebhookBackoff time.Duration
 }
 
 // devAuthToken signs webhooks when the simulator stands in for Plivo and no
@@ -119,6 +125,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			c.AllowedOrigins = append(c.AllowedOrigins, o)
 		}
 	}
+	if v := getenv("INBOX_FRAME_ANCESTORS"); v != "" {
+		for _, o := range strings.Split(v, ",") {
+			o = strings.TrimRight(strings.TrimSpace(o), "/")
+			ou, err := url.Parse(o)
+			if err != nil || ou.Scheme == "" || ou.Host == "" || ou.Path != "" || strings.ContainsAny(o, " ;'\"") {
+				return c, fmt.Errorf("INBOX_FRAME_ANCESTORS: %q is not an origin such as https://ats.example.com", o)
+			}
+			c.FrameAncestors = append(c.FrameAncestors, o)
+		}
+	}
 	if c.PlivoAuthID != "" && c.PlivoAuthToken == "" {
 		return c, fmt.Errorf("PLIVO_AUTH_ID is set but PLIVO_AUTH_TOKEN is not")
 	}
@@ -165,6 +181,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.EventRetention, err = duration(getenv, "INBOX_EVENT_RETENTION", 72*time.Hour); err != nil {
+		return c, err
+	}
+	if c.FeedRetention, err = duration(getenv, "INBOX_FEED_RETENTION", 7*24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.WebhookTimeout, err = duration(getenv, "INBOX_WEBHOOK_TIMEOUT", 10*time.Second); err != nil {
 		return c, err
 	}
 	c.PasswordCost = 11

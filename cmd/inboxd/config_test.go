@@ -108,3 +108,27 @@ func TestSimulatorRule(t *testing.T) {
 		}
 	}
 }
+
+// INBOX_FRAME_ANCESTORS takes origins only; the feed's retention and the
+// webhooks' timeout are durations.
+func TestATSConfig(t *testing.T) {
+	load := func(env map[string]string) (Config, error) {
+		return LoadConfig(func(k string) string { return env[k] })
+	}
+	c, err := load(map[string]string{"INBOX_FRAME_ANCESTORS": "https://ats.example.com, http://localhost:3000/"})
+	if err != nil || len(c.FrameAncestors) != 2 || c.FrameAncestors[1] != "http://localhost:3000" ||
+		c.FeedRetention != 7*24*time.Hour || c.WebhookTimeout != 10*time.Second {
+		t.Fatalf("config %+v, %v; want two origins and the defaults", c, err)
+	}
+	for _, bad := range []map[string]string{
+		{"INBOX_FRAME_ANCESTORS": "ats.example.com"},
+		{"INBOX_FRAME_ANCESTORS": "https://ats.example.com/path"},
+		{"INBOX_FRAME_ANCESTORS": "https://a.example.com; script-src *"},
+		{"INBOX_FEED_RETENTION": "forever"},
+		{"INBOX_WEBHOOK_TIMEOUT": "-1s"},
+	} {
+		if _, err := load(bad); err == nil {
+			t.Errorf("%v: accepted; want an error", bad)
+		}
+	}
+}

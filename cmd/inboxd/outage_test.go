@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/golang-jwt/jwt/v5"
 
 	"smsinbox/pkg/inbox"
 	"smsinbox/pkg/plivo/plivotest"
@@ -124,6 +125,10 @@ func outageRequest(t *testing.T, s *testServer, pattern string, ids map[string]i
 		body = strings.NewReader(b)
 	} else if method == "POST" || method == "PUT" || method == "PATCH" {
 		body = strings.NewReader(`{}`)
+	}
+	if pattern == "GET /sso" {
+		// A well-formed token: finding its company needs the store.
+		path += "?token=" + url.QueryEscape(ssoToken(t, jwt.SigningMethodHS256, []byte(ssoSecret), "", baseClaims("u1", "admin@acme.test")))
 	}
 	req, err := http.NewRequest(method, s.URL+path, body)
 	if err != nil {

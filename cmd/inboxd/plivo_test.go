@@ -36,13 +36,19 @@ type plivoFixture struct {
 
 func newPlivoFixture(t *testing.T, env map[string]string) *plivoFixture {
 	t.Helper()
+	return newPlivoFixtureWith(t, env)
+}
+
+// newPlivoFixtureWith is newPlivoFixture with server options.
+func newPlivoFixtureWith(t *testing.T, env map[string]string, opts ...serverOption) *plivoFixture {
+	t.Helper()
 	fake := plivotest.NewServer(t, testAuthID, testAuthToken)
 	vars := map[string]string{"PLIVO_AUTH_ID": testAuthID, "PLIVO_AUTH_TOKEN": testAuthToken,
 		"PLIVO_API_URL": fake.URL, "PLIVO_TIMEOUT": "1s"}
 	for k, v := range env {
 		vars[k] = v
 	}
-	f := &plivoFixture{s: startServer(t, vars), fake: fake}
+	f := &plivoFixture{s: startServer(t, vars, opts...), fake: fake}
 	f.admin = f.s.bootstrap(t, "Acme", "admin@acme.test")
 	f.ana, f.anaID = f.s.createUser(t, f.admin, "ana@acme.test", "recruiter")
 	f.admin.call("POST", "/api/numbers", map[string]string{"e164": "+14155550100", "label": "Recruiting"}, 201, &f.number)

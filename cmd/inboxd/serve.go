@@ -116,6 +116,9 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	// lease of an instance that died lapses before the next run is due.
 	svcCfg.Backfill.Lease = min(30*time.Second, 2*cfg.PlivoBackfill)
 	svcCfg.Outbox.Stuck = stuckSend(cfg.PlivoTimeout)
+	svcCfg.FeedRetention = cfg.FeedRetention
+	svcCfg.Webhooks.Timeout = cfg.WebhookTimeout
+	svcCfg.Webhooks.Backoff = cfg.WebhookBackoff
 	svc := inbox.New(db, bus, sender, svcCfg, log)
 	// Ledger entries older than the hash chain (a database upgraded from
 	// 0.1.0) are chained once; later starts find none.
@@ -140,13 +143,14 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	api, err := web.New(web.Options{
 		Service:        svc,
 		Hub:            h,
-		Static:         static.Handler(static.Options{Dev: cfg.Simulated()}),
+		Static:         static.Handler(static.Options{Dev: cfg.Simulated(), FrameAncestors: cfg.FrameAncestors}),
 		Webhooks:       plivo.Verifier{PublicURL: cfg.PublicURL.String(), AuthToken: cfg.PlivoAuthToken, Nonces: db},
 		Phone:          devPh,
 		Metrics:        inlineMetrics,
 		PublicURL:      cfg.PublicURL,
 		AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies,
+		FrameAncestors: cfg.FrameAncestors,
 		Attempts:       attempts,
 		ReadTimeout:    cfg.ReadTimeout,
 		Clock:          cfg.Clock,
@@ -195,6 +199,8 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	goRun("claims", svc.RunClaims)
 	goRun("bulk progress", svc.RunBulkProgress)
 	goRun("records", svc.RunRecords)
+	goRun("feed", svc.RunFeed)
+	goRun("webhooks", svc.RunWebhooks)
 	if sim != nil {
 		goRun("simulator", sim.Run)
 	}

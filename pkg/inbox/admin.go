@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -206,6 +207,14 @@ type CompanySettings struct {
 	// DefaultRegion is an ISO 3166 alpha-2 code; "" follows the server's
 	// INBOX_DEFAULT_REGION again.
 	DefaultRegion *string `json:"default_region"`
+	// Single sign-on (sso.go): "" clears a setting. The secret is
+	// write-only.
+	SSOIssuer    *string `json:"sso_issuer"`
+	SSOSecret    *string `json:"sso_secret"`
+	SSOJWKSURL   *string `json:"sso_jwks_url"`
+	SSOProvision *bool   `json:"sso_provision"`
+	// RetentionDays: null keeps message words for ever.
+	RetentionDays Optional[*int] `json:"retention_days"`
 }
 
 // Optional is a JSON field that tells absent from null: Set is true when the
@@ -256,11 +265,38 @@ func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySett
 			return Company{}, err
 		}
 	}
+	if in.RetentionDays.Set && in.RetentionDays.Value != nil && (*in.RetentionDays.Value < 1 || *in.RetentionDays.Value > 36500) {
+		return Company{}, Invalid("invalid_retention_days", "retention_days must be 1 to 36500 days, or null")
+	}
+	if in.SSOJWKSURL != nil && *in.SSOJWKSURL != "" {
+		if u, err := url.Parse(*in.SSOJWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return Company{}, Invalid("invalid_sso_jwks_url", "sso_jwks_url must be an absolute http or https URL")
+		}
+	}
+	if in.SSOSecret != nil && *in.SSOSecret != "" && len(*in.SSOSecret) < 32 {
+		return Company{}, Invalid("weak_sso_secret", "sso_secret must be at least 32 characters")
+	}
 	var c Company
 	err := s.write(ctx, func(tx Tx) error {
 		var err error
 		if c, err = tx.Company(ctx, caller.CompanyID); err != nil {
 			return err
+		}
+		if in.SSOIssuer != nil {
+			c.SSOIssuer = strings.TrimSpace(*in.SSOIssuer)
+		}
+		if in.SSOSecret != nil {
+			c.SSOSecret = *in.SSOSecret
+			c.SSOSecretSet = c.SSOSecret != ""
+		}
+		if in.SSOJWKSURL != nil {
+			c.SSOJWKSURL = strings.TrimSpace(*in.SSOJWKSURL)
+		}
+		if in.SSOProvision != nil {
+			c.SSOProvision = *in.SSOProvision
+		}
+		if in.RetentionDays.Set {
+			c.RetentionDays = in.RetentionDays.Value
 		}
 		if in.SMSEnabled != nil {
 			c.SMSEnabled = *in.SMSEnabled

@@ -90,7 +90,7 @@ func (s *Service) Claim(ctx context.Context, caller User, threadID int64, takeOv
 		if prev != nil && prev.ID == caller.ID {
 			prev = nil
 		}
-		return tx.Emit(NumberTopic(th.Number.ID), EventThreadClaimed, ClaimEvent{Thread: th, User: &caller, Previous: prev})
+		return emit(tx, th.CompanyID, th.Number.ID, EventThreadClaimed, ClaimEvent{Thread: th, User: &caller, Previous: prev})
 	})
 	if err == nil {
 		s.nudgeClaims()
@@ -133,7 +133,7 @@ func (s *Service) Release(ctx context.Context, caller User, threadID int64) (Thr
 		if th, err = tx.Thread(ctx, caller.CompanyID, th.ID); err != nil || !ended {
 			return err // ended meanwhile: nothing more to tell
 		}
-		return tx.Emit(NumberTopic(th.Number.ID), EventThreadReleased,
+		return emit(tx, th.CompanyID, th.Number.ID, EventThreadReleased,
 			ClaimEvent{Thread: th, User: holder, By: &caller, Reason: ReleaseReleased})
 	})
 	return th, err
@@ -205,7 +205,7 @@ func (s *Service) LapseClaims(ctx context.Context) (int, error) {
 				if l.Replied {
 					typ, data.Reason = EventThreadReleased, ReleaseReplied
 				}
-				if err := tx.Emit(NumberTopic(th.Number.ID), typ, data); err != nil {
+				if err := emit(tx, th.CompanyID, th.Number.ID, typ, data); err != nil {
 					return err
 				}
 			}

@@ -44,7 +44,7 @@ func (s *Service) RequestConsent(ctx context.Context, caller User, contactID, nu
 		if err != nil {
 			return err
 		}
-		entry, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: c.Consent, Source: SourceRequest,
+		entry, err := setConsent(ctx, tx, c, ConsentChange{ContactID: c.ID, From: c.Consent, To: c.Consent, Source: SourceRequest,
 			UserID: &caller.ID, CreatedAt: now, Note: "consent requested by text"})
 		if err != nil {
 			return err
@@ -96,7 +96,7 @@ func (s *Service) ResolveReview(ctx context.Context, caller User, contactID int6
 		if decision == ReviewOptOut {
 			to, note = ConsentOptedOut, "reviewed a possible opt-out: a request to stop"
 		}
-		if _, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: to, Source: SourceReview,
+		if _, err := setConsent(ctx, tx, c, ConsentChange{ContactID: c.ID, From: c.Consent, To: to, Source: SourceReview,
 			UserID: &caller.ID, Note: note}); err != nil {
 			return err
 		}

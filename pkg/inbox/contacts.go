@@ -207,7 +207,7 @@ func (s *Service) saveContact(ctx context.Context, tx Tx, caller User, c, next C
 		if byAdmin {
 			source = SourceAdmin
 		}
-		if _, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: after.Consent, To: to, Source: source, UserID: &caller.ID}); err != nil {
+		if _, err := setConsent(ctx, tx, c, ConsentChange{ContactID: c.ID, From: after.Consent, To: to, Source: source, UserID: &caller.ID}); err != nil {
 			return c, err
 		}
 	}
@@ -229,7 +229,7 @@ func (s *Service) saveContact(ctx context.Context, tx Tx, caller User, c, next C
 // longer applies.
 func (s *Service) resetForNewPhone(ctx context.Context, tx Tx, caller User, c Contact) error {
 	if c.Consent != ConsentUnknown || c.ConsentRequestedAt != nil {
-		_, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: ConsentUnknown,
+		_, err := setConsent(ctx, tx, c, ConsentChange{ContactID: c.ID, From: c.Consent, To: ConsentUnknown,
 			Source: SourcePhoneChanged, UserID: &caller.ID, Note: "the phone number changed; consent belongs to the old one"})
 		if err != nil {
 			return err
@@ -260,7 +260,7 @@ func (s *Service) createContact(ctx context.Context, tx Tx, caller User, in Cont
 		return err
 	}
 	if optIn {
-		_, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: ConsentUnknown, To: ConsentOptedIn,
+		_, err := setConsent(ctx, tx, *c, ConsentChange{ContactID: c.ID, From: ConsentUnknown, To: ConsentOptedIn,
 			Source: SourceApplication, UserID: &caller.ID})
 		if err != nil {
 			return err

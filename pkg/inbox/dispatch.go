@@ -48,7 +48,7 @@ func (s *Service) regate(ctx context.Context, tx Tx, job OutboundJob) (bool, err
 		if err != nil {
 			return false, err
 		}
-		if err := tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m}); err != nil {
+		if err := emit(tx, m.CompanyID, m.NumberID, EventMessageStatus, map[string]Message{"message": m}); err != nil {
 			return false, err
 		}
 	}

@@ -20,6 +20,7 @@ const (
 	KindUnavailable                 // a dependency is down; retry later (503)
 	KindMalformed                   // the request cannot be read: bad JSON, bad parameters (400)
 	KindTooLarge                    // the request body is over the limit (413)
+	KindGone                        // what was asked for is no longer kept (410)
 )
 
 // Error is the one error type the domain returns to callers. Code is a stable

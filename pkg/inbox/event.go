@@ -38,6 +38,9 @@ type Event struct {
 	Type      string          `json:"type"`
 	Data      json.RawMessage `json:"data"`
 	CreatedAt time.Time       `json:"-"`
+	// ContactID is the contact the event is about, if any: erasing the
+	// contact scrubs the event. Never sent.
+	ContactID int64 `json:"-"`
 }
 
 // NumberTopic is the topic of a number's events: only its assignees get them.

@@ -65,8 +65,8 @@ type SendDecision struct {
 // contact — a single send, a template, a scheduled or bulk send, a consent
 // request, and the outbox again at dispatch — asks it, inside the
 // transaction that stores or claims the text. It refuses with the reason
-// as an *Error (409: sms_disabled, opt_out_review, opted_out, no_consent,
-// already_opted_in) or allows, possibly held until quiet hours end.
+// as an *Error (409: contact_erased, sms_disabled, opt_out_review, opted_out,
+// no_consent, already_opted_in) or allows, possibly held until quiet hours end.
 func (s *Service) CheckSend(ctx context.Context, q Queries, in SendCheck) (SendDecision, error) {
 	c := in.Contact
 	d := SendDecision{At: in.At}
@@ -77,6 +77,9 @@ func (s *Service) CheckSend(ctx context.Context, q Queries, in SendCheck) (SendD
 		d.ConsentEntryID = &latest.ID
 	} else if ErrorKind(err) != KindNotFound {
 		return d, err
+	}
+	if c.ErasedAt != nil {
+		return d, Errorf(KindConflict, "contact_erased", "this contact's personal data was erased; there is no phone to text")
 	}
 	if in.Purpose == PurposeConfirmation {
 		return d, nil

@@ -308,7 +308,7 @@ func (s *Service) keywordConsent(ctx context.Context, tx Tx, company Company, n 
 		}
 		return false, nil
 	}
-	entry, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: to, Source: SourceKeyword,
+	entry, err := setConsent(ctx, tx, c, ConsentChange{ContactID: c.ID, From: c.Consent, To: to, Source: SourceKeyword,
 		Keyword: word, MessageID: &m.ID, CreatedAt: m.CreatedAt, Note: "texted " + strconv.Quote(strings.TrimSpace(m.Body))})
 	if err != nil {
 		return false, err
@@ -329,7 +329,7 @@ func (s *Service) implyConsent(ctx context.Context, tx Tx, c Contact, m Message)
 	if c.Consent != ConsentUnknown {
 		return c, nil
 	}
-	_, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: ConsentImplied, Source: SourceInbound,
+	_, err := setConsent(ctx, tx, c, ConsentChange{ContactID: c.ID, From: c.Consent, To: ConsentImplied, Source: SourceInbound,
 		MessageID: &m.ID, CreatedAt: m.CreatedAt, Note: "texted first"})
 	if err != nil {
 		return c, err

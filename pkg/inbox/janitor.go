@@ -10,7 +10,9 @@ import (
 // from before them is told to resync), Plivo V2 nonces older than a week go,
 // sends cut short by a crash are marked unknown, sends never confirmed fail
 // visibly rather than wait forever, and the report's appended counts are
-// folded into its rollups.
+// folded into its rollups; the company feeds, the webhooks' delivery log
+// and used SSO token ids are pruned, and message words past a company's
+// retention_days are erased.
 func (s *Service) RunJanitor(ctx context.Context, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -59,7 +61,24 @@ func (s *Service) Sweep(ctx context.Context) error {
 			return err
 		}
 	}
+	// The company feeds outlive the websocket events: a webhook endpoint
+	// may fail for WebhookGiveUp and still get every event once it is back.
+	if err := s.store.PruneFeed(ctx, now.Add(-s.cfg.FeedRetention)); err != nil {
+		return err
+	}
+	if err := s.store.PruneWebhookDeliveries(ctx, now.Add(-WebhookLogRetention)); err != nil {
+		return err
+	}
+	if err := s.store.PruneSSOTokens(ctx, now); err != nil {
+		return err
+	}
+	if _, err := s.EraseExpired(ctx); err != nil {
+		return err
+	}
 	// The report's counts appended since the last round join its rollups.
 	_, err = s.store.FoldRollups(ctx)
 	return err
 }
+
+// WebhookLogRetention is how long the delivery log keeps an attempt.
+const WebhookLogRetention = 7 * 24 * time.Hour

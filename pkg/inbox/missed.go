@@ -45,7 +45,7 @@ func (s *Service) fillMissed(ctx context.Context, tx Tx, n Number, c Contact, p 
 	if err != nil {
 		return err
 	}
-	if err := tx.Emit(NumberTopic(stored.NumberID), EventMessageUpdated, map[string]any{"thread": th, "message": stored}); err != nil {
+	if err := emit(tx, stored.CompanyID, stored.NumberID, EventMessageUpdated, map[string]any{"thread": th, "message": stored}); err != nil {
 		return err
 	}
 	p.m, p.dup = stored, false

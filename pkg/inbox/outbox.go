@@ -302,7 +302,7 @@ func (s *Service) emitInDoubt(ctx context.Context, tx Tx, messageID int64) error
 	if err != nil || m.Status != StatusUnknown {
 		return err
 	}
-	return tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m})
+	return emit(tx, m.CompanyID, m.NumberID, EventMessageStatus, map[string]Message{"message": m})
 }
 
 func (s *Service) requeue(job OutboundJob, at time.Time) {

@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"os"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -205,9 +207,11 @@ func (s *Service) holdLease(ctx context.Context, lost context.CancelCauseFunc) (
 	}
 }
 
-// newInstanceID names this process as a lease holder.
+// newInstanceID names this process as a lease holder: its pid (which an
+// operator reading the leases table can find) and a random part (unique
+// across hosts and within one process's several Services).
 func newInstanceID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails
-	return hex.EncodeToString(b[:])
+	return strconv.Itoa(os.Getpid()) + "-" + hex.EncodeToString(b[:])
 }

@@ -284,11 +284,11 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, c Contact, n Number, m 
 			return false, err
 		}
 	}
-	if err := tx.Emit(NumberTopic(n.ID), EventMessageCreated, map[string]any{"thread": th, "message": m}); err != nil {
+	if err := emit(tx, c.CompanyID, n.ID, EventMessageCreated, map[string]any{"thread": th, "message": m}); err != nil {
 		return false, err
 	}
 	if holder != nil {
-		err := tx.Emit(NumberTopic(n.ID), EventThreadReleased, ClaimEvent{Thread: th, User: holder, By: m.SentBy, Reason: ReleaseReplied})
+		err := emit(tx, c.CompanyID, n.ID, EventThreadReleased, ClaimEvent{Thread: th, User: holder, By: m.SentBy, Reason: ReleaseReplied})
 		if err != nil {
 			return false, err
 		}

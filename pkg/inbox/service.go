@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,13 @@ type Config struct {
 	Records MessageRecords
 	// Backfill tunes the reading of Records.
 	Backfill BackfillConfig
+	// Webhooks tunes the delivery of outbound webhooks.
+	Webhooks WebhookConfig
+	// SSOClient fetches the ATS's JWKS (default: 5 s timeout).
+	SSOClient *http.Client
+	// FeedRetention is how long the company feed (GET /api/events, the
+	// webhooks' outbox) is kept: longer than a webhook may fail.
+	FeedRetention time.Duration
 }
 
 // DefaultConfig is the configuration of a production Service.
@@ -52,6 +60,7 @@ func DefaultConfig() Config {
 		PasswordCost:   11,
 		Outbox:         DefaultOutboxConfig(),
 		Backfill:       DefaultBackfillConfig(),
+		FeedRetention:  7 * 24 * time.Hour,
 	}
 }
 
@@ -81,6 +90,11 @@ type Service struct {
 	lapseFaults   *FaultLog // the store, as the claims' lapse loop finds it
 	recordFaults  *FaultLog // the provider's records, or the store, as their reading finds them
 	bulkFaults    *FaultLog // pushing bulk progress
+	webhookFaults *FaultLog // the store, as the webhook deliveries find it
+
+	jwks      jwksCache     // the ATS's SSO keys
+	feedBell  bell          // rings GET /api/events's long polls
+	hooksWake chan struct{} // nudges the webhook deliveries
 }
 
 // New returns a Service. Missing configuration takes DefaultConfig's values.
@@ -106,6 +120,13 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 	}
 	cfg.Outbox = cfg.Outbox.withDefaults()
 	cfg.Backfill = cfg.Backfill.withDefaults()
+	cfg.Webhooks = cfg.Webhooks.withDefaults()
+	if cfg.SSOClient == nil {
+		cfg.SSOClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	if cfg.FeedRetention <= 0 {
+		cfg.FeedRetention = def.FeedRetention
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
@@ -122,6 +143,8 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		claimsWake:    make(chan struct{}, 1),
 		bulkWake:      make(chan struct{}, 1),
 		bulkFaults:    NewFaultLog(log, slog.LevelWarn, "pushing bulk send progress failed; retrying", 0),
+		hooksWake:     make(chan struct{}, 1),
+		webhookFaults: NewFaultLog(log, slog.LevelWarn, "delivering webhooks failed; retrying", 0),
 		inbound:       newGroupCommit(),
 		instance:      newInstanceID(),
 		publishFaults: NewFaultLog(log, slog.LevelWarn, "publishing events failed; sockets catch up from the store", 0),

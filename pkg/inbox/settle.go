@@ -153,7 +153,7 @@ func (s *Service) resendInDoubt(ctx context.Context, d SendInDoubt) (bool, error
 		if err != nil {
 			return err
 		}
-		return tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m})
+		return emit(tx, m.CompanyID, m.NumberID, EventMessageStatus, map[string]Message{"message": m})
 	})
 	if resent {
 		s.log.Info("a send in doubt never reached Plivo; it goes again", "message", d.MessageID)

@@ -101,7 +101,7 @@ func (s *Service) applyStatus(ctx context.Context, tx Tx, u StatusUpdate) error 
 	if m, err = tx.Message(ctx, m.CompanyID, m.ID); err != nil {
 		return err
 	}
-	return tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m})
+	return emit(tx, m.CompanyID, m.NumberID, EventMessageStatus, map[string]Message{"message": m})
 }
 
 // carrierOptOut records that the carrier or the provider refused a text
@@ -116,7 +116,7 @@ func (s *Service) carrierOptOut(ctx context.Context, tx Tx, m Message, u StatusU
 	if u.ErrorCode != "" {
 		note += " (error " + u.ErrorCode + ")"
 	}
-	if _, err := tx.SetConsent(ctx, ConsentChange{ContactID: c.ID, From: c.Consent, To: ConsentOptedOut, Source: SourceCarrier,
+	if _, err := setConsent(ctx, tx, c, ConsentChange{ContactID: c.ID, From: c.Consent, To: ConsentOptedOut, Source: SourceCarrier,
 		MessageID: &m.ID, Note: note}); err != nil {
 		return err
 	}

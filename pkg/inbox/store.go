@@ -12,6 +12,10 @@ import (
 type Store interface {
 	Queries
 	RollupFolder
+	WebhookStore
+	SSOStore
+	// RetentionCompanies are the companies with a retention_days, and it.
+	RetentionCompanies(ctx context.Context) (map[int64]int, error)
 	// Tx runs fn in one write transaction. Events emitted in fn are given
 	// their topic's next gapless seq and stored in the same transaction; Tx
 	// returns them after commit. If fn fails, nothing is written.
@@ -51,6 +55,9 @@ type Store interface {
 // Tx is a write transaction.
 type Tx interface {
 	Queries
+	EraseStore
+	// SetUserExternalID links a user to the host ATS's id (SSO).
+	SetUserExternalID(ctx context.Context, userID int64, externalID string) error
 	ReportRecorder
 	ClaimWriter
 

@@ -123,15 +123,14 @@ func (s *Service) setRead(ctx context.Context, caller User, threadID int64, read
 			return err
 		}
 		// The thread as it now is, claim included, in every event.
-		topic := NumberTopic(th.Number.ID)
-		if err := tx.Emit(topic, typ, map[string]Thread{"thread": th}); err != nil {
+		if err := emit(tx, th.CompanyID, th.Number.ID, typ, map[string]Thread{"thread": th}); err != nil {
 			return err
 		}
 		switch {
 		case claimed:
-			return tx.Emit(topic, EventThreadClaimed, ClaimEvent{Thread: th, User: &caller})
+			return emit(tx, th.CompanyID, th.Number.ID, EventThreadClaimed, ClaimEvent{Thread: th, User: &caller})
 		case holder != nil:
-			return tx.Emit(topic, EventThreadReleased, ClaimEvent{Thread: th, User: holder, By: &caller, Reason: ReleaseUnread})
+			return emit(tx, th.CompanyID, th.Number.ID, EventThreadReleased, ClaimEvent{Thread: th, User: holder, By: &caller, Reason: ReleaseUnread})
 		}
 		return nil
 	})

@@ -44,6 +44,19 @@ type Company struct {
 	// QuietHours is when no text may reach a contact, in the contact's
 	// local time; nil: none (the operator's choice).
 	QuietHours *QuietHours `json:"quiet_hours" db:"-"`
+
+	// Single sign-on from the host ATS (sso.go): its tokens' issuer, and
+	// the HS256 secret (never shown: SSOSecretSet tells whether there is
+	// one) or the JWKS URL of its keys; SSOProvision creates unknown users
+	// as recruiters.
+	SSOIssuer    string `json:"sso_issuer" db:"sso_issuer"`
+	SSOSecret    string `json:"-" db:"sso_secret"`
+	SSOSecretSet bool   `json:"sso_secret_set" db:"-"`
+	SSOJWKSURL   string `json:"sso_jwks_url" db:"sso_jwks_url"`
+	SSOProvision bool   `json:"sso_provision" db:"sso_provision"`
+	// RetentionDays erases message words older than this many days; nil
+	// keeps them.
+	RetentionDays *int `json:"retention_days" db:"retention_days"`
 }
 
 // User is a person who signs in: an admin or a recruiter of one company.
@@ -134,6 +147,8 @@ type Contact struct {
 	// ConsentReviewReason is why the contact is under review when it is
 	// not that a text asked to stop: ReviewReasonMissed. Empty otherwise.
 	ConsentReviewReason string `db:"consent_review_reason"`
+	// ErasedAt is when the contact's personal data was erased.
+	ErasedAt *time.Time `db:"erased_at"`
 }
 
 // Why a contact is under review (ContactSMS.ReviewReason).
@@ -253,6 +268,7 @@ const (
 	SourceKeyword      = "keyword"       // the contact texted STOP / START / YES to a request
 	SourceAdmin        = "admin"         // an admin changed it through PATCH /api/contacts/{id}
 	SourcePhoneChanged = "phone_changed" // consent belongs to a phone: a new one starts unknown
+	SourceErasure      = "erasure"       // the contact's personal data was erased (the state is unchanged)
 	SourceInbound      = "inbound"       // the contact texted first: implied consent
 	SourceCarrier      = "carrier"       // a status report said the phone opted out or blocks us
 	SourceReview       = "review"        // a person decided a possible opt-out

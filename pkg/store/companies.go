@@ -8,7 +8,7 @@ import (
 )
 
 const companyColumns = `id, name, sms_enabled, optout_reply, help_reply, created_at, optin_reply, consent_request, quiet_hours,
-	claim_on_read, claim_minutes, default_region`
+	claim_on_read, claim_minutes, default_region, sso_issuer, sso_secret, sso_jwks_url, sso_provision, retention_days`
 
 // companyRow is a company as stored: quiet hours as "HH:MM-HH:MM", NULL for none.
 type companyRow struct {
@@ -18,6 +18,7 @@ type companyRow struct {
 
 func (r companyRow) company() (inbox.Company, error) {
 	c := r.Company
+	c.SSOSecretSet = c.SSOSecret != ""
 	if r.Quiet != nil {
 		q, err := inbox.ParseQuietHours(*r.Quiet)
 		if err != nil {
@@ -79,10 +80,15 @@ func (t *tx) CreateCompany(ctx context.Context, c *inbox.Company) error {
 
 func (t *tx) UpdateCompany(ctx context.Context, c inbox.Company) error {
 	n, err := t.execCount(ctx, `UPDATE companies SET sms_enabled = ?, optout_reply = ?, help_reply = ?,
-		optin_reply = ?, consent_request = ?, quiet_hours = ?, claim_on_read = ?, claim_minutes = ?, default_region = ?
+		optin_reply = ?, consent_request = ?, quiet_hours = ?, claim_on_read = ?, claim_minutes = ?, default_region = ?,
+		sso_issuer = ?, sso_secret = ?, sso_jwks_url = ?, sso_provision = ?, retention_days = ?
 		WHERE id = ?`,
 		c.SMSEnabled, c.OptoutReply, c.HelpReply, c.OptinReply, c.ConsentRequest, quietColumn(c.QuietHours),
-		c.ClaimOnRead, c.ClaimMinutes, c.DefaultRegion, c.ID)
+		c.ClaimOnRead, c.ClaimMinutes, c.DefaultRegion, c.SSOIssuer, c.SSOSecret, c.SSOJWKSURL, c.SSOProvision,
+		c.RetentionDays, c.ID)
+	if _, dup := isUniqueViolation(err); dup {
+		return inbox.Errorf(inbox.KindConflict, "sso_issuer_taken", "another company trusts this sso_issuer")
+	}
 	if err != nil {
 		return fmt.Errorf("update company %d: %w", c.ID, err)
 	}

@@ -12,7 +12,7 @@ import (
 
 const contactColumns = `c.id, c.company_id, c.external_id, c.name, c.phone, c.email, c.kind, c.consent,
 	c.consent_source, c.consent_at, c.last_message_at, c.created_at, co.sms_enabled,
-	c.time_zone, c.consent_review, c.consent_requested_at, c.consent_review_reason`
+	c.time_zone, c.consent_review, c.consent_requested_at, c.consent_review_reason, c.erased_at`
 
 const contactFrom = ` FROM contacts c JOIN companies co ON co.id = c.company_id `
 

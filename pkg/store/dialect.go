@@ -41,6 +41,10 @@ type dialect interface {
 	// float.
 	sumDecimal(col string) string
 
+	// purgeSearch makes the search index forget erased words for good, not
+	// only mark them deleted (erase.go).
+	purgeSearch(ctx context.Context, t *tx) error
+
 	// redeemTicket deletes the ticket with ticketHash if it is still live
 	// at now, and returns who it is for; an unknown or expired ticket, or
 	// one whose user is inactive or whose minting session or token has

@@ -178,7 +178,8 @@ func (t *tx) Sweep(ctx context.Context, now, eventsBefore, reportsBefore, stuckB
 		query string
 		arg   time.Time
 	}{
-		{"prune events", `DELETE FROM events WHERE created_at < ?`, eventsBefore},
+		// The company feeds are kept longer (PruneFeed).
+		{"prune events", `DELETE FROM events WHERE created_at < ? AND topic NOT LIKE 'feed:%'`, eventsBefore},
 		{"prune kept reports", `DELETE FROM pending_statuses WHERE created_at < ?`, reportsBefore},
 	}
 	for _, s := range steps {

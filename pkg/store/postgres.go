@@ -93,23 +93,25 @@ func (postgresDialect) storeEvents(ctx context.Context, t *tx, now time.Time) er
 	topics := make([]string, len(t.events))
 	types := make([]string, len(t.events))
 	payloads := make([]string, len(t.events))
+	contacts := make([]sql.NullInt64, len(t.events))
 	for i, e := range t.events {
 		topics[i], types[i], payloads[i] = e.Topic, e.Type, string(e.Data)
+		contacts[i] = sql.NullInt64{Int64: e.ContactID, Valid: e.ContactID > 0}
 	}
 	var last []struct {
 		Topic string `db:"topic"`
 		Seq   int64  `db:"seq"`
 	}
 	err := t.sel(ctx, &last, `WITH e AS (
-			SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS e (topic, type, payload, ord)),
+			SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) WITH ORDINALITY AS e (topic, type, payload, contact_id, ord)),
 		n AS (SELECT topic, count(*) AS n FROM e GROUP BY topic),
 		s AS (INSERT INTO topic_seqs (topic, seq) SELECT topic, n FROM n ORDER BY topic
 			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + excluded.seq RETURNING topic, seq),
-		ins AS (INSERT INTO events (topic, seq, type, payload, created_at)
-			SELECT e.topic, s.seq - n.n + row_number() OVER (PARTITION BY e.topic ORDER BY e.ord), e.type, e.payload::json, ?
+		ins AS (INSERT INTO events (topic, seq, type, payload, created_at, contact_id)
+			SELECT e.topic, s.seq - n.n + row_number() OVER (PARTITION BY e.topic ORDER BY e.ord), e.type, e.payload::json, ?, e.contact_id
 			FROM e JOIN s ON s.topic = e.topic JOIN n ON n.topic = e.topic)
 		SELECT topic, seq FROM s`,
-		pq.Array(topics), pq.Array(types), pq.Array(payloads), now)
+		pq.Array(topics), pq.Array(types), pq.Array(payloads), pq.Array(contacts), now)
 	if err != nil {
 		return fmt.Errorf("store %d events: %w", len(t.events), err)
 	}
@@ -282,3 +284,8 @@ func postgresUnreachable(err error) bool {
 
 // sumDecimal: sum over numeric is exact, and keeps the largest scale.
 func (postgresDialect) sumDecimal(col string) string { return "sum(" + col + ")" }
+
+// purgeSearch: search_vector is a generated column of the row, rewritten
+// with it; the GIN index drops the old entries as vacuum removes the old
+// row versions.
+func (postgresDialect) purgeSearch(context.Context, *tx) error { return nil }

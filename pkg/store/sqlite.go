@@ -102,8 +102,12 @@ func (sqliteDialect) storeEvents(ctx context.Context, t *tx, now time.Time) erro
 		if err != nil {
 			return fmt.Errorf("next seq of %s: %w", e.Topic, err)
 		}
-		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
-			e.Topic, e.Seq, e.Type, string(e.Data), now); err != nil {
+		var contact any
+		if e.ContactID > 0 {
+			contact = e.ContactID
+		}
+		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at, contact_id) VALUES (?, ?, ?, ?, ?, ?)`,
+			e.Topic, e.Seq, e.Type, string(e.Data), now, contact); err != nil {
 			return fmt.Errorf("store %s event: %w", e.Type, err)
 		}
 	}
@@ -226,3 +230,15 @@ func sqliteBusy(err error) bool {
 // sumDecimal: SQLite's sum goes through floats, so the store adds amounts
 // with its own decimal_sum (decimal.go).
 func (sqliteDialect) sumDecimal(col string) string { return "decimal_sum(" + col + ")" }
+
+// purgeSearch merges the FTS5 indexes' segments: a deletion only adds a
+// tombstone segment, and the erased words would stay in the older ones
+// until a merge. The cost is a rewrite of both indexes, for an erasure.
+func (sqliteDialect) purgeSearch(ctx context.Context, t *tx) error {
+	for _, table := range []string{"messages_search", "contacts_search"} {
+		if err := t.exec(ctx, `INSERT INTO `+table+` (`+table+`) VALUES ('optimize')`); err != nil {
+			return fmt.Errorf("purge %s: %w", table, err)
+		}
+	}
+	return nil
+}

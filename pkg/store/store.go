@@ -120,7 +120,7 @@ func (t *tx) Emit(topic, typ string, data any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s event: %w", typ, err)
 	}
-	t.events = append(t.events, inbox.Event{Topic: topic, Type: typ, Data: b})
+	t.events = append(t.events, inbox.Event{Topic: topic, Type: typ, Data: b, ContactID: inbox.EventContact(data)})
 	return nil
 }
 

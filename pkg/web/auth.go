@@ -95,11 +95,25 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.setSessionCookie(w, token, expires)
+	writeJSON(w, http.StatusOK, map[string]inbox.User{"user": u})
+}
+
+// setSessionCookie sets the session cookie: SameSite=Lax, or None when the
+// UI may be framed by another site (INBOX_FRAME_ANCESTORS) over https, so
+// that the framed inbox is signed in.
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", Expires: expires,
-		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode,
+		MaxAge: int(time.Until(expires).Seconds()), HttpOnly: true, Secure: s.secure, SameSite: s.sameSite(),
 	})
-	writeJSON(w, http.StatusOK, map[string]inbox.User{"user": u})
+}
+
+func (s *Server) sameSite() http.SameSite {
+	if s.framed && s.secure {
+		return http.SameSiteNoneMode
+	}
+	return http.SameSiteLaxMode
 }
 
 // logout ends the session of the cookie, and every socket it opened.
@@ -110,7 +124,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ inbox.User) er
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: s.secure, SameSite: s.sameSite()})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -206,3 +206,27 @@ func TestWebsocketAuth(t *testing.T) {
 		t.Errorf("the hub got %+v; want the admin, then Ana", f.hub.users)
 	}
 }
+
+// With INBOX_FRAME_ANCESTORS the UI is framed by another site: over https
+// the session cookie is SameSite=None (and Secure), so that the framed
+// inbox is signed in; over http it stays Lax (browsers refuse None without
+// Secure). Sign-out clears it with the same attributes.
+func TestSessionCookieWhenFramed(t *testing.T) {
+	for _, tt := range []struct {
+		publicURL string
+		ancestors []string
+		want      http.SameSite
+	}{
+		{"https://inbox.example.com", []string{"https://ats.example.com"}, http.SameSiteNoneMode},
+		{"http://inbox.example.com", []string{"https://ats.example.com"}, http.SameSiteLaxMode},
+		{"https://inbox.example.com", nil, http.SameSiteLaxMode},
+	} {
+		f := newFixture(t, options{publicURL: tt.publicURL, frameAncestors: tt.ancestors})
+		w := f.do(req{method: "POST", path: "/api/session", body: `{"email":"ana@acme.test","password":"correct horse"}`})
+		want(t, "login", w, 200, "", nil)
+		c := w.Result().Cookies()
+		if len(c) != 1 || c[0].SameSite != tt.want || (tt.want == http.SameSiteNoneMode && !c[0].Secure) {
+			t.Errorf("%s framed by %v: cookie %+v; want SameSite %v", tt.publicURL, tt.ancestors, c, tt.want)
+		}
+	}
+}

@@ -30,6 +30,8 @@ func statusOf(kind inbox.Kind) int {
 		return http.StatusBadRequest
 	case inbox.KindTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case inbox.KindGone:
+		return http.StatusGone
 	}
 	return http.StatusInternalServerError
 }

@@ -43,6 +43,7 @@ type options struct {
 	phone          bool // serve /api/dev/phone
 	trusted        string
 	clock          clock.Clock
+	frameAncestors []string
 }
 
 func newFixture(t *testing.T, o options) *fixture {
@@ -74,7 +75,8 @@ func newFixture(t *testing.T, o options) *fixture {
 	if _, f.anaSession, _, err = f.svc.Login(f.ctx, "ana@acme.test", "correct horse"); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Service: f.svc, Hub: f.hub, Webhooks: f.hooks, AllowedOrigins: o.allowedOrigins, Logger: log, Clock: o.clock}
+	opts := Options{Service: f.svc, Hub: f.hub, Webhooks: f.hooks, AllowedOrigins: o.allowedOrigins, Logger: log, Clock: o.clock,
+		FrameAncestors: o.frameAncestors}
 	if opts.TrustedProxies, err = ParseTrustedProxies(o.trusted); err != nil {
 		t.Fatal(err)
 	}

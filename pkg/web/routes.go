@@ -71,6 +71,15 @@ func (s *Server) routes(static, metrics http.Handler) http.Handler {
 	mux.Handle("GET /api/reports/sms-activity", s.authed(s.report))
 	mux.Handle("GET /api/reports/audit", s.authed(s.reportAudit))
 
+	mux.Handle("POST /api/webhooks", s.authed(s.createWebhook))
+	mux.Handle("GET /api/webhooks", s.authed(s.listWebhooks))
+	mux.Handle("DELETE /api/webhooks/{id}", s.authed(s.deleteWebhook))
+	mux.Handle("GET /api/webhooks/{id}/deliveries", s.authed(s.webhookDeliveries))
+	mux.Handle("POST /api/webhooks/{id}/replay", s.authed(s.replayWebhook))
+	mux.Handle("GET /api/events", s.authed(s.events))
+	mux.Handle("DELETE /api/contacts/{id}", s.authed(s.eraseContact))
+	mux.HandleFunc("GET /sso", s.sso)
+
 	mux.HandleFunc("POST /webhooks/plivo/inbound", s.inboundWebhook)
 	mux.HandleFunc("POST /webhooks/plivo/status", s.statusWebhook)
 

@@ -64,6 +64,10 @@ type Options struct {
 	// ReadTimeout cuts a request whose body is not read within it (0: no
 	// limit).
 	ReadTimeout time.Duration
+	// FrameAncestors are the origins that may frame the UI (an ATS
+	// embedding the inbox): with them and an https PublicURL the session
+	// cookie is SameSite=None.
+	FrameAncestors []string
 	// Clock is the time of the in-process sign-in counts (default: the
 	// wall clock).
 	Clock  clock.Clock
@@ -78,6 +82,7 @@ type Server struct {
 	phone    Phone
 	log      *slog.Logger
 	secure   bool
+	framed   bool // FrameAncestors are set
 	csrf     *http.CrossOriginProtection
 	attempts *attemptCounter
 	trusted  []netip.Prefix
@@ -103,6 +108,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{
 		svc: o.Service, hub: o.Hub, webhooks: o.Webhooks, phone: o.Phone, log: o.Logger,
 		secure:      o.PublicURL != nil && o.PublicURL.Scheme == "https",
+		framed:      len(o.FrameAncestors) > 0,
 		csrf:        http.NewCrossOriginProtection(),
 		trusted:     o.TrustedProxies,
 		bodyTimeout: o.ReadTimeout,

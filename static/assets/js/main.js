@@ -17,6 +17,7 @@ import { jobsPage, jobPage } from './pages/jobs.js';
 import templatesPage from './pages/templates.js';
 import usersPage from './pages/users.js';
 import tokensPage from './pages/tokens.js';
+import webhooksPage from './pages/webhooks.js';
 import accountPage from './pages/account.js';
 import numbersPage from './pages/numbers.js';
 import reportPage from './pages/report.js';
@@ -24,6 +25,19 @@ import devPhonePage from './pages/devphone.js';
 import notFoundPage, { forbiddenPage } from './pages/notfound.js';
 
 store.dev = document.body.dataset.dev === 'true';
+
+// Embedded in the host ATS (?embed=1, kept for the tab's life): the inbox,
+// the bell and the SMS modal without the app's own navigation, brand or
+// account menu (app.css hides them under [data-embed]).
+try {
+  const asked = new URLSearchParams(location.search).get('embed');
+  if (asked === '1') sessionStorage.setItem('smsinbox.embed', '1');
+  if (asked === '0') sessionStorage.removeItem('smsinbox.embed');
+  if (sessionStorage.getItem('smsinbox.embed') === '1') document.documentElement.dataset.embed = '1';
+} catch {
+  // Storage refused (a third-party frame may be denied it): the query alone decides.
+  if (new URLSearchParams(location.search).get('embed') === '1') document.documentElement.dataset.embed = '1';
+}
 
 const topbar = /** @type {HTMLElement} */ (document.getElementById('topbar'));
 let shellMounted = false;
@@ -42,6 +56,7 @@ const routes = [
   route('/templates', 'templates', templatesPage),
   route('/admin/users', 'users', adminOnly(usersPage)),
   route('/admin/tokens', 'tokens', adminOnly(tokensPage)),
+  route('/admin/webhooks', 'webhooks', adminOnly(webhooksPage)),
   route('/admin/numbers', 'numbers', adminOnly(numbersPage)),
   route('/admin/reports/sms-activity', 'report', adminOnly(reportPage)),
 ];

@@ -216,6 +216,9 @@ export function applyEvent(frame, { stale } = { stale: false }) {
       refreshInbox();
       emit('company', d.company || d);
       break;
+    case 'webhook.disabled':
+      emit('webhook', d.webhook || null);
+      break;
     case 'typing':
       if (d.thread_id != null && d.user && d.user.id !== store.me?.id) emit('typing', d);
       break;

@@ -16,6 +16,7 @@
 //   bulk     a bulk send's progress (bulk.progress: the signed-in user's own)
 //   company  company.updated
 //   number   number.updated
+//   webhook  webhook.disabled (an endpoint failed for 72 h)
 //   live     'connecting' | 'open' | 'offline' | 'stopped'
 
 import { InboxModel } from './inbox.js';
