@@ -7,7 +7,10 @@
 // The store is the truth. Every change is stored together with one event per
 // affected topic, each carrying its topic's next gapless seq, and is
 // published on the inbox.Bus only after commit. The bus brings every event of
-// the deployment to every process's Hub; the Hub keeps, per topic with local
+// the deployment to every process's Hub, whose delivery callback only queues
+// it (a mailbox, drained by one dispatcher goroutine in arrival order), so
+// that a publisher, and the webhook behind it, never waits for fan-out to
+// however many sockets a topic has. The dispatcher keeps, per topic with local
 // sockets, the last seq it fanned out, drops duplicates, holds an event that
 // arrives ahead of its predecessor for a moment (GapWait), then reads what is
 // missing from the Source: once per topic, never once per socket. When the

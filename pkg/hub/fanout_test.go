@@ -113,3 +113,44 @@ func TestGapFillRetried(t *testing.T) {
 	e.store.down.Store(false)
 	a.expectSeqs(topicN, 1, 2)
 }
+
+// Publishing hands events to the hub and returns: it never waits for
+// fan-out. Here fan-out cannot finish (one socket's lock is held, as if
+// the hub were busy with ten thousand of them), yet Publish returns, and
+// once fan-out resumes every socket gets the events in order.
+func TestPublishDoesNotWaitForFanout(t *testing.T) {
+	e := newEnv(t, Options{})
+	a, b := e.dial(alice), e.dial(bob)
+	a.hello()
+	b.hello()
+	var stuck *socket
+	for _, s := range e.hub.open() {
+		if s.user.ID == alice {
+			stuck = s
+		}
+	}
+	stuck.mu.Lock()
+	published := make(chan struct{})
+	var evs []inbox.Event
+	go func() {
+		defer close(published)
+		for i := range 50 {
+			evs = append(evs, e.store.append(topicN, inbox.EventMessageCreated, message(i+1)))
+			if err := e.bus.Publish(t.Context(), evs[i]); err != nil {
+				t.Errorf("publish: %v", err)
+			}
+		}
+	}()
+	select {
+	case <-published:
+	case <-time.After(waitFor):
+		stuck.mu.Unlock()
+		t.Fatalf("Publish still blocked after %v while fan-out could not proceed", waitFor)
+	}
+	stuck.mu.Unlock()
+	m := e.marker()
+	for _, cl := range []*client{a, b} {
+		cl.expectSeqs(topicN, 1, 50)
+		cl.expect(m)
+	}
+}

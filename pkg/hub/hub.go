@@ -122,6 +122,7 @@ type Hub struct {
 	wg sync.WaitGroup
 
 	fills fillQueue
+	box   mailbox
 }
 
 // New returns a Hub reading from src and fed by bus; call Run to start it.
@@ -175,6 +176,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	fillers.Go(func() { h.recheckLoop(runCtx) })
 	err := h.bus.Subscribe(runCtx, h.deliver, h.refillAll)
 	cancel()
+	h.closeMailbox()
 	h.shutdown()
 	fillers.Wait()
 	if err != nil && ctx.Err() == nil {

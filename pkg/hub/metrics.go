@@ -36,6 +36,10 @@ var (
 		Name: "smsinbox_ws_refused_per_user_total",
 		Help: "Websocket upgrades refused because the user had as many sockets open on this process as allowed.",
 	})
+	mailboxDropped = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_mailbox_dropped_total",
+		Help: "Events from the bus dropped because a shard's queue of events waiting for fan-out was full; their topics are read back from the store.",
+	})
 	gapFills = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "smsinbox_ws_gap_fills_total",
 		Help: "Reads of a topic's missing events from the store, by result: ok, pruned, error.",

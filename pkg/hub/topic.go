@@ -4,8 +4,6 @@ import (
 	"hash/maphash"
 	"sync"
 	"time"
-
-	"smsinbox/pkg/inbox"
 )
 
 // maxHeld bounds the events a topic holds while it waits for a missing one;
@@ -95,40 +93,6 @@ func (h *Hub) prime(name string, seq int64) {
 		h.fills.request(name)
 	case len(t.held) > 0:
 		h.armGapLocked(t)
-	}
-}
-
-// deliver is the bus's callback: it must not block.
-func (h *Hub) deliver(e inbox.Event) {
-	if e.Seq < 0 {
-		return
-	}
-	if e.Topic == inbox.ControlTopic {
-		h.control(e)
-		return
-	}
-	sh := h.shardOf(e.Topic)
-	sh.mu.Lock()
-	_, local := sh.topics[e.Topic]
-	sh.mu.Unlock()
-	if !local {
-		return // no socket here wants it: skip the encoding
-	}
-	f, err := newFrame(e)
-	if err != nil {
-		h.log.Error("hub: bad event from the bus", "topic", e.Topic, "seq", e.Seq, "type", e.Type, "err", err)
-	}
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	t := sh.topics[e.Topic]
-	switch {
-	case t == nil:
-	case e.Seq == 0:
-		for s := range t.subs {
-			s.relay(f)
-		}
-	case !h.acceptLocked(t, f):
-		droppedDuplicate.Inc()
 	}
 }
 
