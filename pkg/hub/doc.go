@@ -15,7 +15,11 @@
 // arrives ahead of its predecessor for a moment (GapWait), then reads what is
 // missing from the Source: once per topic, never once per socket. When the
 // bus reconnects after an outage, every locally subscribed topic is filled
-// from the store the same way.
+// from the store the same way. Such a catch-up can be far more than a
+// socket's queue holds, so it is paced: a socket whose queue is three
+// quarters full holds the rest and reads it from the store itself, a page at
+// a time as its client reads. A catch-up never closes a socket that keeps
+// reading; only a live event that finds the queue full does (4000).
 //
 // # The protocol (docs/API.md, "Real-time")
 //

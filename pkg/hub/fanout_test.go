@@ -154,3 +154,36 @@ func TestPublishDoesNotWaitForFanout(t *testing.T) {
 		cl.expect(m)
 	}
 }
+
+// After a bus outage the hub reads back what its sockets missed, far more
+// than their queues hold; sockets that keep reading get all of it in
+// order, with the live events that follow, and none is closed as too slow.
+func TestCatchUpAfterOutageIsPaced(t *testing.T) {
+	const queue, sockets, missed, live = 16, 60, 700, 40
+	e := newEnv(t, Options{QueueSize: queue, GapWait: waitFor}) // only recovery may fill
+	before := counterValue(t, slowDisconnects)
+	var clients []*client
+	for i := range sockets {
+		c := e.dial([]int64{alice, bob}[i%2])
+		c.hello()
+		clients = append(clients, c)
+	}
+	e.bus.down.Store(true)
+	for i := range missed {
+		e.publish(topicN, inbox.EventMessageCreated, message(i+1))
+	}
+	e.bus.down.Store(false)
+	e.bus.recover()
+	for i := range live {
+		e.publish(topicN, inbox.EventMessageCreated, message(missed+i+1))
+	}
+	for _, c := range clients {
+		c.expectSeqs(topicN, 1, missed+live)
+	}
+	if got := counterValue(t, slowDisconnects) - before; got != 0 {
+		t.Errorf("slow consumer disconnects: got %v, want 0", got)
+	}
+	if got := e.hub.Sockets(); got != sockets {
+		t.Errorf("open sockets: got %d, want %d", got, sockets)
+	}
+}

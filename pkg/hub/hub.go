@@ -109,6 +109,9 @@ type Hub struct {
 	// socket's replay, the most live frames it holds meanwhile, and the
 	// backlog a replay waits for before its next page.
 	quarter int
+	// paceAt is the backlog (QueueSize less a quarter) from which a socket
+	// takes paced frames (a catch-up's) from the store by itself.
+	paceAt int
 
 	seed   maphash.Seed
 	shards [shardCount]shard
@@ -136,6 +139,7 @@ func New(src Source, bus inbox.Bus, opts Options) *Hub {
 		storeFaults: inbox.NewFaultLog(opts.Logger, slog.LevelWarn,
 			"hub: reading the store failed; sockets are closed and resume when it is back", 0),
 		quarter: max(1, opts.QueueSize/4),
+		paceAt:  max(1, opts.QueueSize-max(1, opts.QueueSize/4)),
 		seed:    maphash.MakeSeed(),
 		sockets: make(map[*socket]struct{}),
 		perUser: make(map[int64]int),

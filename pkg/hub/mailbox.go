@@ -109,7 +109,7 @@ func (h *Hub) dispatchOne(e inbox.Event) {
 		for s := range t.subs {
 			s.relay(f)
 		}
-	case !h.acceptLocked(t, f):
+	case !h.acceptLocked(t, f, false):
 		droppedDuplicate.Inc()
 	}
 }

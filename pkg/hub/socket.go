@@ -109,7 +109,16 @@ func (s *socket) start() {
 
 // offer is the hub's fan-out of the next stored event of a topic. It runs
 // under the topic's shard lock: it must not block.
-func (s *socket) offer(f *frame) {
+//
+// A paced frame is one of many that may come at once (a topic's catch-up
+// from the store after a bus outage or a gap, or the events held while it
+// ran): more than a socket's queue takes, however fast its client reads. A
+// socket whose queue is more than paceAt full does not queue it; it holds it
+// and catches up from the store by itself, a page at a time as its client
+// reads (catchUp waits for room before each page). So a catch-up never
+// closes a socket that keeps reading; a live event that finds the queue
+// full still does (StatusTooSlow).
+func (s *socket) offer(f *frame, paced bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -123,6 +132,10 @@ func (s *socket) offer(f *frame) {
 		s.holdLocked(sub, f)
 	case f.seq < sub.next:
 		// Already sent by a replay.
+	case f.seq == sub.next && paced && s.backlog >= s.h.paceAt:
+		sub.wait = true
+		s.holdLocked(sub, f)
+		s.catchUpLocked(f.topic, sub)
 	case f.seq == sub.next:
 		s.takeLocked(sub, f)
 	default:

@@ -98,8 +98,9 @@ func (h *Hub) prime(name string, seq int64) {
 
 // acceptLocked takes the next stored event of t, from the bus or the store,
 // and fans out whatever is now in order. It returns false for an event that
-// was already fanned out.
-func (h *Hub) acceptLocked(t *topic, f *frame) bool {
+// was already fanned out. An event read from the store (fromStore) is
+// offered paced, like every held event that follows on from it: see offer.
+func (h *Hub) acceptLocked(t *topic, f *frame, fromStore bool) bool {
 	switch {
 	case !t.primed:
 		t.holdLocked(f)
@@ -107,7 +108,7 @@ func (h *Hub) acceptLocked(t *topic, f *frame) bool {
 		return false
 	case f.seq == t.last+1:
 		t.last = f.seq
-		t.fanoutLocked(f)
+		t.fanoutLocked(f, fromStore)
 		h.drainLocked(t)
 	default:
 		// The missing ones are most likely still in flight: a publisher
@@ -127,7 +128,8 @@ func (t *topic) holdLocked(f *frame) {
 }
 
 // drainLocked fans out the held events that follow on from t.last and drops
-// the ones already passed.
+// the ones already passed. They are offered paced: there may be up to
+// maxHeld of them at once, more than a socket's queue takes.
 func (h *Hub) drainLocked(t *topic) {
 	for {
 		f, ok := t.held[t.last+1]
@@ -136,7 +138,7 @@ func (h *Hub) drainLocked(t *topic) {
 		}
 		delete(t.held, f.seq)
 		t.last = f.seq
-		t.fanoutLocked(f)
+		t.fanoutLocked(f, true)
 	}
 	for seq := range t.held {
 		if seq <= t.last {
@@ -149,9 +151,9 @@ func (h *Hub) drainLocked(t *topic) {
 	}
 }
 
-func (t *topic) fanoutLocked(f *frame) {
+func (t *topic) fanoutLocked(f *frame, paced bool) {
 	for s := range t.subs {
-		s.offer(f)
+		s.offer(f, paced)
 	}
 }
 
