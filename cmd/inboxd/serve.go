@@ -60,6 +60,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	var (
 		bus      inbox.Bus    = pubsub.NewMemory()
 		attempts web.Attempts // nil: sign-in failures are counted per instance
+		tickets  *pubsub.Redis
 	)
 	if cfg.RedisURL != "" {
 		opt, err := redis.ParseURL(cfg.RedisURL)
@@ -69,7 +70,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 		redis.SetLogger(redisLogger{log})
 		rb := pubsub.NewRedis(opt, cfg.RedisPrefix, pubsub.RedisOptions{Logger: log})
 		defer rb.Close()
-		bus = rb
+		bus, tickets = rb, rb
 		counts := throttle.NewRedis(opt, cfg.RedisPrefix)
 		defer counts.Close()
 		attempts = counts
@@ -115,6 +116,11 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	// lease of an instance that died lapses before the next run is due.
 	svcCfg.Backfill.Lease = min(30*time.Second, 2*cfg.PlivoBackfill)
 	svcCfg.Outbox.Stuck = stuckSend(cfg.PlivoTimeout)
+	if tickets != nil {
+		// Websocket tickets are signed with a key every instance shares and
+		// used up once across all of them.
+		svcCfg.TicketKeys, svcCfg.TicketLedger = tickets, tickets
+	}
 	svc := inbox.New(db, bus, sender, svcCfg, log)
 	// Ledger entries older than the hash chain (a database upgraded from
 	// 0.1.0) are chained once; later starts find none.

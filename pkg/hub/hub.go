@@ -178,8 +178,20 @@ func (h *Hub) Run(ctx context.Context) error {
 		fillers.Go(func() { h.fillLoop(runCtx) })
 	}
 	fillers.Go(func() { h.recheckLoop(runCtx) })
-	err := h.bus.Subscribe(runCtx, h.deliver, h.refillAll)
+	watcher, _ := h.src.(AuthWatcher)
+	if watcher != nil {
+		watcher.AuthUnknown(true)
+	}
+	err := h.bus.Subscribe(runCtx, h.deliver, func() {
+		if watcher != nil {
+			watcher.AuthUnknown(true)
+		}
+		h.refillAll()
+	})
 	cancel()
+	if watcher != nil {
+		watcher.AuthUnknown(false)
+	}
 	h.closeMailbox()
 	h.shutdown()
 	fillers.Wait()

@@ -26,3 +26,16 @@ type Source interface {
 	// its user is active and its session or API token, if any, is live.
 	LiveAuths(ctx context.Context, auths []inbox.Auth) ([]bool, error)
 }
+
+// AuthWatcher is implemented by a Source that caches credentials (the
+// Service caches sessions). The hub, which listens to the bus anyway, tells
+// it what would make its cache wrong.
+type AuthWatcher interface {
+	// AuthChanged gets every control message (inbox.AuthChange) from the
+	// bus, before the hub closes the sockets it affects.
+	AuthChanged(e inbox.Event)
+	// AuthUnknown is called when control messages may have been lost (the
+	// bus recovered), with listening true; and when the hub starts
+	// (true) and stops (false) listening.
+	AuthUnknown(listening bool)
+}

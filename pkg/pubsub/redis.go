@@ -25,6 +25,7 @@ const defaultPingInterval = 5 * time.Second
 // while Redis is down, and they skip the copy that comes back from Redis.
 type Redis struct {
 	client       *redis.Client
+	prefix       string
 	channel      string
 	origin       string // unique to this value; marks the messages it published
 	log          *slog.Logger
@@ -61,6 +62,7 @@ func NewRedis(opt *redis.Options, prefix string, o RedisOptions) *Redis {
 	}
 	return &Redis{
 		client:       redis.NewClient(&copied),
+		prefix:       prefix,
 		channel:      prefix + ":events",
 		origin:       rand.Text(),
 		log:          o.Logger,
