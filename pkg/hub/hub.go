@@ -124,8 +124,10 @@ type Hub struct {
 	// once they have all ended.
 	wg sync.WaitGroup
 
-	fills fillQueue
-	box   mailbox
+	fills  fillQueue
+	box    mailbox
+	hellos helloGroup
+	runCtx context.Context // Run's; set before any socket is accepted
 }
 
 // New returns a Hub reading from src and fed by bus; call Run to start it.
@@ -144,6 +146,7 @@ func New(src Source, bus inbox.Bus, opts Options) *Hub {
 		sockets: make(map[*socket]struct{}),
 		perUser: make(map[int64]int),
 		fills:   newFillQueue(),
+		hellos:  newHelloGroup(),
 	}
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]*topic)
@@ -168,11 +171,11 @@ func (h *Hub) Run(ctx context.Context) error {
 		h.mu.Unlock()
 		return errors.New("hub: Run called twice")
 	}
-	h.state = stateRunning
-	h.mu.Unlock()
-
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	h.state, h.runCtx = stateRunning, runCtx
+	h.mu.Unlock()
+
 	var fillers sync.WaitGroup
 	for range fillWorkers {
 		fillers.Go(func() { h.fillLoop(runCtx) })
@@ -248,6 +251,17 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// lets net/http free the request and its connection state, and the
 	// socket lives on in its own reader goroutine.
 	h.accept(ws, rec.conn, a)
+}
+
+// runContext returns Run's context: store reads shared by several sockets
+// live as long as the hub, not as one socket.
+func (h *Hub) runContext() context.Context {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.runCtx == nil {
+		return context.Background()
+	}
+	return h.runCtx
 }
 
 func (h *Hub) running() bool {

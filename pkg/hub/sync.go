@@ -101,9 +101,9 @@ func (s *socket) register(topic string) bool {
 // in between are replayed from the store. Everything live is held until
 // hello is queued, then sent if it is newer than the snapshot.
 func (s *socket) hello() error {
-	hello, err := s.h.src.Hello(s.ctx, s.user)
+	hello, err := s.h.readHello(s.ctx, s.user)
 	if err != nil {
-		return fmt.Errorf("read hello of user %d: %w", s.user.ID, err)
+		return err
 	}
 	if hello.Topics == nil {
 		hello.Topics = map[string]int64{}
