@@ -92,7 +92,10 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 	})
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 	defer cancel()
-	events, err := s.store.Tx(ctx, func(tx Tx) error {
+	events, err := s.store.Tx(ctx, func(stx Tx) error {
+		// A batch reads each company's settings once, not once per text:
+		// nothing on the inbound path changes them.
+		tx := &batchTx{Tx: stx}
 		parties, err := loadParties(ctx, tx, batch)
 		if err != nil {
 			return err
@@ -129,6 +132,29 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 			break
 		}
 	}
+}
+
+// batchTx is the transaction of a batch of inbound texts: it remembers the
+// companies it has read.
+type batchTx struct {
+	Tx
+	companies map[int64]Company
+}
+
+// Company reads a company once per batch.
+func (t *batchTx) Company(ctx context.Context, id int64) (Company, error) {
+	if c, ok := t.companies[id]; ok {
+		return c, nil
+	}
+	c, err := t.Tx.Company(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if t.companies == nil {
+		t.companies = make(map[int64]Company)
+	}
+	t.companies[id] = c
+	return c, nil
 }
 
 // receive stores one text of a batch, from the contact c to the number n,

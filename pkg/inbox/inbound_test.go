@@ -24,6 +24,19 @@ type heldStore struct {
 	txs     atomic.Int32
 	release chan struct{}
 	fail    int32
+	// companyReads counts the company reads of armed transactions.
+	companyReads atomic.Int32
+}
+
+// countingTx counts a transaction's company reads.
+type countingTx struct {
+	inbox.Tx
+	reads *atomic.Int32
+}
+
+func (c countingTx) Company(ctx context.Context, id int64) (inbox.Company, error) {
+	c.reads.Add(1)
+	return c.Tx.Company(ctx, id)
 }
 
 func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, error) {
@@ -35,7 +48,7 @@ func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Ev
 	if n == h.fail {
 		return nil, inbox.Unavailable("the database (failed by the test)", errors.New("connection reset"))
 	}
-	return h.DB.Tx(ctx, fn)
+	return h.DB.Tx(ctx, func(tx inbox.Tx) error { return fn(countingTx{tx, &h.companyReads}) })
 }
 
 // newHeldService is a Service on a heldStore over db, with a company, its
@@ -121,6 +134,10 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 
 				if got, want := int(h.txs.Load()), svc.MaxInflight()+tc.moreTxs; got != want {
 					t.Errorf("%d write transactions; want %d", got, want)
+				}
+				// A batch reads its company once, not once per text.
+				if got, want := int(h.companyReads.Load()), svc.MaxInflight()+1; !tc.failBatch && got != want {
+					t.Errorf("%d company reads; want %d (one per transaction)", got, want)
 				}
 				ids := map[string]int64{}
 				for i, r := range results {
