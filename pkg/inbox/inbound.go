@@ -100,6 +100,9 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 		if err != nil {
 			return err
 		}
+		if err := s.ensureThreads(ctx, tx, batch, parties); err != nil {
+			return err
+		}
 		for _, p := range batch {
 			p.m, p.dup, p.replied, p.retry, p.err = Message{}, false, false, false, nil
 			n, ok := parties.numbers[p.in.To]
@@ -135,10 +138,49 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 }
 
 // batchTx is the transaction of a batch of inbound texts: it remembers the
-// companies it has read.
+// companies it has read and the threads it has ensured.
 type batchTx struct {
 	Tx
 	companies map[int64]Company
+	threads   map[ThreadKey]int64
+}
+
+// EnsureThread returns a thread the batch ensured up front (and locked, for
+// the rest of the transaction) without a statement.
+func (t *batchTx) EnsureThread(ctx context.Context, companyID, numberID, contactID int64) (int64, error) {
+	if id, ok := t.threads[ThreadKey{companyID, numberID, contactID}]; ok {
+		return id, nil
+	}
+	return t.Tx.EnsureThread(ctx, companyID, numberID, contactID)
+}
+
+// ensureThreads finds or creates the contact of every text (as receiving it
+// would) and then the threads of all of them, in one statement on
+// PostgreSQL, where each text otherwise costs a round trip for its thread.
+func (s *Service) ensureThreads(ctx context.Context, tx *batchTx, batch []*pendingSMS, pt parties) error {
+	var keys []ThreadKey
+	for _, p := range batch {
+		n, ok := pt.numbers[p.in.To]
+		if !ok {
+			continue
+		}
+		k := companyPhone{n.CompanyID, p.in.From}
+		c, ok := pt.contacts[k]
+		if !ok {
+			var err error
+			if c, err = s.contactByPhone(ctx, tx, n.CompanyID, p.in.From); err != nil {
+				return err
+			}
+			pt.contacts[k] = c
+		}
+		keys = append(keys, ThreadKey{n.CompanyID, n.ID, c.ID})
+	}
+	ids, err := tx.EnsureThreads(ctx, keys)
+	if err != nil {
+		return err
+	}
+	tx.threads = ids
+	return nil
 }
 
 // Company reads a company once per batch.
