@@ -35,7 +35,7 @@ type cachedSession struct {
 
 // get returns a cached session that is still live at now.
 func (c *sessionCache) get(key string, now time.Time) (StoredSession, bool) {
-	if !c.live.Load() {
+	if !c.live.Load() || databaseDownWithin(sessionCacheTTL) {
 		return StoredSession{}, false
 	}
 	c.mu.Lock()

@@ -174,6 +174,7 @@ func TestTicketLedgerDown(t *testing.T) {
 // control message about the user (from any instance, through the bus)
 // drops them at once, and so does a change made on this instance.
 func TestSessionCache(t *testing.T) {
+	inbox.ForgetDatabaseDown() // another test's outage must not turn the cache off
 	f := newFixture(t, nil, inbox.Config{})
 	svc, cs := f.instance(inbox.Config{})
 	token, _ := f.signIn(svc) // uncached: the cache is off
