@@ -68,7 +68,9 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 			return fmt.Errorf("REDIS_URL: %w", err)
 		}
 		redis.SetLogger(redisLogger{log})
-		rb := pubsub.NewRedis(opt, cfg.RedisPrefix, pubsub.RedisOptions{Logger: log})
+		// Interest: an instance receives the events of its own sockets'
+		// topics only, not the whole deployment's.
+		rb := pubsub.NewRedis(opt, cfg.RedisPrefix, pubsub.RedisOptions{Logger: log, Interest: true})
 		defer rb.Close()
 		bus, tickets = rb, rb
 		counts := throttle.NewRedis(opt, cfg.RedisPrefix)

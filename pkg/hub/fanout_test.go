@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"maps"
 	"testing"
 	"time"
 
@@ -186,4 +187,25 @@ func TestCatchUpAfterOutageIsPaced(t *testing.T) {
 	if got := e.hub.Sockets(); got != sockets {
 		t.Errorf("open sockets: got %d, want %d", got, sockets)
 	}
+}
+
+// With a bus that delivers wanted topics only, every socket wants each of
+// its topics before reading its seq, and gives it up when it closes or
+// loses the topic: the bus's counts follow the sockets exactly.
+func TestSocketsWantTheirTopics(t *testing.T) {
+	e := newEnv(t, Options{})
+	a, b, c := e.dial(alice), e.dial(bob), e.dial(carol)
+	for _, cl := range []*client{a, b, c} {
+		cl.hello()
+	}
+	want := map[string]int{topicCompany: 3, topicN: 2, topicM: 1}
+	eventually(t, "the sockets' topics wanted", func() bool { return maps.Equal(e.bus.wanted(), want) })
+	// Carol loses number M: she no longer wants it.
+	e.send(e.store.assign(numberM))
+	eventually(t, "number M given up", func() bool { return maps.Equal(e.bus.wanted(), map[string]int{topicCompany: 3, topicN: 2}) })
+	a.close()
+	eventually(t, "Alice's topics given up", func() bool { return maps.Equal(e.bus.wanted(), map[string]int{topicCompany: 2, topicN: 1}) })
+	b.close()
+	c.close()
+	eventually(t, "nothing wanted", func() bool { return len(e.bus.wanted()) == 0 })
 }

@@ -127,7 +127,9 @@ type Hub struct {
 	fills  fillQueue
 	box    mailbox
 	hellos helloGroup
-	runCtx context.Context // Run's; set before any socket is accepted
+	// interest is the bus, when it delivers only wanted topics.
+	interest Interest
+	runCtx   context.Context // Run's; set before any socket is accepted
 }
 
 // New returns a Hub reading from src and fed by bus; call Run to start it.
@@ -151,6 +153,7 @@ func New(src Source, bus inbox.Bus, opts Options) *Hub {
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]*topic)
 	}
+	h.interest, _ = bus.(Interest)
 	return h
 }
 

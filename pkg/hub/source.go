@@ -39,3 +39,16 @@ type AuthWatcher interface {
 	// (true) and stops (false) listening.
 	AuthUnknown(listening bool)
 }
+
+// Interest is implemented by a bus that can deliver only the topics this
+// process wants (pubsub.Redis with RedisOptions.Interest). The hub wants
+// each topic of each socket before it reads the topic's seq from the store,
+// and gives it up when the socket no longer gets it.
+type Interest interface {
+	// Want makes the bus deliver topic's events from when it returns nil.
+	// An error (the bus is unreachable) is no reason to stop: the bus
+	// calls recovered once it has subscribed again.
+	Want(ctx context.Context, topic string) error
+	// Unwant undoes one Want.
+	Unwant(topic string)
+}
