@@ -13,7 +13,7 @@ import (
 
 // runOutage is a Redis outage under traffic: two instances on a private
 // Redis, every socket on one number (tabs split between the instances), SMS
-// on both. Redis is stopped for -outage-down in the middle of the traffic
+// on the first. Redis is stopped for -outage-down in the middle of the traffic
 // and started again: each instance has missed the other's events meanwhile
 // and reads them back from the store, many more than a socket's queue
 // holds. What it checks: no socket that keeps reading is closed as too slow
@@ -34,6 +34,10 @@ func runOutage(ctx context.Context, o *options, run int) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Every SMS comes in on the first instance: the second sees no gap
+	// while Redis is down (it gets nothing at all), and so has the whole
+	// outage to read back at once when it is up again.
+	s.in.hooks = newWebhooks(s.st.token, s.st.bases()[:1], o.workers)
 	d := max(o.outageDuration, o.outageDown+10*time.Second)
 	r := s.measure(ctx, "Outage", o.outageRate, d, o.workers, func(ctx context.Context, ph *phase) func(*Result) {
 		before := (d - o.outageDown) / 2
