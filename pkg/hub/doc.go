@@ -88,9 +88,10 @@
 //
 // # Cost
 //
-// A user's sockets that open together share their hello: a socket joins a
-// snapshot read that has not begun yet (one per user waits while one runs),
-// so n tabs opening at once cost two reads of the store, not n.
+// A user's sockets that open together share their hello, and the read of
+// its topics' seqs that follows: a socket joins a read that has not begun
+// yet (one per user waits while one runs), so n tabs opening at once cost
+// two reads of each, not n.
 //
 // An idle socket costs one goroutine (its reader) and a few small maps. Its
 // writer goroutine runs only while it has frames queued and writes all of

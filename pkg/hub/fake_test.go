@@ -28,6 +28,9 @@ type fakeStore struct {
 	onHello func()
 
 	eventsAfterCalls atomic.Int64
+	topicSeqsCalls   atomic.Int64
+	// onSeqs runs once, inside the next TopicSeqs, before it reads.
+	onSeqs func()
 	// down makes every read fail, as if the database were unreachable.
 	down atomic.Bool
 	// gate, when set, holds EventsAfter until it is closed.
@@ -115,6 +118,14 @@ func (f *fakeStore) Hello(ctx context.Context, u inbox.User) (inbox.Hello, error
 }
 
 func (f *fakeStore) TopicSeqs(ctx context.Context, topics []string) (map[string]int64, error) {
+	f.topicSeqsCalls.Add(1)
+	f.mu.Lock()
+	hook := f.onSeqs
+	f.onSeqs = nil
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	seqs := make(map[string]int64, len(topics))

@@ -190,3 +190,37 @@ func TestHelloSharedByAUsersSockets(t *testing.T) {
 		c.expect(ev)
 	}
 }
+
+// The seqs a socket reads after its hello (of the number topics the hello
+// named) are shared the same way by the user's sockets opening together.
+func TestSeqsSharedByAUsersSockets(t *testing.T) {
+	e := newEnv(t, Options{})
+	shared := counterValue(t, seqsShared)
+	entered, release := make(chan struct{}), make(chan struct{})
+	e.store.mu.Lock()
+	e.store.onSeqs = func() {
+		close(entered)
+		<-release
+	}
+	e.store.mu.Unlock()
+	first := e.dial(alice)
+	<-entered
+	before := e.store.topicSeqsCalls.Load()
+	var others []*client
+	for range 5 {
+		others = append(others, e.dial(alice))
+	}
+	eventually(t, "four sockets waiting to share a seqs read", func() bool { return counterValue(t, seqsShared)-shared == 4 })
+	close(release)
+	all := append(others, first)
+	for _, c := range all {
+		c.hello()
+	}
+	if got := e.store.topicSeqsCalls.Load() - before; got != 1 {
+		t.Errorf("seqs reads for the five sockets that opened during the first's: got %d, want 1", got)
+	}
+	ev := e.publish(topicN, inbox.EventMessageCreated, message(1))
+	for _, c := range all {
+		c.expect(ev)
+	}
+}

@@ -126,7 +126,8 @@ type Hub struct {
 
 	fills  fillQueue
 	box    mailbox
-	hellos helloGroup
+	hellos flights[inbox.User, inbox.Hello]
+	seqs   flights[seqsKey, map[string]int64]
 	// interest is the bus, when it delivers only wanted topics.
 	interest Interest
 	runCtx   context.Context // Run's; set before any socket is accepted
@@ -148,7 +149,8 @@ func New(src Source, bus inbox.Bus, opts Options) *Hub {
 		sockets: make(map[*socket]struct{}),
 		perUser: make(map[int64]int),
 		fills:   newFillQueue(),
-		hellos:  newHelloGroup(),
+		hellos:  newFlights[inbox.User, inbox.Hello](),
+		seqs:    newFlights[seqsKey, map[string]int64](),
 	}
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]*topic)

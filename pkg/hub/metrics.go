@@ -48,6 +48,10 @@ var (
 		Name: "smsinbox_ws_hello_shared_total",
 		Help: "Sockets whose hello came from a snapshot read for another socket of their user.",
 	})
+	seqsShared = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_seqs_shared_total",
+		Help: "Sockets whose topics' seqs, read after their hello, came from a read made for another socket of their user.",
+	})
 	gapFills = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "smsinbox_ws_gap_fills_total",
 		Help: "Reads of a topic's missing events from the store, by result: ok, pruned, error.",

@@ -131,7 +131,7 @@ func (s *socket) hello() error {
 	}
 	current := map[string]int64{}
 	if len(fresh) > 0 {
-		if current, err = s.h.src.TopicSeqs(s.ctx, fresh); err != nil {
+		if current, err = s.h.readSeqs(s.ctx, s.user, fresh); err != nil {
 			return fmt.Errorf("read topic seqs after hello: %w", err)
 		}
 	}
