@@ -18,9 +18,15 @@ const (
 	scenS3       = "s3"        // S2 with 10 % of the sockets reloading per minute
 	scenS4       = "s4"        // two instances, reads on one clearing bells on the other
 	scenS5       = "s5"        // the highest inbound rate one instance sustains
+	scenOutage   = "outage"    // a Redis outage under traffic: paced catch-up, no slow closes
 )
 
-var allScenarios = []string{scenS1, scenS2, scenS3, scenS2SQLite, scenS4, scenS5}
+// allScenarios are those run unless -scenarios says otherwise; extra ones
+// run only when named.
+var (
+	allScenarios   = []string{scenS1, scenS2, scenS3, scenS2SQLite, scenS4, scenS5}
+	extraScenarios = []string{scenOutage}
+)
 
 // options are the command line.
 type options struct {
@@ -46,6 +52,10 @@ type options struct {
 	s5StepDur, s5Duration              time.Duration
 	s5P99                              float64
 
+	outageConns                int
+	outageRate                 float64
+	outageDown, outageDuration time.Duration
+
 	jsonPath   string
 	resultsDir string
 	logDir     string
@@ -64,7 +74,8 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.inboxd, "inboxd", "bin/inboxd", "the inboxd binary to run")
 	fs.StringVar(&o.databaseURL, "database-url", os.Getenv("DATABASE_URL"), "PostgreSQL URL of an existing database, used to create and drop a fresh one per scenario")
 	fs.StringVar(&o.redisURL, "redis-url", os.Getenv("REDIS_URL"), "Redis URL")
-	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios: "+strings.Join(allScenarios, ", "))
+	scen := fs.String("scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios: "+strings.Join(allScenarios, ", ")+
+		" (the default), or "+strings.Join(extraScenarios, ", "))
 	fs.IntVar(&o.runs, "runs", 1, "runs of every scenario; the table shows medians")
 	fs.BoolVar(&o.quick, "quick", false, "the quick preset: 2,000 sockets, 10 s per scenario, short S5 ramp (explicit flags win)")
 	fs.IntVar(&o.conns, "conns", 10000, "websockets per scenario (S1-S4)")
@@ -88,6 +99,10 @@ func parseOptions(args []string) (*options, error) {
 	fs.DurationVar(&o.s5StepDur, "s5-step-duration", 10*time.Second, "S5: length of a ramp step")
 	fs.DurationVar(&o.s5Duration, "s5-duration", 60*time.Second, "S5: length of the confirmation at the best rate")
 	fs.Float64Var(&o.s5P99, "s5-p99", 50, "S5: the webhook p99 (ms) a rate must stay under")
+	fs.IntVar(&o.outageConns, "outage-conns", 1000, "outage: websockets, all on one number, split over two instances")
+	fs.Float64Var(&o.outageRate, "outage-rate", 30, "outage: inbound SMS/s (each to every socket)")
+	fs.DurationVar(&o.outageDown, "outage-down", 20*time.Second, "outage: how long Redis is stopped")
+	fs.DurationVar(&o.outageDuration, "outage-duration", 40*time.Second, "outage: traffic, the outage in its middle (at least outage-down + 10 s)")
 	fs.StringVar(&o.jsonPath, "json", "", "write the results as JSON here (default bench-results/<time>.json)")
 	fs.StringVar(&o.resultsDir, "results", "bench-results", "folder of the JSON, server logs and profiles")
 	fs.BoolVar(&o.pprof, "pprof", false, "profile the servers of S1, S2 and S5 (the binary must serve net/http/pprof on INBOX_PPROF_ADDR: see scripts/bench.sh)")
@@ -122,8 +137,8 @@ func parseOptions(args []string) (*options, error) {
 	}
 	for _, s := range strings.Split(*scen, ",") {
 		s = strings.ToLower(strings.TrimSpace(s))
-		if !slices.Contains(allScenarios, s) {
-			return nil, fmt.Errorf("unknown scenario %q (want %s)", s, strings.Join(allScenarios, ", "))
+		if !slices.Contains(allScenarios, s) && !slices.Contains(extraScenarios, s) {
+			return nil, fmt.Errorf("unknown scenario %q (want %s)", s, strings.Join(append(slices.Clone(allScenarios), extraScenarios...), ", "))
 		}
 		o.scenarios = append(o.scenarios, s)
 	}

@@ -16,6 +16,7 @@ var groups = []group{
 	{"s2-sqlite", runSQLite, func(o *options) bool { return o.has(scenS2SQLite) }},
 	{"s4", runS4, func(o *options) bool { return o.has(scenS4) }},
 	{"s5", runS5, func(o *options) bool { return o.has(scenS5) }},
+	{"outage", runOutage, func(o *options) bool { return o.has(scenOutage) }},
 }
 
 // runS1 is the broadcast: every socket on one number, few SMS, each to

@@ -60,6 +60,7 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	var (
 		bus      inbox.Bus    = pubsub.NewMemory()
 		attempts web.Attempts // nil: sign-in failures are counted per instance
+		tickets  *pubsub.Redis
 	)
 	if cfg.RedisURL != "" {
 		opt, err := redis.ParseURL(cfg.RedisURL)
@@ -67,9 +68,11 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 			return fmt.Errorf("REDIS_URL: %w", err)
 		}
 		redis.SetLogger(redisLogger{log})
-		rb := pubsub.NewRedis(opt, cfg.RedisPrefix, pubsub.RedisOptions{Logger: log})
+		// Interest: an instance receives the events of its own sockets'
+		// topics only, not the whole deployment's.
+		rb := pubsub.NewRedis(opt, cfg.RedisPrefix, pubsub.RedisOptions{Logger: log, Interest: true})
 		defer rb.Close()
-		bus = rb
+		bus, tickets = rb, rb
 		counts := throttle.NewRedis(opt, cfg.RedisPrefix)
 		defer counts.Close()
 		attempts = counts
@@ -119,6 +122,11 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	svcCfg.FeedRetention = cfg.FeedRetention
 	svcCfg.Webhooks.Timeout = cfg.WebhookTimeout
 	svcCfg.Webhooks.Backoff = cfg.WebhookBackoff
+	if tickets != nil {
+		// Websocket tickets are signed with a key every instance shares and
+		// used up once across all of them.
+		svcCfg.TicketKeys, svcCfg.TicketLedger = tickets, tickets
+	}
 	svc := inbox.New(db, bus, sender, svcCfg, log)
 	// Ledger entries older than the hash chain (a database upgraded from
 	// 0.1.0) are chained once; later starts find none.

@@ -31,10 +31,16 @@ var (
 // control handles a message of the control topic: it closes the sockets of
 // this process that an ended credential opened, or whose user changed.
 func (h *Hub) control(e inbox.Event) {
+	if w, ok := h.src.(AuthWatcher); ok {
+		w.AuthChanged(e)
+	}
 	c, ok := inbox.ParseAuthChange(e)
 	if !ok {
 		h.log.Debug("hub: unknown control message", "type", e.Type)
 		return
+	}
+	if c.Kind == inbox.AuthUserUpdated {
+		return // ends nothing; only caches care
 	}
 	why := closeEnded
 	if !c.Ended() {

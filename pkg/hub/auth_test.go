@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,5 +191,68 @@ func TestNumberUpdatedForRecruiters(t *testing.T) {
 	}
 	if n := read(c); n.ID != numberN || n.Assignees != nil || n.E164 != "" || n.Label != "" {
 		t.Errorf("recruiter of another number: %+v, want the id alone", n)
+	}
+}
+
+// watchingStore is a Source that caches credentials: it records what the
+// hub tells it.
+type watchingStore struct {
+	*fakeStore
+	mu      sync.Mutex
+	changes []inbox.AuthChange
+	unknown []bool
+}
+
+func (w *watchingStore) AuthChanged(e inbox.Event) {
+	c, _ := inbox.ParseAuthChange(e)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.changes = append(w.changes, c)
+}
+
+func (w *watchingStore) AuthUnknown(listening bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.unknown = append(w.unknown, listening)
+}
+
+func (w *watchingStore) seen() ([]inbox.AuthChange, []bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.changes), slices.Clone(w.unknown)
+}
+
+// A Source that caches credentials hears from the hub every control message
+// (a name change too, which closes no socket), that caching may start when
+// the hub listens, that messages may have been lost when the bus recovers,
+// and that caching must stop when the hub stops.
+func TestAuthWatcher(t *testing.T) {
+	w := &watchingStore{fakeStore: newFakeStore(company)}
+	bus := newFakeBus()
+	h := New(w, bus, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- h.Run(ctx) }()
+	<-bus.subscribed
+	for _, c := range []inbox.AuthChange{{Kind: inbox.AuthSessionEnded, UserID: alice, Session: "s"}, {Kind: inbox.AuthUserUpdated, UserID: bob}} {
+		ev, err := c.Event()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bus.Publish(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bus.recover()
+	cancel()
+	if err := <-ran; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	changes, unknown := w.seen()
+	if len(changes) != 2 || changes[0].Kind != inbox.AuthSessionEnded || changes[1] != (inbox.AuthChange{Kind: inbox.AuthUserUpdated, UserID: bob}) {
+		t.Errorf("control messages passed on: got %+v, want both", changes)
+	}
+	if !slices.Equal(unknown, []bool{true, true, false}) {
+		t.Errorf("AuthUnknown calls: got %v, want [true true false] (start, recovery, stop)", unknown)
 	}
 }

@@ -3,7 +3,9 @@ package hub
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -45,4 +47,49 @@ func BenchmarkFanout(b *testing.B) {
 	eventually(b, "frames written", func() bool { return counterValue(b, framesSent) >= want })
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*sockets), "ns/frame")
+}
+
+// BenchmarkPublishWith1000Sockets measures how long Publish takes to return
+// when the event's topic has 1,000 sockets: what a webhook waits for
+// between its commit and its answer. Fan-out is not timed, but it is waited
+// for after each event, so events do not pile up.
+func BenchmarkPublishWith1000Sockets(b *testing.B) {
+	const sockets = 1000
+	e := newEnv(b, Options{QueueSize: 4096})
+	var hellos sync.WaitGroup
+	var frames atomic.Int64
+	for range sockets {
+		ws, _, err := websocket.Dial(context.Background(), e.wsURL(), dialOptions(alice))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { ws.CloseNow() })
+		hellos.Add(1)
+		go func() {
+			for n := 0; ; n++ {
+				if _, _, err := ws.Read(context.Background()); err != nil {
+					return
+				}
+				if n == 0 {
+					hellos.Done()
+				} else {
+					frames.Add(1)
+				}
+			}
+		}()
+	}
+	hellos.Wait()
+	body := map[string]any{"message": map[string]any{"body": "Thanks, see you at 10 tomorrow!"}}
+	var published time.Duration
+	for i := range b.N {
+		ev := e.store.append(topicN, inbox.EventMessageCreated, body)
+		start := time.Now()
+		e.send(ev)
+		published += time.Since(start)
+		want := int64((i + 1) * sockets)
+		for frames.Load() < want {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	b.ReportMetric(float64(published.Microseconds())/float64(b.N), "µs/publish")
 }

@@ -78,11 +78,16 @@ func (s *socket) teardown(why closeReason) {
 	if s.pinger != nil {
 		s.pinger.Stop()
 	}
-	registered := s.registered
-	s.registered = nil
+	registered, wanted := s.registered, s.wanted
+	s.registered, s.wanted = nil, nil
 	s.mu.Unlock()
 	for name := range registered {
 		s.h.unsubscribe(name, s)
+	}
+	if s.h.interest != nil {
+		for name := range wanted {
+			s.h.interest.Unwant(name)
+		}
 	}
 	s.h.forget(s)
 	s.h.release(s.user.ID)

@@ -7,12 +7,19 @@
 // The store is the truth. Every change is stored together with one event per
 // affected topic, each carrying its topic's next gapless seq, and is
 // published on the inbox.Bus only after commit. The bus brings every event of
-// the deployment to every process's Hub; the Hub keeps, per topic with local
+// the deployment to every process's Hub, whose delivery callback only queues
+// it (a mailbox, drained by one dispatcher goroutine in arrival order), so
+// that a publisher, and the webhook behind it, never waits for fan-out to
+// however many sockets a topic has. The dispatcher keeps, per topic with local
 // sockets, the last seq it fanned out, drops duplicates, holds an event that
 // arrives ahead of its predecessor for a moment (GapWait), then reads what is
 // missing from the Source: once per topic, never once per socket. When the
 // bus reconnects after an outage, every locally subscribed topic is filled
-// from the store the same way.
+// from the store the same way. Such a catch-up can be far more than a
+// socket's queue holds, so it is paced: a socket whose queue is three
+// quarters full holds the rest and reads it from the store itself, a page at
+// a time as its client reads. A catch-up never closes a socket that keeps
+// reading; only a live event that finds the queue full does (4000).
 //
 // # The protocol (docs/API.md, "Real-time")
 //
@@ -80,6 +87,11 @@
 // Options.WriteTimeout, is dropped without a close frame.
 //
 // # Cost
+//
+// A user's sockets that open together share their hello, and the read of
+// its topics' seqs that follows: a socket joins a read that has not begun
+// yet (one per user waits while one runs), so n tabs opening at once cost
+// two reads of each, not n.
 //
 // An idle socket costs one goroutine (its reader) and a few small maps. Its
 // writer goroutine runs only while it has frames queued and writes all of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,9 @@ type fakeStore struct {
 	onHello func()
 
 	eventsAfterCalls atomic.Int64
+	topicSeqsCalls   atomic.Int64
+	// onSeqs runs once, inside the next TopicSeqs, before it reads.
+	onSeqs func()
 	// down makes every read fail, as if the database were unreachable.
 	down atomic.Bool
 	// gate, when set, holds EventsAfter until it is closed.
@@ -114,6 +118,14 @@ func (f *fakeStore) Hello(ctx context.Context, u inbox.User) (inbox.Hello, error
 }
 
 func (f *fakeStore) TopicSeqs(ctx context.Context, topics []string) (map[string]int64, error) {
+	f.topicSeqsCalls.Add(1)
+	f.mu.Lock()
+	hook := f.onSeqs
+	f.onSeqs = nil
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	seqs := make(map[string]int64, len(topics))
@@ -219,6 +231,32 @@ type fakeBus struct {
 	subscribed chan struct{}
 	once       sync.Once
 	down       atomic.Bool
+	// wants counts the Want calls not undone, per topic (Interest);
+	// negative means an Unwant without its Want.
+	wants map[string]int
+}
+
+func (b *fakeBus) Want(ctx context.Context, topic string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.wants[topic]++
+	return nil
+}
+
+func (b *fakeBus) Unwant(topic string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.wants[topic]--
+	if b.wants[topic] == 0 {
+		delete(b.wants, topic)
+	}
+}
+
+// wanted returns a copy of the Want counts.
+func (b *fakeBus) wanted() map[string]int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return maps.Clone(b.wants)
 }
 
 type busSub struct {
@@ -227,7 +265,7 @@ type busSub struct {
 }
 
 func newFakeBus() *fakeBus {
-	return &fakeBus{subs: make(map[*busSub]bool), subscribed: make(chan struct{})}
+	return &fakeBus{subs: make(map[*busSub]bool), subscribed: make(chan struct{}), wants: make(map[string]int)}
 }
 
 func (b *fakeBus) Publish(ctx context.Context, events ...inbox.Event) error {
@@ -278,3 +316,5 @@ func (b *fakeBus) recover() {
 
 var _ inbox.Bus = (*fakeBus)(nil)
 var _ Source = (*fakeStore)(nil)
+
+var _ Interest = (*fakeBus)(nil)

@@ -163,7 +163,7 @@ func (h *Hub) fill(ctx context.Context, name string) {
 		default:
 			t.failures = 0
 			for _, f := range frames {
-				h.acceptLocked(t, f)
+				h.acceptLocked(t, f, true)
 			}
 			// A full page may have more behind it; an overflow of held
 			// events since the read began dropped some the read may miss.

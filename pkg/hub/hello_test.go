@@ -156,3 +156,71 @@ func TestNotRunning(t *testing.T) {
 		t.Errorf("error code: got %q, want unavailable", code)
 	}
 }
+
+// The tabs of one user that open while a hello is being read share the next
+// read: six sockets, two store reads. Each still gets a complete hello and
+// then every live event.
+func TestHelloSharedByAUsersSockets(t *testing.T) {
+	e := newEnv(t, Options{})
+	reads, shared := counterValue(t, helloReads), counterValue(t, helloShared)
+	entered, release := make(chan struct{}), make(chan struct{})
+	e.store.duringNextHello(func() {
+		close(entered)
+		<-release
+	})
+	first := e.dial(alice)
+	<-entered
+	var others []*client
+	for range 5 {
+		others = append(others, e.dial(alice))
+	}
+	// One of the five leads the next read; the other four join it.
+	eventually(t, "four sockets waiting to share a hello", func() bool { return counterValue(t, helloShared)-shared == 4 })
+	close(release)
+	for _, c := range append(others, first) {
+		if h := c.hello(); h.User.ID != alice || len(h.Topics) != 2 {
+			t.Fatalf("hello: got %+v, want Alice's with the company and number topics", h)
+		}
+	}
+	if got := counterValue(t, helloReads) - reads; got != 2 {
+		t.Errorf("hello reads for six sockets: got %v, want 2", got)
+	}
+	ev := e.publish(topicN, inbox.EventMessageCreated, message(1))
+	for _, c := range append(others, first) {
+		c.expect(ev)
+	}
+}
+
+// The seqs a socket reads after its hello (of the number topics the hello
+// named) are shared the same way by the user's sockets opening together.
+func TestSeqsSharedByAUsersSockets(t *testing.T) {
+	e := newEnv(t, Options{})
+	shared := counterValue(t, seqsShared)
+	entered, release := make(chan struct{}), make(chan struct{})
+	e.store.mu.Lock()
+	e.store.onSeqs = func() {
+		close(entered)
+		<-release
+	}
+	e.store.mu.Unlock()
+	first := e.dial(alice)
+	<-entered
+	before := e.store.topicSeqsCalls.Load()
+	var others []*client
+	for range 5 {
+		others = append(others, e.dial(alice))
+	}
+	eventually(t, "four sockets waiting to share a seqs read", func() bool { return counterValue(t, seqsShared)-shared == 4 })
+	close(release)
+	all := append(others, first)
+	for _, c := range all {
+		c.hello()
+	}
+	if got := e.store.topicSeqsCalls.Load() - before; got != 1 {
+		t.Errorf("seqs reads for the five sockets that opened during the first's: got %d, want 1", got)
+	}
+	ev := e.publish(topicN, inbox.EventMessageCreated, message(1))
+	for _, c := range all {
+		c.expect(ev)
+	}
+}

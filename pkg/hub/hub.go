@@ -109,6 +109,9 @@ type Hub struct {
 	// socket's replay, the most live frames it holds meanwhile, and the
 	// backlog a replay waits for before its next page.
 	quarter int
+	// paceAt is the backlog (QueueSize less a quarter) from which a socket
+	// takes paced frames (a catch-up's) from the store by itself.
+	paceAt int
 
 	seed   maphash.Seed
 	shards [shardCount]shard
@@ -121,7 +124,13 @@ type Hub struct {
 	// once they have all ended.
 	wg sync.WaitGroup
 
-	fills fillQueue
+	fills  fillQueue
+	box    mailbox
+	hellos flights[inbox.User, inbox.Hello]
+	seqs   flights[seqsKey, map[string]int64]
+	// interest is the bus, when it delivers only wanted topics.
+	interest Interest
+	runCtx   context.Context // Run's; set before any socket is accepted
 }
 
 // New returns a Hub reading from src and fed by bus; call Run to start it.
@@ -135,14 +144,18 @@ func New(src Source, bus inbox.Bus, opts Options) *Hub {
 		storeFaults: inbox.NewFaultLog(opts.Logger, slog.LevelWarn,
 			"hub: reading the store failed; sockets are closed and resume when it is back", 0),
 		quarter: max(1, opts.QueueSize/4),
+		paceAt:  max(1, opts.QueueSize-max(1, opts.QueueSize/4)),
 		seed:    maphash.MakeSeed(),
 		sockets: make(map[*socket]struct{}),
 		perUser: make(map[int64]int),
 		fills:   newFillQueue(),
+		hellos:  newFlights[inbox.User, inbox.Hello](),
+		seqs:    newFlights[seqsKey, map[string]int64](),
 	}
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]*topic)
 	}
+	h.interest, _ = bus.(Interest)
 	return h
 }
 
@@ -163,18 +176,31 @@ func (h *Hub) Run(ctx context.Context) error {
 		h.mu.Unlock()
 		return errors.New("hub: Run called twice")
 	}
-	h.state = stateRunning
-	h.mu.Unlock()
-
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	h.state, h.runCtx = stateRunning, runCtx
+	h.mu.Unlock()
+
 	var fillers sync.WaitGroup
 	for range fillWorkers {
 		fillers.Go(func() { h.fillLoop(runCtx) })
 	}
 	fillers.Go(func() { h.recheckLoop(runCtx) })
-	err := h.bus.Subscribe(runCtx, h.deliver, h.refillAll)
+	watcher, _ := h.src.(AuthWatcher)
+	if watcher != nil {
+		watcher.AuthUnknown(true)
+	}
+	err := h.bus.Subscribe(runCtx, h.deliver, func() {
+		if watcher != nil {
+			watcher.AuthUnknown(true)
+		}
+		h.refillAll()
+	})
 	cancel()
+	if watcher != nil {
+		watcher.AuthUnknown(false)
+	}
+	h.closeMailbox()
 	h.shutdown()
 	fillers.Wait()
 	if err != nil && ctx.Err() == nil {
@@ -230,6 +256,17 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// lets net/http free the request and its connection state, and the
 	// socket lives on in its own reader goroutine.
 	h.accept(ws, rec.conn, a)
+}
+
+// runContext returns Run's context: store reads shared by several sockets
+// live as long as the hub, not as one socket.
+func (h *Hub) runContext() context.Context {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.runCtx == nil {
+		return context.Background()
+	}
+	return h.runCtx
 }
 
 func (h *Hub) running() bool {

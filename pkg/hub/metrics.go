@@ -36,6 +36,22 @@ var (
 		Name: "smsinbox_ws_refused_per_user_total",
 		Help: "Websocket upgrades refused because the user had as many sockets open on this process as allowed.",
 	})
+	mailboxDropped = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_mailbox_dropped_total",
+		Help: "Events from the bus dropped because a shard's queue of events waiting for fan-out was full; their topics are read back from the store.",
+	})
+	helloReads = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_hello_reads_total",
+		Help: "Hello snapshots read from the store; one serves every socket of a user that opens while it is read.",
+	})
+	helloShared = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_hello_shared_total",
+		Help: "Sockets whose hello came from a snapshot read for another socket of their user.",
+	})
+	seqsShared = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "smsinbox_ws_seqs_shared_total",
+		Help: "Sockets whose topics' seqs, read after their hello, came from a read made for another socket of their user.",
+	})
 	gapFills = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "smsinbox_ws_gap_fills_total",
 		Help: "Reads of a topic's missing events from the store, by result: ok, pruned, error.",

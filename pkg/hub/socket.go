@@ -37,6 +37,9 @@ type socket struct {
 	topics map[string]*sub
 	// registered are the topics the hub delivers to this socket.
 	registered map[string]bool
+	// wanted are the topics this socket asked the bus for (Interest);
+	// nil once the socket closed.
+	wanted map[string]bool
 	// early are resume points that arrived before hello was sent.
 	early map[string]int64
 	// memberSeq is the seq of the company topic that the topic set is up to
@@ -86,6 +89,7 @@ func newSocket(h *Hub, ws *websocket.Conn, nc net.Conn, a inbox.Auth) *socket {
 		cancel:     cancel,
 		topics:     make(map[string]*sub),
 		registered: make(map[string]bool),
+		wanted:     make(map[string]bool),
 		tokens:     clientBurst,
 		tokensAt:   time.Now(),
 	}
@@ -107,9 +111,62 @@ func (s *socket) start() {
 	s.pinger = time.AfterFunc(s.h.opts.PingInterval, s.ping)
 }
 
+// want asks a bus with Interest for topic's events, once per socket and
+// topic, before the topic's seq is read from the store.
+func (s *socket) want(topic string) {
+	in := s.h.interest
+	if in == nil {
+		return
+	}
+	s.mu.Lock()
+	done := s.wanted == nil || s.wanted[topic]
+	s.mu.Unlock()
+	if done {
+		return
+	}
+	if err := in.Want(s.ctx, topic); err != nil && s.ctx.Err() == nil {
+		s.h.log.Debug("hub: subscribe to a topic on the bus", "topic", topic, "err", err)
+	}
+	s.mu.Lock()
+	keep := s.wanted != nil && !s.wanted[topic]
+	if keep {
+		s.wanted[topic] = true
+	}
+	s.mu.Unlock()
+	if !keep {
+		in.Unwant(topic) // closed meanwhile: teardown has given up the rest
+	}
+}
+
+// unwant gives up what want asked for.
+func (s *socket) unwant(topic string) {
+	in := s.h.interest
+	if in == nil {
+		return
+	}
+	s.mu.Lock()
+	had := s.wanted != nil && s.wanted[topic]
+	if had {
+		delete(s.wanted, topic)
+	}
+	s.mu.Unlock()
+	if had {
+		in.Unwant(topic)
+	}
+}
+
 // offer is the hub's fan-out of the next stored event of a topic. It runs
 // under the topic's shard lock: it must not block.
-func (s *socket) offer(f *frame) {
+//
+// A paced frame is one of many that may come at once (a topic's catch-up
+// from the store after a bus outage or a gap, or the events held while it
+// ran): more than a socket's queue takes, however fast its client reads. A
+// socket whose queue is more than paceAt full does not queue it; it holds it
+// and catches up from the store by itself, a page at a time as its client
+// reads (catchUp waits for room before each page). So a catch-up never
+// closes a socket that keeps reading; a live event that finds the queue
+// full still does (StatusTooSlow).
+func (s *socket) offer(f *frame, paced bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -123,6 +180,10 @@ func (s *socket) offer(f *frame) {
 		s.holdLocked(sub, f)
 	case f.seq < sub.next:
 		// Already sent by a replay.
+	case f.seq == sub.next && paced && s.backlog >= s.h.paceAt:
+		sub.wait = true
+		s.holdLocked(sub, f)
+		s.catchUpLocked(f.topic, sub)
 	case f.seq == sub.next:
 		s.takeLocked(sub, f)
 	default:

@@ -26,3 +26,29 @@ type Source interface {
 	// its user is active and its session or API token, if any, is live.
 	LiveAuths(ctx context.Context, auths []inbox.Auth) ([]bool, error)
 }
+
+// AuthWatcher is implemented by a Source that caches credentials (the
+// Service caches sessions). The hub, which listens to the bus anyway, tells
+// it what would make its cache wrong.
+type AuthWatcher interface {
+	// AuthChanged gets every control message (inbox.AuthChange) from the
+	// bus, before the hub closes the sockets it affects.
+	AuthChanged(e inbox.Event)
+	// AuthUnknown is called when control messages may have been lost (the
+	// bus recovered), with listening true; and when the hub starts
+	// (true) and stops (false) listening.
+	AuthUnknown(listening bool)
+}
+
+// Interest is implemented by a bus that can deliver only the topics this
+// process wants (pubsub.Redis with RedisOptions.Interest). The hub wants
+// each topic of each socket before it reads the topic's seq from the store,
+// and gives it up when the socket no longer gets it.
+type Interest interface {
+	// Want makes the bus deliver topic's events from when it returns nil.
+	// An error (the bus is unreachable) is no reason to stop: the bus
+	// calls recovered once it has subscribed again.
+	Want(ctx context.Context, topic string) error
+	// Unwant undoes one Want.
+	Unwant(topic string)
+}

@@ -82,6 +82,7 @@ func (s *socket) syncLoop() {
 // register makes the hub deliver topic to s; false if s closed meanwhile.
 func (s *socket) register(topic string) bool {
 	s.h.subscribe(topic, s)
+	s.want(topic)
 	s.mu.Lock()
 	closed := s.closed
 	if !closed {
@@ -101,9 +102,10 @@ func (s *socket) register(topic string) bool {
 // in between are replayed from the store. Everything live is held until
 // hello is queued, then sent if it is newer than the snapshot.
 func (s *socket) hello() error {
-	hello, err := s.h.src.Hello(s.ctx, s.user)
+	s.want(s.company) // subscribed to in start; the bus too, before the snapshot
+	hello, err := s.h.readHello(s.ctx, s.user)
 	if err != nil {
-		return fmt.Errorf("read hello of user %d: %w", s.user.ID, err)
+		return err
 	}
 	if hello.Topics == nil {
 		hello.Topics = map[string]int64{}
@@ -129,7 +131,7 @@ func (s *socket) hello() error {
 	}
 	current := map[string]int64{}
 	if len(fresh) > 0 {
-		if current, err = s.h.src.TopicSeqs(s.ctx, fresh); err != nil {
+		if current, err = s.h.readSeqs(s.ctx, s.user, fresh); err != nil {
 			return fmt.Errorf("read topic seqs after hello: %w", err)
 		}
 	}
@@ -178,6 +180,7 @@ func (s *socket) hello() error {
 
 	for _, name := range stale {
 		s.h.unsubscribe(name, s)
+		s.unwant(name)
 	}
 	for name, seq := range hello.Topics {
 		s.h.prime(name, max(seq, current[name]))
@@ -268,4 +271,5 @@ func (s *socket) remove(topic string) {
 	delete(s.registered, topic)
 	s.mu.Unlock()
 	s.h.unsubscribe(topic, s)
+	s.unwant(topic)
 }

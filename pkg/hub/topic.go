@@ -4,8 +4,6 @@ import (
 	"hash/maphash"
 	"sync"
 	"time"
-
-	"smsinbox/pkg/inbox"
 )
 
 // maxHeld bounds the events a topic holds while it waits for a missing one;
@@ -98,44 +96,11 @@ func (h *Hub) prime(name string, seq int64) {
 	}
 }
 
-// deliver is the bus's callback: it must not block.
-func (h *Hub) deliver(e inbox.Event) {
-	if e.Seq < 0 {
-		return
-	}
-	if e.Topic == inbox.ControlTopic {
-		h.control(e)
-		return
-	}
-	sh := h.shardOf(e.Topic)
-	sh.mu.Lock()
-	_, local := sh.topics[e.Topic]
-	sh.mu.Unlock()
-	if !local {
-		return // no socket here wants it: skip the encoding
-	}
-	f, err := newFrame(e)
-	if err != nil {
-		h.log.Error("hub: bad event from the bus", "topic", e.Topic, "seq", e.Seq, "type", e.Type, "err", err)
-	}
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	t := sh.topics[e.Topic]
-	switch {
-	case t == nil:
-	case e.Seq == 0:
-		for s := range t.subs {
-			s.relay(f)
-		}
-	case !h.acceptLocked(t, f):
-		droppedDuplicate.Inc()
-	}
-}
-
 // acceptLocked takes the next stored event of t, from the bus or the store,
 // and fans out whatever is now in order. It returns false for an event that
-// was already fanned out.
-func (h *Hub) acceptLocked(t *topic, f *frame) bool {
+// was already fanned out. An event read from the store (fromStore) is
+// offered paced, like every held event that follows on from it: see offer.
+func (h *Hub) acceptLocked(t *topic, f *frame, fromStore bool) bool {
 	switch {
 	case !t.primed:
 		t.holdLocked(f)
@@ -143,7 +108,7 @@ func (h *Hub) acceptLocked(t *topic, f *frame) bool {
 		return false
 	case f.seq == t.last+1:
 		t.last = f.seq
-		t.fanoutLocked(f)
+		t.fanoutLocked(f, fromStore)
 		h.drainLocked(t)
 	default:
 		// The missing ones are most likely still in flight: a publisher
@@ -163,7 +128,8 @@ func (t *topic) holdLocked(f *frame) {
 }
 
 // drainLocked fans out the held events that follow on from t.last and drops
-// the ones already passed.
+// the ones already passed. They are offered paced: there may be up to
+// maxHeld of them at once, more than a socket's queue takes.
 func (h *Hub) drainLocked(t *topic) {
 	for {
 		f, ok := t.held[t.last+1]
@@ -172,7 +138,7 @@ func (h *Hub) drainLocked(t *topic) {
 		}
 		delete(t.held, f.seq)
 		t.last = f.seq
-		t.fanoutLocked(f)
+		t.fanoutLocked(f, true)
 	}
 	for seq := range t.held {
 		if seq <= t.last {
@@ -185,9 +151,9 @@ func (h *Hub) drainLocked(t *topic) {
 	}
 }
 
-func (t *topic) fanoutLocked(f *frame) {
+func (t *topic) fanoutLocked(f *frame, paced bool) {
 	for s := range t.subs {
-		s.offer(f)
+		s.offer(f, paced)
 	}
 }
 

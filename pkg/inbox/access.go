@@ -80,6 +80,9 @@ const (
 	// AuthUserChanged: the user's role changed; their sockets reconnect, so
 	// that they see what the new role sees.
 	AuthUserChanged = "user_changed"
+	// AuthUserUpdated: the user's name changed. It ends nothing and closes
+	// no socket; instances drop what they cached of the user.
+	AuthUserUpdated = "user_updated"
 )
 
 // AuthChange is a control message: which of a user's credentials ended, or
@@ -111,7 +114,7 @@ func (c AuthChange) Affects(a Auth) bool {
 
 // Ended reports whether c ends the credentials it affects (else the user
 // only changed).
-func (c AuthChange) Ended() bool { return c.Kind != AuthUserChanged }
+func (c AuthChange) Ended() bool { return c.Kind != AuthUserChanged && c.Kind != AuthUserUpdated }
 
 // Event returns c as the control event that carries it on the bus.
 func (c AuthChange) Event() (Event, error) {

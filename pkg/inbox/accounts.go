@@ -90,6 +90,8 @@ func (s *Service) UpdateUser(ctx context.Context, caller User, id int64, p UserP
 		s.announce(AuthChange{Kind: AuthUserEnded, UserID: id})
 	case before.Role != after.Role:
 		s.announce(AuthChange{Kind: AuthUserChanged, UserID: id})
+	case before.Name != after.Name:
+		s.announce(AuthChange{Kind: AuthUserUpdated, UserID: id})
 	}
 	return after, nil
 }

@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +72,9 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	}
 	if userID != 0 {
 		s.announce(AuthChange{Kind: AuthSessionEnded, UserID: userID, Session: SessionRef(key)})
+	} else {
+		// Whose it was is unknown: nothing of it may stay cached.
+		s.sessions.dropAll()
 	}
 	return nil
 }
@@ -80,9 +85,9 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 func (s *Service) Session(ctx context.Context, token string) (Auth, error) {
 	key := hashSecret(token)
 	now := s.now()
-	sess, err := s.store.Session(ctx, key, now)
+	sess, err := s.session(ctx, key, now)
 	if err != nil {
-		return Auth{}, unauthenticatedIfMissing(err)
+		return Auth{}, err
 	}
 	// Renew when the deadline lags a renewal step behind; shorten it when
 	// it lies beyond the idle window (a session from before idle timeouts,
@@ -91,9 +96,26 @@ func (s *Service) Session(ctx context.Context, token string) (Auth, error) {
 		if err := s.store.TouchSession(ctx, key, next); err != nil {
 			// The request is authenticated all the same; the next one renews.
 			s.log.Warn("renew session", "user", sess.User.ID, "err", err)
+		} else {
+			s.sessions.setExpiry(key, next)
 		}
 	}
 	return Auth{User: sess.User, Session: key}, nil
+}
+
+// session returns the live session of key, from the cache when it holds
+// it, else from the store (and caches it).
+func (s *Service) session(ctx context.Context, key string, now time.Time) (StoredSession, error) {
+	if sess, ok := s.sessions.get(key, now); ok {
+		return sess, nil
+	}
+	gen, fetched := s.sessions.generation(), time.Now()
+	sess, err := s.store.Session(ctx, key, now)
+	if err != nil {
+		return StoredSession{}, unauthenticatedIfMissing(err)
+	}
+	s.sessions.put(key, sess, gen, fetched)
+	return sess, nil
 }
 
 // renewEvery is how far a session's idle deadline may lag behind the last
@@ -111,17 +133,65 @@ func (s *Service) SessionUser(ctx context.Context, token string) (User, error) {
 
 // CreateTicket issues a single-use ticket that opens one websocket as the
 // caller, for clients that cannot send the cookie. The ticket remembers the
-// caller's credential: when it ends, so does the socket.
+// caller's credential: when it ends, so does the socket. A session's ticket
+// is signed (nothing is written); an API token's is stored, and so is a
+// session's while the ticket ledger is unreachable.
 func (s *Service) CreateTicket(ctx context.Context, caller Auth) (string, error) {
+	expires := s.now().Add(s.cfg.TicketTTL)
+	if caller.Session != "" {
+		if key, ok := s.tickets.signingKey(ctx); ok {
+			if t, ok := s.tickets.sign(key, signedTicket{session: caller.Session, userID: caller.User.ID, expires: expires}); ok {
+				return t, nil
+			}
+		}
+	}
 	ticket := newSecret("")
-	err := s.store.CreateTicket(ctx, hashSecret(ticket), caller, s.now().Add(s.cfg.TicketTTL))
+	err := s.store.CreateTicket(ctx, hashSecret(ticket), caller, expires)
 	return ticket, err
 }
 
 // RedeemTicket uses up a ticket and returns who it is for.
 func (s *Service) RedeemTicket(ctx context.Context, ticket string) (Auth, error) {
+	if strings.HasPrefix(ticket, signedTicketPrefix) {
+		return s.redeemSigned(ctx, ticket)
+	}
 	a, err := s.store.RedeemTicket(ctx, hashSecret(ticket), s.now())
 	return a, unauthenticatedIfMissing(err)
+}
+
+// redeemSigned checks a signed ticket, uses it up in the ledger, and reads
+// its session (through the cache): its user must still be active and the
+// session live.
+func (s *Service) redeemSigned(ctx context.Context, ticket string) (Auth, error) {
+	key, err := s.tickets.checkingKey(ctx)
+	if errors.Is(err, errBadTicket) {
+		return Auth{}, ErrUnauthenticated
+	}
+	if err != nil {
+		s.tickets.failed()
+		return Auth{}, Unavailable("checking websocket tickets", err)
+	}
+	t, err := verifyTicket(key, ticket)
+	now := s.now()
+	if err != nil || !now.Before(t.expires) {
+		return Auth{}, ErrUnauthenticated
+	}
+	first, err := s.tickets.ledger.Use(ctx, t.id, t.expires.Sub(now)+time.Minute)
+	if err != nil {
+		s.tickets.failed()
+		return Auth{}, Unavailable("checking websocket tickets", err)
+	}
+	if !first {
+		return Auth{}, ErrUnauthenticated
+	}
+	sess, err := s.session(ctx, t.session, now)
+	if err != nil {
+		return Auth{}, err
+	}
+	if sess.User.ID != t.userID {
+		return Auth{}, ErrUnauthenticated
+	}
+	return Auth{User: sess.User, Session: t.session}, nil
 }
 
 // LiveAuths reports, for each of auths, whether it still authenticates: the
@@ -135,6 +205,9 @@ func (s *Service) LiveAuths(ctx context.Context, auths []Auth) ([]bool, error) {
 // events: when the bus loses it, the hubs' periodic check of their sockets
 // ends what it should have ended.
 func (s *Service) announce(c AuthChange) {
+	// This instance's cache first, at once: the bus brings the change to
+	// the others (and back here, which drops nothing more).
+	s.sessions.dropUser(c.UserID)
 	e, err := c.Event()
 	if err != nil {
 		s.log.Error("encode auth change", "err", err)

@@ -3,6 +3,8 @@ package inbox
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
+	"time"
 )
 
 // Kind classifies an Error; the web layer maps each kind to one HTTP status.
@@ -60,6 +62,31 @@ func Invalid(code, format string, args ...any) *Error {
 // Unavailable wraps a dependency failure the caller should retry.
 func Unavailable(what string, err error) *Error {
 	return &Error{Kind: KindUnavailable, Code: "unavailable", Message: what + " is unavailable; try again", Err: err}
+}
+
+// DatabaseUnavailable is Unavailable for the store, which it names "the
+// database" (what: which part, if not empty). It also records when the
+// store was last out of reach: while it may still be, the session cache is
+// not trusted (a request must find the store down, not a cached session).
+func DatabaseUnavailable(what string, err error) *Error {
+	databaseDownAt.Store(time.Now().UnixNano())
+	name := "the database"
+	if what != "" {
+		name += " (" + what + ")"
+	}
+	return Unavailable(name, err)
+}
+
+// databaseDownAt is when DatabaseUnavailable was last called, in Unix
+// nanoseconds; 0 for never. It is per process: a process with several
+// stores (tests) only trusts its caches less.
+var databaseDownAt atomic.Int64
+
+// databaseDownWithin reports whether the store was found out of reach
+// within d.
+func databaseDownWithin(d time.Duration) bool {
+	at := databaseDownAt.Load()
+	return at != 0 && time.Since(time.Unix(0, at)) < d
 }
 
 // Common errors.

@@ -17,3 +17,7 @@ func (f *FaultLog) SetNow(now func() time.Time) { f.now = now }
 
 // HoldNote is holdNote, for the quiet-hours tests.
 var HoldNote = holdNote
+
+// ForgetDatabaseDown forgets that a store was found out of reach, so that a
+// test may count on the session cache.
+func ForgetDatabaseDown() { databaseDownAt.Store(0) }

@@ -92,9 +92,15 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 	})
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
 	defer cancel()
-	events, err := s.store.Tx(ctx, func(tx Tx) error {
+	events, err := s.store.Tx(ctx, func(stx Tx) error {
+		// A batch reads each company's settings once, not once per text:
+		// nothing on the inbound path changes them.
+		tx := &batchTx{Tx: stx}
 		parties, err := loadParties(ctx, tx, batch)
 		if err != nil {
+			return err
+		}
+		if err := s.ensureThreads(ctx, tx, batch, parties); err != nil {
 			return err
 		}
 		for _, p := range batch {
@@ -129,6 +135,68 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 			break
 		}
 	}
+}
+
+// batchTx is the transaction of a batch of inbound texts: it remembers the
+// companies it has read and the threads it has ensured.
+type batchTx struct {
+	Tx
+	companies map[int64]Company
+	threads   map[ThreadKey]int64
+}
+
+// EnsureThread returns a thread the batch ensured up front (and locked, for
+// the rest of the transaction) without a statement.
+func (t *batchTx) EnsureThread(ctx context.Context, companyID, numberID, contactID int64) (int64, error) {
+	if id, ok := t.threads[ThreadKey{companyID, numberID, contactID}]; ok {
+		return id, nil
+	}
+	return t.Tx.EnsureThread(ctx, companyID, numberID, contactID)
+}
+
+// ensureThreads finds or creates the contact of every text (as receiving it
+// would) and then the threads of all of them, in one statement on
+// PostgreSQL, where each text otherwise costs a round trip for its thread.
+func (s *Service) ensureThreads(ctx context.Context, tx *batchTx, batch []*pendingSMS, pt parties) error {
+	var keys []ThreadKey
+	for _, p := range batch {
+		n, ok := pt.numbers[p.in.To]
+		if !ok {
+			continue
+		}
+		k := companyPhone{n.CompanyID, p.in.From}
+		c, ok := pt.contacts[k]
+		if !ok {
+			var err error
+			if c, err = s.contactByPhone(ctx, tx, n.CompanyID, p.in.From); err != nil {
+				return err
+			}
+			pt.contacts[k] = c
+		}
+		keys = append(keys, ThreadKey{n.CompanyID, n.ID, c.ID})
+	}
+	ids, err := tx.EnsureThreads(ctx, keys)
+	if err != nil {
+		return err
+	}
+	tx.threads = ids
+	return nil
+}
+
+// Company reads a company once per batch.
+func (t *batchTx) Company(ctx context.Context, id int64) (Company, error) {
+	if c, ok := t.companies[id]; ok {
+		return c, nil
+	}
+	c, err := t.Tx.Company(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	if t.companies == nil {
+		t.companies = make(map[int64]Company)
+	}
+	t.companies[id] = c
+	return c, nil
 }
 
 // receive stores one text of a batch, from the contact c to the number n,

@@ -24,6 +24,30 @@ type heldStore struct {
 	txs     atomic.Int32
 	release chan struct{}
 	fail    int32
+	// Statements of armed transactions: company reads, and threads ensured
+	// one at a time or a batch at a time.
+	companyReads, threadOne, threadMany atomic.Int32
+}
+
+// countingTx counts a transaction's statements of the inbound path.
+type countingTx struct {
+	inbox.Tx
+	h *heldStore
+}
+
+func (c countingTx) Company(ctx context.Context, id int64) (inbox.Company, error) {
+	c.h.companyReads.Add(1)
+	return c.Tx.Company(ctx, id)
+}
+
+func (c countingTx) EnsureThread(ctx context.Context, companyID, numberID, contactID int64) (int64, error) {
+	c.h.threadOne.Add(1)
+	return c.Tx.EnsureThread(ctx, companyID, numberID, contactID)
+}
+
+func (c countingTx) EnsureThreads(ctx context.Context, keys []inbox.ThreadKey) (map[inbox.ThreadKey]int64, error) {
+	c.h.threadMany.Add(1)
+	return c.Tx.EnsureThreads(ctx, keys)
 }
 
 func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, error) {
@@ -35,7 +59,7 @@ func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Ev
 	if n == h.fail {
 		return nil, inbox.Unavailable("the database (failed by the test)", errors.New("connection reset"))
 	}
-	return h.DB.Tx(ctx, fn)
+	return h.DB.Tx(ctx, func(tx inbox.Tx) error { return fn(countingTx{tx, h}) })
 }
 
 // newHeldService is a Service on a heldStore over db, with a company, its
@@ -121,6 +145,17 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 
 				if got, want := int(h.txs.Load()), svc.MaxInflight()+tc.moreTxs; got != want {
 					t.Errorf("%d write transactions; want %d", got, want)
+				}
+				// A batch reads its company once and ensures its threads in
+				// one call, not once per text.
+				if !tc.failBatch {
+					want := int32(svc.MaxInflight() + 1)
+					if got := h.companyReads.Load(); got != want {
+						t.Errorf("%d company reads; want %d (one per transaction)", got, want)
+					}
+					if one, many := h.threadOne.Load(), h.threadMany.Load(); one != 0 || many != want {
+						t.Errorf("threads ensured %d times one by one and %d times together; want 0 and %d (one per transaction)", one, many, want)
+					}
 				}
 				ids := map[string]int64{}
 				for i, r := range results {

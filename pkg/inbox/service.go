@@ -47,6 +47,11 @@ type Config struct {
 	// FeedRetention is how long the company feed (GET /api/events, the
 	// webhooks' outbox) is kept: longer than a webhook may fail.
 	FeedRetention time.Duration
+	// TicketKeys and TicketLedger sign websocket tickets and keep them
+	// single-use, across every instance (Redis: pubsub.Redis). Both nil:
+	// a key and a ledger of this process alone.
+	TicketKeys   TicketKeys
+	TicketLedger TicketLedger
 }
 
 // DefaultConfig is the configuration of a production Service.
@@ -79,6 +84,9 @@ type Service struct {
 	bulkWake   chan struct{} // nudges the bulk progress loop when a bulk send is made
 
 	inbound groupCommit // inbound texts waiting for their transaction
+
+	sessions sessionCache // live sessions, while RunSessionCache runs
+	tickets  ticketSigner // websocket tickets signed by the server
 
 	instance   string        // this process, as the holder of leases
 	backfilled atomic.Uint64 // missed texts stored by this process
@@ -130,6 +138,9 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real()
 	}
+	if cfg.TicketKeys == nil && cfg.TicketLedger == nil {
+		cfg.TicketKeys, cfg.TicketLedger = NewLocalTicketKey(), NewMemoryTickets()
+	}
 	if cfg.ClaimPoll <= 0 {
 		cfg.ClaimPoll = defaultClaimPoll
 	}
@@ -146,6 +157,7 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		hooksWake:     make(chan struct{}, 1),
 		webhookFaults: NewFaultLog(log, slog.LevelWarn, "delivering webhooks failed; retrying", 0),
 		inbound:       newGroupCommit(),
+		tickets:       ticketSigner{keys: cfg.TicketKeys, ledger: cfg.TicketLedger},
 		instance:      newInstanceID(),
 		publishFaults: NewFaultLog(log, slog.LevelWarn, "publishing events failed; sockets catch up from the store", 0),
 		claimFaults:   NewFaultLog(log, slog.LevelWarn, "claiming queued messages failed; the outbox tries again", 0),

@@ -123,6 +123,11 @@ type Tx interface {
 
 	// EnsureThread returns the thread of a number and a contact, creating it.
 	EnsureThread(ctx context.Context, companyID, numberID, contactID int64) (int64, error)
+	// EnsureThreads is EnsureThread for many threads at once (a batch of
+	// inbound texts), in as few statements as the engine allows; every
+	// thread is locked for the rest of the transaction, in (number,
+	// contact) order. Keys may repeat.
+	EnsureThreads(ctx context.Context, keys []ThreadKey) (map[ThreadKey]int64, error)
 	// InsertMessage stores m (ThreadID and CompanyID set) and records it on
 	// its thread and contact: last message, unread count (inbound raises
 	// it), replied_by (outbound). An outbound queued message joins the send
@@ -400,4 +405,9 @@ type CancelFilter struct {
 	MessageID     int64
 	OnlyScheduled bool
 	BulkID        int64
+}
+
+// ThreadKey names a thread: a number and a contact of a company.
+type ThreadKey struct {
+	CompanyID, NumberID, ContactID int64
 }

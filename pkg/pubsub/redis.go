@@ -19,17 +19,21 @@ var _ inbox.Bus = (*Redis)(nil)
 // balancer idle timeouts, and cheap.
 const defaultPingInterval = 5 * time.Second
 
-// Redis is the Bus for several processes: every batch is one message on the
-// Redis pub/sub channel "{prefix}:events". Publish also hands the batch to
-// this value's own subscribers directly, so they keep getting local events
-// while Redis is down, and they skip the copy that comes back from Redis.
+// Redis is the Bus for several processes: every batch is one message per
+// topic on the topic's Redis pub/sub channel, "{prefix}:events:{topic}"
+// (interest.go). Publish also hands the batch to this value's own
+// subscribers directly, so they keep getting local events while Redis is
+// down, and they skip the copy that comes back from Redis.
 type Redis struct {
 	client       *redis.Client
+	prefix       string
 	channel      string
 	origin       string // unique to this value; marks the messages it published
 	log          *slog.Logger
 	pingInterval time.Duration
 	local        fanout
+	interested   bool // subscribe to wanted topics only (RedisOptions.Interest)
+	interest     interest
 }
 
 // RedisOptions holds the optional settings of NewRedis.
@@ -41,6 +45,10 @@ type RedisOptions struct {
 	// that stays silent for two intervals is replaced, so a connection that
 	// died without a word is noticed. Zero means 5 s.
 	PingInterval time.Duration
+	// Interest makes Subscribe take only the topics it is told it wants
+	// (Want, Unwant) and the control topic, instead of every topic: an
+	// instance then receives the events of its own sockets' topics only.
+	Interest bool
 }
 
 // NewRedis returns a bus on the Redis server described by opt (for example
@@ -61,15 +69,21 @@ func NewRedis(opt *redis.Options, prefix string, o RedisOptions) *Redis {
 	}
 	return &Redis{
 		client:       redis.NewClient(&copied),
+		prefix:       prefix,
 		channel:      prefix + ":events",
 		origin:       rand.Text(),
 		log:          o.Logger,
 		pingInterval: o.PingInterval,
+		interested:   o.Interest,
+		interest: interest{refs: make(map[string]int), subbed: make(map[string]bool),
+			live: make(map[string]bool), waiters: make(map[string][]chan struct{})},
 	}
 }
 
 // Publish hands events to this value's subscribers, then sends them to every
-// other process as one Redis message. An error means only that second part
+// other process as one Redis message per topic, each on its topic's channel
+// (sent together, in one round trip). A batch arrives whole and in order
+// per topic. An error means only that second part
 // failed: the other processes did not get the batch, and only the store has
 // it. A batch that cannot be encoded is delivered nowhere. Publish waits for Redis no longer than ctx allows, and
 // a refused connection fails at once.
@@ -77,19 +91,37 @@ func (r *Redis) Publish(ctx context.Context, events ...inbox.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	payload, err := encodeMessage(r.origin, events)
-	if err != nil {
-		publishErrors.Inc()
-		return err
+	var topics []string
+	byTopic := make(map[string][]inbox.Event)
+	for _, e := range events {
+		if _, ok := byTopic[e.Topic]; !ok {
+			topics = append(topics, e.Topic)
+		}
+		byTopic[e.Topic] = append(byTopic[e.Topic], e)
+	}
+	payloads := make([][]byte, len(topics))
+	for i, t := range topics {
+		p, err := encodeMessage(r.origin, byTopic[t])
+		if err != nil {
+			publishErrors.Inc()
+			return err
+		}
+		payloads[i] = p
 	}
 	// Local subscribers first: they must not wait for Redis, nor go without
 	// when it is down.
 	r.local.publish(events)
-	if err := r.client.Publish(ctx, r.channel, payload).Err(); err != nil {
+	_, err := r.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, t := range topics {
+			p.Publish(ctx, r.topicChannel(t), payloads[i])
+		}
+		return nil
+	})
+	if err != nil {
 		publishErrors.Inc()
 		return fmt.Errorf("redis publish to %s: %w", r.channel, err)
 	}
-	messagesPublished.Inc()
+	messagesPublished.Add(float64(len(topics)))
 	return nil
 }
 

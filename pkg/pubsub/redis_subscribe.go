@@ -70,7 +70,16 @@ func (r *Redis) Subscribe(ctx context.Context, deliver func(inbox.Event), recove
 // instance) and then subscribes again, so subscribed is called for every
 // confirmation Redis sends, not only the first.
 func (r *Redis) listen(ctx context.Context, sub *subscriber, subscribed func()) error {
-	ps := r.client.Subscribe(ctx, r.channel)
+	var ps *redis.PubSub
+	if r.interested {
+		ps = r.client.Subscribe(ctx)
+		defer r.interest.disconnected(ps)
+		// An error shows in Receive, which ends this connection; go-redis
+		// remembers the channels asked for either way.
+		_ = ps.Subscribe(ctx, r.interest.connected(ps, r.topicChannel(inbox.ControlTopic))...)
+	} else {
+		ps = r.subscribeAll(ctx)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -100,8 +109,14 @@ func (r *Redis) read(ctx context.Context, ps *redis.PubSub, sub *subscriber, sub
 		quiet.heard()
 		switch m := reply.(type) {
 		case *redis.Subscription:
-			if m.Kind == "subscribe" {
+			// The pattern's, or the control topic's, confirmation is the
+			// connection's; a topic's releases the Want calls waiting.
+			switch {
+			case m.Kind == "psubscribe" && !r.interested,
+				m.Kind == "subscribe" && r.interested && m.Channel == r.topicChannel(inbox.ControlTopic):
 				subscribed()
+			case m.Kind == "subscribe" && r.interested:
+				r.interest.confirmed(m.Channel)
 			}
 		case *redis.Message:
 			r.receive(sub, m.Payload)

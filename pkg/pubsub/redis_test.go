@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -149,7 +150,7 @@ func TestRedisSkipsMalformedMessages(t *testing.T) {
 	defer raw.Close()
 	junk := []string{"", "not json", "[]", `{"origin":"x","events":[]}`, `{"origin":"x","events":[{"seq":1}]}`}
 	for _, payload := range junk {
-		if err := raw.Publish(t.Context(), prefix+":events", payload).Err(); err != nil {
+		if err := raw.Publish(t.Context(), prefix+":events:number:1", payload).Err(); err != nil {
 			t.Fatalf("PUBLISH %q: got %v, want nil", payload, err)
 		}
 	}
@@ -265,4 +266,75 @@ func counterValue(t *testing.T, name string) float64 {
 	}
 	t.Fatalf("metric %s: not registered", name)
 	return 0
+}
+
+// An interested bus delivers what its own process publishes, the control
+// topic, and the topics it wants, and nothing else; it stops with the last
+// Unwant, and a reconnection subscribes again to what is wanted.
+func TestRedisInterest(t *testing.T) {
+	t.Parallel()
+	opt, prefix := testRedis(t), uniquePrefix()
+	named := *opt
+	named.ClientName = prefix
+	a := newRedis(t, opt, prefix, RedisOptions{})
+	b := newRedis(t, &named, prefix, RedisOptions{Interest: true})
+	c := subscribe(t, b)
+	// The probes travel on a company topic: b must want it.
+	if err := b.Want(t.Context(), inbox.CompanyTopic(1)); err != nil {
+		t.Fatalf("Want: %v", err)
+	}
+	ready(t, a, c)
+	for range 2 {
+		if err := b.Want(t.Context(), "number:1"); err != nil {
+			t.Fatalf("Want: %v", err)
+		}
+	}
+	one, two := numbered("number:1", 1, 3), numbered("number:2", 1, 3)
+	for i := range one {
+		publish(t, a, two[i], one[i])
+	}
+	control := inbox.Event{Topic: inbox.ControlTopic, Type: inbox.EventAuthChanged, Data: []byte(`{"kind":"user_ended","user_id":1}`)}
+	publish(t, a, control)
+	c.wantEvents(t, append(slices.Clone(one), control)...)
+
+	// One Unwant of two: still wanted. The second: given up.
+	b.Unwant("number:1")
+	more := numbered("number:1", 4, 4)
+	publish(t, a, more...)
+	c.wantEvents(t, append(append(slices.Clone(one), control), more...)...)
+	b.Unwant("number:1")
+	publish(t, a, numbered("number:1", 5, 5)...)
+	publish(t, a, control)
+	c.wantEvents(t, append(append(append(slices.Clone(one), control), more...), control)...)
+
+	// After a reconnection the wanted topics come again, and recovered says
+	// what may have been missed.
+	if err := b.Want(t.Context(), "number:2"); err != nil {
+		t.Fatalf("Want: %v", err)
+	}
+	killPubSub(t, opt, prefix)
+	c.waitRecovered(t, 1)
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		publish(t, a, numbered("number:2", 9, 9)...)
+		if got := onTopic(c.snapshot(), "number:2"); len(got) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("number:2 not delivered after the reconnection")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// The default bus takes every topic, wanted or not.
+func TestRedisWithoutInterestGetsEverything(t *testing.T) {
+	t.Parallel()
+	opt, prefix := testRedis(t), uniquePrefix()
+	a, b := newRedis(t, opt, prefix, RedisOptions{}), newRedis(t, opt, prefix, RedisOptions{})
+	c := subscribe(t, b)
+	ready(t, a, c)
+	want := append(numbered("number:7", 1, 2), numbered("number:8", 1, 2)...)
+	publish(t, a, want...)
+	c.wantEvents(t, want...)
 }

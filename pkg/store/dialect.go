@@ -50,4 +50,7 @@ type dialect interface {
 	// one whose user is inactive or whose minting session or token has
 	// ended, is not_found.
 	redeemTicket(ctx context.Context, w queries, ticketHash string, now time.Time) (inbox.Auth, error)
+	// ensureThreads upserts the threads of keys (sorted, distinct) and
+	// records their ids.
+	ensureThreads(ctx context.Context, t *tx, keys []inbox.ThreadKey, ids map[inbox.ThreadKey]int64) error
 }

@@ -23,7 +23,7 @@ func notFound(what string, err error) error {
 
 // unavailable marks a failure to reach the database: the caller retries.
 func unavailable(what string, err error) error {
-	return inbox.Unavailable("the database ("+what+")", err)
+	return inbox.DatabaseUnavailable(what, err)
 }
 
 // classify is the one place a database error is judged: a database that
@@ -40,7 +40,7 @@ func classify(err error) error {
 		return err
 	}
 	if unreachable(err) {
-		return inbox.Unavailable("the database", err)
+		return inbox.DatabaseUnavailable("", err)
 	}
 	return err
 }

@@ -129,6 +129,35 @@ func (postgresDialect) storeEvents(ctx context.Context, t *tx, now time.Time) er
 	return nil
 }
 
+// ensureThreads upserts every thread in one statement, in the keys' order
+// (sorted, without repeats: ON CONFLICT may touch a row once).
+func (postgresDialect) ensureThreads(ctx context.Context, t *tx, keys []inbox.ThreadKey, ids map[inbox.ThreadKey]int64) error {
+	companies, numbers, contacts := make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
+	for i, k := range keys {
+		companies[i], numbers[i], contacts[i] = k.CompanyID, k.NumberID, k.ContactID
+	}
+	var rows []struct {
+		ID        int64 `db:"id"`
+		CompanyID int64 `db:"company_id"`
+		NumberID  int64 `db:"number_id"`
+		ContactID int64 `db:"contact_id"`
+	}
+	err := t.sel(ctx, &rows, `INSERT INTO threads (company_id, number_id, contact_id, created_at)
+		SELECT k.company_id, k.number_id, k.contact_id, ?
+		FROM unnest(?::bigint[], ?::bigint[], ?::bigint[]) WITH ORDINALITY AS k (company_id, number_id, contact_id, ord)
+		ORDER BY k.ord
+		ON CONFLICT (number_id, contact_id) DO UPDATE SET unread_count = threads.unread_count
+		RETURNING id, company_id, number_id, contact_id`,
+		t.now(), pq.Array(companies), pq.Array(numbers), pq.Array(contacts))
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		ids[inbox.ThreadKey{CompanyID: r.CompanyID, NumberID: r.NumberID, ContactID: r.ContactID}] = r.ID
+	}
+	return nil
+}
+
 // insertMessage makes the three writes one statement: data-modifying CTEs
 // all run, in one snapshot, and the updates join the inserted row, so a
 // duplicate (no row) changes nothing.

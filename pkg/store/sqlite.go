@@ -116,6 +116,19 @@ func (sqliteDialect) storeEvents(ctx context.Context, t *tx, now time.Time) erro
 
 // insertMessage inserts the message, then touches its thread and its
 // contact, only when a row was inserted.
+// ensureThreads upserts the threads one by one: a statement on SQLite is a
+// function call, not a round trip.
+func (sqliteDialect) ensureThreads(ctx context.Context, t *tx, keys []inbox.ThreadKey, ids map[inbox.ThreadKey]int64) error {
+	for _, k := range keys {
+		id, err := t.EnsureThread(ctx, k.CompanyID, k.NumberID, k.ContactID)
+		if err != nil {
+			return err
+		}
+		ids[k] = id
+	}
+	return nil
+}
+
 func (sqliteDialect) insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error) {
 	var ids []int64
 	if err := t.sel(ctx, &ids, insertMessage+` RETURNING id`, args...); err != nil {

@@ -667,3 +667,73 @@ func mustTx[T any](t *testing.T, db *store.DB, fn func(tx inbox.Tx) (T, error)) 
 	}
 	return v
 }
+
+// EnsureThreads finds or creates many threads at once, repeats and existing
+// ones included, with the ids EnsureThread gives.
+func TestEnsureThreads(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		var other inbox.Number
+		var contacts []inbox.Contact
+		var existing int64
+		_, err := db.Tx(ctx, func(tx inbox.Tx) error {
+			other = inbox.Number{CompanyID: f.company.ID, E164: "+14155550177", Label: "Other"}
+			if err := tx.CreateNumber(ctx, &other); err != nil {
+				return err
+			}
+			for i := range 3 {
+				c := inbox.Contact{CompanyID: f.company.ID, Name: fmt.Sprint("c", i), Phone: fmt.Sprintf("+1415555030%d", i),
+					Kind: inbox.KindCandidate, Consent: inbox.ConsentUnknown}
+				if err := tx.EnsureContact(ctx, &c); err != nil {
+					return err
+				}
+				contacts = append(contacts, c)
+			}
+			var err error
+			existing, err = tx.EnsureThread(ctx, f.company.ID, other.ID, contacts[1].ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := func(n inbox.Number, c inbox.Contact) inbox.ThreadKey {
+			return inbox.ThreadKey{CompanyID: f.company.ID, NumberID: n.ID, ContactID: c.ID}
+		}
+		keys := []inbox.ThreadKey{key(other, contacts[2]), key(f.number, contacts[0]), key(other, contacts[1]),
+			key(f.number, contacts[0]), key(f.number, f.contact), key(other, contacts[0])}
+		var got map[inbox.ThreadKey]int64
+		_, err = db.Tx(ctx, func(tx inbox.Tx) error {
+			var err error
+			got, err = tx.EnsureThreads(ctx, keys)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("EnsureThreads: %v", err)
+		}
+		if len(got) != 5 || got[key(other, contacts[1])] != existing {
+			t.Errorf("EnsureThreads: got %v, want 5 threads, the existing one with id %d", got, existing)
+		}
+		seen := map[int64]bool{}
+		_, err = db.Tx(ctx, func(tx inbox.Tx) error {
+			for k, id := range got {
+				again, err := tx.EnsureThread(ctx, k.CompanyID, k.NumberID, k.ContactID)
+				if err != nil {
+					return err
+				}
+				if again != id || id == 0 || seen[id] {
+					t.Errorf("thread %+v: EnsureThreads gave %d, EnsureThread %d; want the same distinct id", k, id, again)
+				}
+				seen[id] = true
+			}
+			empty, err := tx.EnsureThreads(ctx, nil)
+			if err != nil || len(empty) != 0 {
+				t.Errorf("EnsureThreads of none: %v, %v; want nothing", empty, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

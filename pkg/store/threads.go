@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"smsinbox/pkg/inbox"
@@ -219,6 +221,22 @@ func (t *tx) EnsureThread(ctx context.Context, companyID, numberID, contactID in
 		return 0, fmt.Errorf("ensure thread of number %d and contact %d: %w", numberID, contactID, err)
 	}
 	return id, nil
+}
+
+func (t *tx) EnsureThreads(ctx context.Context, keys []inbox.ThreadKey) (map[inbox.ThreadKey]int64, error) {
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, func(a, b inbox.ThreadKey) int {
+		return cmp.Or(cmp.Compare(a.NumberID, b.NumberID), cmp.Compare(a.ContactID, b.ContactID), cmp.Compare(a.CompanyID, b.CompanyID))
+	})
+	keys = slices.Compact(keys)
+	ids := make(map[inbox.ThreadKey]int64, len(keys))
+	if len(keys) == 0 {
+		return ids, nil
+	}
+	if err := t.dialect.ensureThreads(ctx, t, keys, ids); err != nil {
+		return nil, fmt.Errorf("ensure %d threads: %w", len(keys), err)
+	}
+	return ids, nil
 }
 
 func (t *tx) MarkRead(ctx context.Context, threadID, userID int64, at time.Time) (bool, error) {
