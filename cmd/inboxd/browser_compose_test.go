@@ -121,6 +121,7 @@ func TestBrowserCompose(t *testing.T) {
 	ana.click(t, tid("bulk-send"))
 	ana.waitVisible(t, tid("bulk-progress"))
 	ana.waitAttr(t, tid("bulk-progress"), "data-percent", "100")
+	ana.waitAttr(t, tid("bulk-progress"), "data-live", "true") // fed by bulk.progress, not only the slow poll
 	for _, name := range []string{"James Chen", "Tom Becker"} {
 		apiAna.call("GET", "/api/contacts/"+itoa(id(name))+"/messages", nil, 200, &hist)
 		n := len(hist.Messages)

@@ -211,7 +211,9 @@ export function openBulk(target, opener) {
   // Live from bulk.progress; a slow poll covers a socket that is down.
   function follow(id) {
     on('bulk', (b) => {
-      if (b.id === id) setProgress(b);
+      if (b.id !== id) return;
+      progress.dataset.live = 'true'; // a bulk.progress frame arrived
+      setProgress(b);
     }, ac.signal);
     const poll = async () => {
       while (!ac.signal.aborted && Number(progress.dataset.percent) < 100) {
