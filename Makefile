@@ -22,7 +22,8 @@ check: lint
 	$(GO) test -short ./...
 
 ## screenshots: run the browser tests and keep the README's pictures
-## (pool.png, bell.png, modal.png, claim.png, search.png) in docs/screenshots/
+## (pool.png, bell.png, modal.png, claim.png, search.png, embedded.png,
+## webhooks.png) in docs/screenshots/
 screenshots:
 	@browser="$$(scripts/chromium.sh)" && [ -n "$$browser" ] || { echo "make screenshots needs Chromium" >&2; exit 1; }; \
 	CHROMIUM_PATH="$$browser" SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" $(GO) test -count=1 -run '^TestBrowser' ./cmd/inboxd/

@@ -194,3 +194,34 @@ func TestEventFeedGoneAfterRetention(t *testing.T) {
 		}
 	})
 }
+
+// A long poll in progress answers at once when the server shuts down: a
+// rolling deploy does not wait out every ATS's wait.
+func TestEventFeedLongPollEndsAtShutdown(t *testing.T) {
+	s := startServer(t, nil)
+	admin := s.bootstrap(t, "Acme", "admin@acme.test")
+	ats := tokenClient(t, s, admin)
+	var page inbox.FeedPage
+	ats.call("GET", "/api/events", nil, 200, &page)
+	done := make(chan int, 1)
+	go func() {
+		code, _ := ats.raw("GET", "/api/events?wait=30&after="+itoa(page.Head), nil, nil)
+		done <- code
+	}()
+	time.Sleep(300 * time.Millisecond) // the poll is waiting
+	stopped := make(chan struct{})
+	start := time.Now()
+	go func() { s.stop(); close(stopped) }()
+	select {
+	case code := <-done:
+		if code != http.StatusOK {
+			t.Errorf("the long poll answered %d at shutdown; want 200 with no events", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the long poll held on through the shutdown")
+	}
+	<-stopped
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("shutdown took %v with a long poll open", took)
+	}
+}

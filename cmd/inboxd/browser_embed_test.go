@@ -162,7 +162,9 @@ func TestBrowserWebhooksPage(t *testing.T) {
 	sc := newScene(t, srv)
 	sc.watch(t)
 	admin := sc.login(t, "admin", "admin@demo.test")
-	admin.visit(t, "/admin/webhooks")
+	admin.visit(t, "/admin/tokens")
+	admin.click(t, tid("open-webhooks"))
+	admin.waitEq(t, "the Webhooks page", `location.pathname`, "/admin/webhooks")
 	row := `[data-webhook-id="` + itoa(hook.ID) + `"] `
 	admin.waitAttr(t, row+tid("webhook-state"), "data-state", "ok")
 

@@ -170,6 +170,9 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Long polls of GET /api/events answer at once when shutting down,
+	// rather than hold the shutdown for up to 30 s.
+	srv.RegisterOnShutdown(svc.EndFeedWaits)
 	servers := []*http.Server{srv}
 	listeners := []net.Listener{ln}
 	if cfg.MetricsAddr != "" {

@@ -224,6 +224,12 @@ func (s *Service) Feed(ctx context.Context, caller User, r FeedRequest) (FeedPag
 			t.Stop()
 			stop()
 			return page, nil
+		case <-s.feedBell.closing():
+			// The server is shutting down: answer now, the reader asks again
+			// (another instance).
+			t.Stop()
+			stop()
+			return page, nil
 		case <-ring:
 		case <-t.C:
 		}
@@ -263,6 +269,29 @@ func (s *Service) readFeed(ctx context.Context, companyID int64, topic string, a
 type bell struct {
 	mu      sync.Mutex
 	waiters map[int64]map[chan struct{}]struct{}
+	closed  chan struct{} // closed when waits must end (shutdown)
+}
+
+func (b *bell) closing() <-chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed == nil {
+		b.closed = make(chan struct{})
+	}
+	return b.closed
+}
+
+// EndFeedWaits answers every long poll of GET /api/events at once, and
+// every later one without waiting: the server is shutting down.
+func (s *Service) EndFeedWaits() {
+	s.feedBell.closing() // made, if it was not
+	s.feedBell.mu.Lock()
+	defer s.feedBell.mu.Unlock()
+	select {
+	case <-s.feedBell.closed:
+	default:
+		close(s.feedBell.closed)
+	}
 }
 
 func (b *bell) listen(companyID int64) (<-chan struct{}, func()) {

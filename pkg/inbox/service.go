@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -192,6 +193,17 @@ func (s *Service) publish(events []Event) {
 	// out even if the client has gone.
 	ctx, cancel := context.WithTimeout(context.Background(), publishTimeout)
 	defer cancel()
+	// The company feed's events ring a doorbell only (RunFeed): readers
+	// take them from the store, so their data does not travel the bus.
+	cloned := false
+	for i := range events {
+		if _, ok := feedCompany(events[i].Topic); ok {
+			if !cloned { // the caller's events stay whole
+				events, cloned = slices.Clone(events), true
+			}
+			events[i].Data = nil
+		}
+	}
 	if err := s.bus.Publish(ctx, events...); err != nil {
 		// An outage of the bus is one story, not one line per webhook.
 		s.publishFaults.Failed(err)

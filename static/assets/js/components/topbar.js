@@ -35,8 +35,7 @@ export function mountTopbar(bar, opts) {
         link('/admin/users', 'Users', 'nav-users', '^/admin/users$'),
         link('/admin/numbers', 'Numbers', 'nav-numbers', '^/admin/numbers$'),
         link('/admin/reports/sms-activity', 'SMS Activity', 'nav-report', '^/admin/reports/'),
-        link('/admin/tokens', 'API tokens', 'nav-tokens', '^/admin/tokens$'),
-        link('/admin/webhooks', 'Webhooks', 'nav-webhooks', '^/admin/webhooks$'),
+        link('/admin/tokens', 'API tokens', 'nav-tokens', '^/admin/(tokens|webhooks)$'),
       );
     }
     if (store.dev) links.push(link('/dev/phone', 'Phone simulator', 'nav-phone', '^/dev/phone$'));

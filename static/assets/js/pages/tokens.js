@@ -12,7 +12,8 @@ import { pageHead, loadError, focusHeading } from './common.js';
 export default async function tokensPage(ctx) {
   const { main, signal } = ctx;
   append(main, pageHead('API tokens',
-    'A token lets the host ATS push contacts and jobs, acting as the admin who made it, until it expires or is revoked.'));
+    'A token lets the host ATS push contacts and jobs, acting as the admin who made it, until it expires or is revoked.',
+    h('a', { href: '/admin/webhooks', class: 'btn btn-quiet', testid: 'open-webhooks' }, 'Webhooks')));
   const { el, tbody, row } = table(['Name', 'Made by', 'Created', 'Expires', 'Last used', 'Actions'],
     { caption: 'API tokens', testid: 'tokens-table' });
   const rowError = h('p', { class: 'form-error', testid: 'token-row-error', role: 'alert', hidden: true });

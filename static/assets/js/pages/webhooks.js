@@ -21,7 +21,8 @@ function stateOf(w) {
 export default async function webhooksPage(ctx) {
   const { main, signal } = ctx;
   append(main, pageHead('Webhooks',
-    'The host ATS gets the company\'s events at these URLs, signed with each endpoint\'s secret. docs/INTEGRATION.md says how to check the signature.'));
+    'The host ATS gets the company\'s events at these URLs, signed with each endpoint\'s secret. docs/INTEGRATION.md says how to check the signature.',
+    h('a', { href: '/admin/tokens', class: 'btn btn-quiet', testid: 'open-tokens' }, 'API tokens')));
   const { el, tbody, row } = table(['URL', 'Events', 'Delivered up to', 'State', 'Actions'],
     { caption: 'Webhook endpoints', testid: 'webhooks-table' });
   const rowError = h('p', { class: 'form-error', testid: 'webhook-row-error', role: 'alert', hidden: true });
