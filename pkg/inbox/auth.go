@@ -163,6 +163,9 @@ func (s *Service) RedeemTicket(ctx context.Context, ticket string) (Auth, error)
 // its session (through the cache): its user must still be active and the
 // session live.
 func (s *Service) redeemSigned(ctx context.Context, ticket string) (Auth, error) {
+	if s.tickets.ledger == nil {
+		return Auth{}, ErrUnauthenticated // this process signs no tickets
+	}
 	key, err := s.tickets.checkingKey(ctx)
 	if errors.Is(err, errBadTicket) {
 		return Auth{}, ErrUnauthenticated
