@@ -2,6 +2,7 @@ package pubsub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,6 +31,10 @@ func (r *Redis) pattern() string {
 	return esc.Replace(r.channel) + ":*"
 }
 
+// errNotConnected is Want's answer while the bus has no connection to
+// Redis.
+var errNotConnected = errors.New("not connected to Redis")
+
 // wantWait bounds how long Want waits for Redis to confirm a new
 // subscription. Past it (Redis is down or slow) Want returns an error and
 // the caller carries on: the subscription comes with the reconnection, and
@@ -43,6 +48,7 @@ type interest struct {
 	mu      sync.Mutex
 	refs    map[string]int // channel → Want calls not undone
 	ps      *redis.PubSub  // the current subscription; nil between connections
+	lost    bool           // a connection ended and no other has begun
 	subbed  map[string]bool
 	live    map[string]bool            // confirmed on the current connection
 	waiters map[string][]chan struct{} // Want calls waiting for a confirmation
@@ -69,6 +75,13 @@ func (r *Redis) Want(ctx context.Context, topic string) error {
 	if in.live[ch] {
 		in.mu.Unlock()
 		return nil
+	}
+	if in.ps == nil && in.lost {
+		// The connection was lost: nothing to wait for. The next one takes
+		// the channel, and recovered then says what was missed. (Before
+		// the first connection, Want waits for it.)
+		in.mu.Unlock()
+		return fmt.Errorf("redis: subscribe to %s: %w", ch, errNotConnected)
 	}
 	w := make(chan struct{})
 	in.waiters[ch] = append(in.waiters[ch], w)
@@ -148,7 +161,7 @@ func (r *Redis) syncChannel(ctx context.Context, ch string) {
 func (in *interest) connected(ps *redis.PubSub, control string) []string {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	in.ps = ps
+	in.ps, in.lost = ps, false
 	in.live = make(map[string]bool)
 	in.subbed = make(map[string]bool, len(in.refs))
 	chans := []string{control}
@@ -165,7 +178,7 @@ func (in *interest) disconnected(ps *redis.PubSub) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.ps == ps {
-		in.ps, in.live = nil, make(map[string]bool)
+		in.ps, in.lost, in.live = nil, true, make(map[string]bool)
 	}
 }
 

@@ -338,3 +338,36 @@ func TestRedisWithoutInterestGetsEverything(t *testing.T) {
 	publish(t, a, want...)
 	c.wantEvents(t, want...)
 }
+
+// With Redis out of reach an interested bus does not make Want wait (every
+// socket would wait at each of its topics): it answers at once that it is
+// not connected, and remembers the topic for the next connection.
+func TestRedisWantWhileUnreachable(t *testing.T) {
+	t.Parallel()
+	down := newRedis(t, &redis.Options{Addr: "127.0.0.1:1"}, uniquePrefix(), RedisOptions{Interest: true})
+	c := subscribe(t, down)
+	ready(t, down, c) // local delivery works without Redis
+	// The subscription has tried and failed by now (ready's probes came
+	// back locally either way); wait until it is between connections.
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		err := down.Want(t.Context(), "number:1")
+		if errors.Is(err, errNotConnected) {
+			break
+		}
+		if err == nil {
+			t.Fatal("Want with Redis out of reach: got nil, want an error")
+		}
+		down.Unwant("number:1")
+		if time.Now().After(deadline) {
+			t.Fatalf("Want with Redis out of reach: got %v, want errNotConnected", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	down.interest.mu.Lock()
+	refs := down.interest.refs[down.topicChannel("number:1")]
+	down.interest.mu.Unlock()
+	if refs != 1 {
+		t.Errorf("wants of number:1 remembered: got %d, want 1", refs)
+	}
+}
