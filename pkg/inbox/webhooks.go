@@ -302,14 +302,22 @@ func (s *Service) deliverEndpoint(ctx context.Context, companyID, id int64) {
 			s.wakeWebhooks()
 		}
 	}()
+	// The lease lasts three request timeouts and is renewed once one has
+	// passed since it was taken: every request starts with at least two
+	// left, so it ends (its timeout) before the lease could lapse — and a
+	// busy endpoint costs one lease write per timeout, not per batch.
+	var renewed time.Time
 	for ctx.Err() == nil {
 		now := s.now()
-		ok, err := s.store.AcquireLease(ctx, lease, s.instance, now, now.Add(3*s.cfg.Webhooks.Timeout))
-		if err != nil || !ok {
-			if err != nil {
-				s.webhookFaults.Failed(err)
+		if renewed.IsZero() || now.Sub(renewed) >= s.cfg.Webhooks.Timeout || now.Before(renewed) {
+			ok, err := s.store.AcquireLease(ctx, lease, s.instance, now, now.Add(3*s.cfg.Webhooks.Timeout))
+			if err != nil || !ok {
+				if err != nil {
+					s.webhookFaults.Failed(err)
+				}
+				return
 			}
-			return
+			renewed = now
 		}
 		w, err := s.store.Webhook(ctx, companyID, id)
 		if err != nil {
