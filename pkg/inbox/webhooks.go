@@ -116,9 +116,10 @@ type WebhookStore interface {
 // WebhookConfig tunes the delivery of webhooks.
 type WebhookConfig struct {
 	// Timeout bounds one delivery request (default 10 s). The lease on an
-	// endpoint lasts three times as long and is renewed before each
-	// request, so a request never outlives it: two instances never deliver
-	// to one endpoint at once.
+	// endpoint lasts three times as long and is renewed once a Timeout has
+	// passed, so every request starts with two Timeouts of lease left and
+	// never outlives it: two instances never deliver to one endpoint at
+	// once.
 	Timeout time.Duration
 	// Poll is how often, in real time, the store is asked for due endpoints
 	// besides the bus's doorbell (default 1 s).
