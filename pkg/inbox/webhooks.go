@@ -116,9 +116,10 @@ type WebhookStore interface {
 // WebhookConfig tunes the delivery of webhooks.
 type WebhookConfig struct {
 	// Timeout bounds one delivery request (default 10 s). The lease on an
-	// endpoint lasts three times as long and is renewed before each
-	// request, so a request never outlives it: two instances never deliver
-	// to one endpoint at once.
+	// endpoint lasts three times as long and is renewed once a Timeout has
+	// passed, so every request starts with two Timeouts of lease left and
+	// never outlives it: two instances never deliver to one endpoint at
+	// once.
 	Timeout time.Duration
 	// Poll is how often, in real time, the store is asked for due endpoints
 	// besides the bus's doorbell (default 1 s).
@@ -302,14 +303,22 @@ func (s *Service) deliverEndpoint(ctx context.Context, companyID, id int64) {
 			s.wakeWebhooks()
 		}
 	}()
+	// The lease lasts three request timeouts and is renewed once one has
+	// passed since it was taken: every request starts with at least two
+	// left, so it ends (its timeout) before the lease could lapse — and a
+	// busy endpoint costs one lease write per timeout, not per batch.
+	var renewed time.Time
 	for ctx.Err() == nil {
 		now := s.now()
-		ok, err := s.store.AcquireLease(ctx, lease, s.instance, now, now.Add(3*s.cfg.Webhooks.Timeout))
-		if err != nil || !ok {
-			if err != nil {
-				s.webhookFaults.Failed(err)
+		if renewed.IsZero() || now.Sub(renewed) >= s.cfg.Webhooks.Timeout || now.Before(renewed) {
+			ok, err := s.store.AcquireLease(ctx, lease, s.instance, now, now.Add(3*s.cfg.Webhooks.Timeout))
+			if err != nil || !ok {
+				if err != nil {
+					s.webhookFaults.Failed(err)
+				}
+				return
 			}
-			return
+			renewed = now
 		}
 		w, err := s.store.Webhook(ctx, companyID, id)
 		if err != nil {
