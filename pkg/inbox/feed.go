@@ -38,6 +38,13 @@ var FeedTypes = []string{FeedMessageReceived, FeedMessageSent, FeedMessageStatus
 	FeedContactConsent, FeedContactErased, FeedThreadRead, FeedThreadUnread, FeedThreadClaimed,
 	FeedThreadReleased, FeedClaimLapsed}
 
+// topicInterest is a bus that delivers only the topics this process wants
+// (the Redis bus of several instances).
+type topicInterest interface {
+	Want(ctx context.Context, topic string) error
+	Unwant(topic string)
+}
+
 // FeedTopic is the topic of a company's feed.
 func FeedTopic(companyID int64) string { return "feed:" + strconv.FormatInt(companyID, 10) }
 
@@ -203,6 +210,13 @@ func (s *Service) Feed(ctx context.Context, caller User, r FeedRequest) (FeedPag
 	r.Wait = min(max(r.Wait, 0), MaxFeedWait)
 	topic := FeedTopic(caller.CompanyID)
 	deadline := time.Now().Add(r.Wait)
+	if in, ok := s.bus.(topicInterest); ok && r.Wait > 0 {
+		// A bus that carries only wanted topics carries the feed's while a
+		// long poll waits for it. A Want that fails (the bus is down) still
+		// counts; the store is read again every second regardless.
+		_ = in.Want(ctx, topic)
+		defer in.Unwant(topic)
+	}
 	for {
 		// Subscribe before reading: an event stored after the read rings.
 		ring, stop := s.feedBell.listen(caller.CompanyID)

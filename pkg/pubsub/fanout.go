@@ -84,3 +84,14 @@ func (s *subscriber) close() {
 	s.closed = true
 	s.mu.Unlock()
 }
+
+// recoverAll tells every registered subscriber that events may have been
+// lost.
+func (f *fanout) recoverAll() {
+	f.mu.Lock()
+	subs := f.subs
+	f.mu.Unlock()
+	for _, s := range subs {
+		s.recover()
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,6 +35,11 @@ type Redis struct {
 	local        fanout
 	interested   bool // subscribe to wanted topics only (RedisOptions.Interest)
 	interest     interest
+	// listener is held by the Subscribe call whose connection serves every
+	// subscriber of an interested bus (one set of wanted topics, one
+	// connection); listened says one has held it before.
+	listener chan struct{}
+	listened atomic.Bool
 }
 
 // RedisOptions holds the optional settings of NewRedis.
@@ -77,6 +83,7 @@ func NewRedis(opt *redis.Options, prefix string, o RedisOptions) *Redis {
 		interested:   o.Interest,
 		interest: interest{refs: make(map[string]int), subbed: make(map[string]bool),
 			live: make(map[string]bool), waiters: make(map[string][]chan struct{})},
+		listener: make(chan struct{}, 1),
 	}
 }
 

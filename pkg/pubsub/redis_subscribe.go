@@ -22,6 +22,11 @@ import (
 // lost. Events published through r are delivered throughout, Redis or not.
 // Both callbacks run on the goroutine that reads the network, so recovered,
 // like deliver, must return quickly: start rereading the store elsewhere.
+//
+// With RedisOptions.Interest the wanted topics are the process's, not a
+// subscriber's: one Subscribe call at a time holds the connection and hands
+// what it receives, and its recoveries, to every subscriber; the others
+// wait to take over when it ends (and then count as recovered).
 func (r *Redis) Subscribe(ctx context.Context, deliver func(inbox.Event), recovered func()) error {
 	sub := r.local.add(deliver, recovered)
 	defer r.local.remove(sub)
@@ -31,6 +36,17 @@ func (r *Redis) Subscribe(ctx context.Context, deliver func(inbox.Event), recove
 	// connection; and a subscription that only succeeded after failures
 	// started late.
 	missed := false
+	if r.interested {
+		select {
+		case r.listener <- struct{}{}:
+			defer func() { <-r.listener }()
+		case <-ctx.Done():
+			return nil
+		}
+		// Taking over from a connection that ended: what was published
+		// between the two is lost.
+		missed = r.listened.Swap(true)
+	}
 	var wait backoff
 	// An outage is logged once per interval with the number of failed
 	// attempts, not once per attempt (every 2 s at most): a fresh log per
@@ -43,7 +59,7 @@ func (r *Redis) Subscribe(ctx context.Context, deliver func(inbox.Event), recove
 		if missed {
 			reconnects.Inc()
 			r.log.Info("redis subscription restored", "channel", r.channel)
-			sub.recover()
+			r.recover(sub)
 			lost = newLost()
 		}
 		missed = true
@@ -164,7 +180,21 @@ func (r *Redis) receive(sub *subscriber, payload string) {
 		// Publish delivered this batch locally already.
 		return
 	}
+	if r.interested {
+		r.local.publish(m.Events) // this connection serves every subscriber
+		return
+	}
 	sub.send(m.Events)
+}
+
+// recover tells sub, or with Interest every subscriber, that events may
+// have been lost.
+func (r *Redis) recover(sub *subscriber) {
+	if r.interested {
+		r.local.recoverAll()
+		return
+	}
+	sub.recover()
 }
 
 // silence measures how long Redis has said nothing on a connection. It uses

@@ -371,3 +371,45 @@ func TestRedisWantWhileUnreachable(t *testing.T) {
 		t.Errorf("wants of number:1 remembered: got %d, want 1", refs)
 	}
 }
+
+// An interested bus has one set of wanted topics and one connection for
+// all its subscribers (a hub and the feed's long polls, in inboxd): each
+// gets what the connection receives, and when the subscriber holding the
+// connection ends another takes it over, told that it may have missed
+// events.
+func TestRedisInterestServesEverySubscriber(t *testing.T) {
+	t.Parallel()
+	opt, prefix := testRedis(t), uniquePrefix()
+	a := newRedis(t, opt, prefix, RedisOptions{})
+	b := newRedis(t, opt, prefix, RedisOptions{Interest: true})
+	first := subscribe(t, b)
+	if err := b.Want(t.Context(), inbox.CompanyTopic(1)); err != nil {
+		t.Fatalf("Want: %v", err)
+	}
+	ready(t, a, first)
+	second := subscribe(t, b)
+	ready(t, a, second)
+	if err := b.Want(t.Context(), "number:1"); err != nil {
+		t.Fatalf("Want: %v", err)
+	}
+	one := numbered("number:1", 1, 3)
+	publish(t, a, one...)
+	first.wantEvents(t, one...)
+	second.wantEvents(t, one...)
+
+	if err := first.stop(); err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	second.waitRecovered(t, 1)
+	if err := b.Want(t.Context(), "number:2"); err != nil {
+		t.Fatalf("Want after the take-over: %v", err)
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for len(onTopic(second.snapshot(), "number:2")) == 0 {
+		publish(t, a, numbered("number:2", 1, 1)...)
+		if time.Now().After(deadline) {
+			t.Fatal("the second subscriber took nothing over")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
