@@ -247,6 +247,26 @@ func TestBulkSendCancel(t *testing.T) {
 		if got.Canceled+sent != 40 {
 			t.Errorf("second cancel: %+v", got)
 		}
+
+		// The host ATS's feed tells of every text, and of each cancel.
+		var page inbox.FeedPage
+		tokenClient(t, c.s, c.admin).call("GET", "/api/events?limit=1000", nil, 200, &page)
+		queued, canceledInFeed := map[int64]bool{}, map[int64]bool{}
+		for _, e := range page.Events {
+			var d struct{ Message inbox.Message }
+			if err := json.Unmarshal(e.Data, &d); err != nil || d.Message.BulkID == nil || *d.Message.BulkID != b.ID {
+				continue
+			}
+			switch {
+			case e.Type == "message.sent":
+				queued[d.Message.ID] = true
+			case e.Type == "message.status" && d.Message.Status == inbox.StatusCanceled:
+				canceledInFeed[d.Message.ID] = true
+			}
+		}
+		if len(queued) != 40 || len(canceledInFeed) != got.Canceled {
+			t.Errorf("feed: %d message.sent and %d canceled of the bulk send; want 40 and %d", len(queued), len(canceledInFeed), got.Canceled)
+		}
 	})
 }
 

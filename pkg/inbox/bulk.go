@@ -280,9 +280,18 @@ func (s *Service) CreateBulkSend(ctx context.Context, caller User, req BulkReque
 // client refetches what it shows instead. A bulk text does not end a claim
 // on its thread, as a person's reply does: it is not someone handling that
 // conversation.
+//
+// The company feed still gets a message.sent for each text, as for any text
+// a user queues: the host ATS logs every text on its candidate, and the
+// feed is not read by sockets.
 func (s *Service) storeBulk(ctx context.Context, tx Tx, b BulkSend, n Number, items []Message) error {
 	if err := tx.InsertBulkMessages(ctx, b.ID, n.CompanyID, n.ID, items); err != nil {
 		return err
+	}
+	for _, m := range items {
+		if err := tx.Emit(FeedTopic(n.CompanyID), FeedMessageSent, map[string]Message{"message": m}); err != nil {
+			return err
+		}
 	}
 	return tx.Emit(NumberTopic(n.ID), EventBulkQueued, bulkNotice{BulkSend: bulkRef{ID: b.ID, NumberID: n.ID, Count: len(items)}})
 }
@@ -339,7 +348,17 @@ func (s *Service) CancelBulkSend(ctx context.Context, caller User, id int64) (Bu
 		if len(ids) == 0 {
 			return nil
 		}
-		// One event for them all, as when they were queued (storeBulk).
+		// One event for them all, as when they were queued (storeBulk); the
+		// feed gets each text's status.
+		for _, mid := range ids {
+			m, err := tx.Message(ctx, caller.CompanyID, mid)
+			if err != nil {
+				return err
+			}
+			if err := tx.Emit(FeedTopic(caller.CompanyID), FeedMessageStatus, map[string]Message{"message": m}); err != nil {
+				return err
+			}
+		}
 		return tx.Emit(NumberTopic(b.NumberID), EventBulkCanceled, bulkNotice{BulkSend: bulkRef{ID: b.ID, NumberID: b.NumberID, Count: len(ids)}})
 	})
 	if err != nil {

@@ -86,7 +86,7 @@ func (s *Service) EditScheduled(ctx context.Context, caller User, id int64, e Sc
 		if m, err = tx.Message(ctx, caller.CompanyID, id); err != nil {
 			return err
 		}
-		return tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m})
+		return emit(tx, m.CompanyID, m.NumberID, EventMessageStatus, map[string]Message{"message": m})
 	})
 	if err == nil {
 		s.wakeOutbox()
@@ -117,7 +117,7 @@ func (s *Service) CancelScheduled(ctx context.Context, caller User, id int64) (M
 		if m, err = tx.Message(ctx, caller.CompanyID, id); err != nil {
 			return err
 		}
-		return tx.Emit(NumberTopic(m.NumberID), EventMessageStatus, map[string]Message{"message": m})
+		return emit(tx, m.CompanyID, m.NumberID, EventMessageStatus, map[string]Message{"message": m})
 	})
 	return m, err
 }
