@@ -1,5 +1,5 @@
 // Package static serves the reference web UI of smsinbox: index.html for
-// every client route of UI.md, and the CSS, JavaScript modules and icons
+// every client route, and the CSS, JavaScript modules and icons
 // under a content-fingerprinted prefix, /assets/{version}/, so that browsers
 // may cache them forever and still never run a stale mix after a deploy.
 //
@@ -175,7 +175,7 @@ type handler struct {
 
 // Handler returns the UI handler. It answers GET and HEAD:
 //   - index.html (Cache-Control: no-cache, a strict Content-Security-Policy)
-//     for each client route of UI.md: /login, /, /candidates,
+//     for each client route: /login, /, /candidates,
 //     /candidates/{id}, /jobs, /jobs/{id}, /admin/users, /admin/numbers,
 //     /admin/reports/sms-activity, and /dev/phone when opts.Dev; and
 //     /account, /admin/tokens, /admin/webhooks;
@@ -243,7 +243,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// isClientRoute reports whether p is a page of UI.md, routed in the browser.
+// isClientRoute reports whether p is a client page, routed in the browser.
 func (h *handler) isClientRoute(p string) bool {
 	switch p {
 	case "/", "/login", "/candidates", "/jobs", "/account", "/templates",

@@ -280,7 +280,7 @@ func TestNoUnsafeDOMOrBlockingDialogs(t *testing.T) {
 	}
 }
 
-// TestContractHooksPresent checks that every data-testid of UI.md (and the
+// TestContractHooksPresent checks that every data-testid hook of the UI contract (and the
 // brief's extra hooks) is named somewhere in the app, so a redesign cannot
 // drop one silently.
 func TestContractHooksPresent(t *testing.T) {

@@ -360,7 +360,7 @@ func safeName(s string) string {
 	}, s)
 }
 
-// tid is the CSS selector of a data-testid hook of UI.md.
+// tid is the CSS selector of a data-testid hook.
 func tid(id string) string { return `[data-testid="` + id + `"]` }
 
 // jsq is a JavaScript string literal of s.
@@ -499,7 +499,7 @@ func (tb *tab) unread(t *testing.T) int {
 }
 
 // waitUnread waits until the bell shows n, in its attribute, its badge and
-// the tab's title (B7).
+// the tab's title.
 func (tb *tab) waitUnread(t *testing.T, n int) {
 	t.Helper()
 	tb.waitAttr(t, tid("bell"), "data-unread", strconv.Itoa(n))

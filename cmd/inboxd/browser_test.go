@@ -1,12 +1,12 @@
 package main
 
-// Browser tests of the web UI (issue 5) against the real inboxd: store, hub,
+// Browser tests of the web UI against the real inboxd: store, hub,
 // outbox, the Plivo simulator and the embedded UI, driven through headless
 // Chromium. The people are the demo company's: Ana and Ben, assigned to
 // "Recruiting" (+14155550100), and Cy, assigned to "Warehouse"
 // (+14155550111), each signed in in a browser context of their own; the
 // candidates text from the simulator's phone. Elements are found only by
-// the data-testid hooks of UI.md (and static/README.md's extra hooks).
+// the data-testid hooks (and static/README.md's extra hooks).
 
 import (
 	"fmt"
@@ -24,7 +24,7 @@ const (
 	warehouseNumber  = "+14155550111"
 )
 
-// The plain-words refusal of S5, as the modal shows it.
+// The plain-words refusal, as the modal shows it.
 const optedOutText = "This candidate has opted out of text messages — email or call them instead."
 
 // demoScene is the demo company on one server, with Ana, Ben and Cy signed
@@ -179,7 +179,7 @@ func (tb *tab) closeModal(t *testing.T) {
 	tb.waitEq(t, "the SMS modal is closed", `!!document.querySelector(`+jsq(tid("sms-modal"))+`)?.open`, "false")
 }
 
-// TestBrowser walks issue 5's "Done when" in the browser, on one server:
+// TestBrowser walks the UI's acceptance checks in the browser, on one server:
 // each subtest uses demo contacts of its own and starts from freshly loaded
 // pages, so they do not depend on one another, and counts relative to what
 // the bells showed when it started.
@@ -205,7 +205,7 @@ func TestBrowser(t *testing.T) {
 	}
 }
 
-// S10, B7: a reply texted from the candidate phone page raises the bell by
+// A reply texted from the candidate phone page raises the bell by
 // one in both assignees' tabs, live, and not in Cy's (another number); a
 // reply to Cy's number raises only Cy's.
 func testReplyRaisesBells(t *testing.T, d *demoScene) {
@@ -260,7 +260,7 @@ func testReplyRaisesBells(t *testing.T, d *demoScene) {
 	cy.noReload(t)
 }
 
-// S2, S8: a contact with no messages has a blue icon; Ana's first text to
+// A contact with no messages has a blue icon; Ana's first text to
 // them turns it green in Ben's open Candidate Pool, and in Cy's (who is not
 // on the number), without a reload.
 func testIconTurnsGreen(t *testing.T, d *demoScene) {
@@ -287,7 +287,7 @@ func testIconTurnsGreen(t *testing.T, d *demoScene) {
 	ana.waitAttr(t, icon, "data-state", "green")
 }
 
-// S11, B1: Ana opens a new reply from her inbox widget; Ben's bell goes back
+// Ana opens a new reply from her inbox widget; Ben's bell goes back
 // to what it showed before the reply, live; Ben's widget says Ana read it;
 // Ben marks it unread, and both bells go up again.
 func testReadClearsBell(t *testing.T, d *demoScene) {
@@ -326,7 +326,7 @@ func testReadClearsBell(t *testing.T, d *demoScene) {
 	ana.noReload(t)
 }
 
-// B3, B6: a text sent from the modal shows as an outbound message that goes
+// A text sent from the modal shows as an outbound message that goes
 // queued → … → delivered live, and the composer counts characters,
 // encoding and segments by the server's own rule.
 func testSendTicks(t *testing.T, d *demoScene) {
@@ -390,7 +390,7 @@ func testSendTicks(t *testing.T, d *demoScene) {
 	ana.closeModal(t)
 }
 
-// S5, S13: no icon for an opted-out contact (nor one never asked); STOP
+// No icon for an opted-out contact (nor one never asked); STOP
 // from a contact's phone removes their icon live in every open pool;
 // sending to an opted-out contact is refused in plain words.
 func testOptOut(t *testing.T, d *demoScene) {
@@ -423,7 +423,7 @@ func testOptOut(t *testing.T, d *demoScene) {
 	ana.closeModal(t)
 }
 
-// S3: a recruiter never sees another number's thread, in the widget, the
+// A recruiter never sees another number's thread, in the widget, the
 // profile's history or the modal.
 func testIsolation(t *testing.T, d *demoScene) {
 	for _, c := range []struct {
@@ -474,7 +474,7 @@ func testIsolation(t *testing.T, d *demoScene) {
 	}
 }
 
-// B2: what Ana types in a thread shows as "Ana is typing…" to Ben, who has
+// What Ana types in a thread shows as "Ana is typing…" to Ben, who has
 // the same thread open.
 func testTyping(t *testing.T, d *demoScene) {
 	ana, ben := d.ana, d.ben
@@ -492,7 +492,7 @@ func testTyping(t *testing.T, d *demoScene) {
 	if got := ana.eval(t, `document.querySelector(`+jsq(tid("typing-indicator"))+`).hidden`); got != "true" {
 		t.Errorf("ana: her own typing shows to her: hidden = %s, want true", got)
 	}
-	// Opening Maria's thread marked it read (S11): let that land before
+	// Opening Maria's thread marked it read: let that land before
 	// another test counts unread threads.
 	d.waitRead(t, "ana@demo.test", "Maria Lopez")
 	ana.closeModal(t)

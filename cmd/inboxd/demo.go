@@ -12,7 +12,7 @@ import (
 	"smsinbox/pkg/store"
 )
 
-// The demo company (B8): what `make run` shows on a fresh machine.
+// The demo company: what `make run` shows on a fresh machine.
 const (
 	demoCompany  = "Demo Staffing"
 	demoPassword = "smsinbox-demo"

@@ -6,7 +6,7 @@ import (
 	"smsinbox/pkg/inbox"
 )
 
-// B8: with no configuration, the server seeds the demo company on its
+// With no configuration, the server seeds the demo company on its
 // embedded store, and the banner's logins work.
 func TestDemoMode(t *testing.T) {
 	s := startServer(t, map[string]string{"INBOX_DEMO": ""})

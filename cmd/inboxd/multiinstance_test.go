@@ -68,7 +68,7 @@ func (c *cluster) reply(t *testing.T, text string) int {
 	return c.s1.webhook(t, "/webhooks/plivo/inbound", inboundForm(c.contact.Phone, c.number.E164, text, newUUID()), nil)
 }
 
-// B9: a webhook on one instance reaches the assignee on the other; a read on
+// A webhook on one instance reaches the assignee on the other; a read on
 // the other clears the bell on the first.
 func TestTwoInstances(t *testing.T) {
 	t.Parallel()

@@ -316,7 +316,7 @@ func TestSendRulesAndErrors(t *testing.T) {
 	if code := f.ana.call("POST", "/api/contacts/"+itoa(quiet.ID)+"/messages", map[string]string{"body": "hi"}, 409, nil); code != "no_consent" {
 		t.Errorf("contact never asked: got %q, want no_consent", code)
 	}
-	// Texting switched off for the company (S1): every icon hidden, sends refused.
+	// Texting switched off for the company: every icon hidden, sends refused.
 	f.admin.call("PUT", "/api/company", map[string]any{"sms_enabled": false}, 200, nil)
 	if code := f.ana.call("POST", path, map[string]string{"body": "hi"}, 409, nil); code != "sms_disabled" {
 		t.Errorf("texting off: got %q, want sms_disabled", code)

@@ -61,7 +61,7 @@ func threadOf(t *testing.T, f frame) inbox.Thread {
 	return d.Thread
 }
 
-// S10, S11, B1, B2: a reply reaches every assignee and no one else; one read
+// A reply reaches every assignee and no one else; one read
 // clears the bell for all; mark-unread raises it for all; typing is relayed.
 func TestBellAcrossAssignees(t *testing.T) {
 	engines(t, func(t *testing.T, env map[string]string) {
@@ -145,7 +145,7 @@ func TestBellAcrossAssignees(t *testing.T) {
 	})
 }
 
-// B4: a socket that was away gets exactly what it missed, in order, then
+// A socket that was away gets exactly what it missed, in order, then
 // live; a point too old is a resync; and the replay checks assignments now.
 func TestResume(t *testing.T) {
 	s := startServer(t, nil)

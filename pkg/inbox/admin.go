@@ -237,7 +237,7 @@ func (s *Service) Company(ctx context.Context, caller User) (Company, error) {
 	return c, err
 }
 
-// UpdateCompany changes the company settings (S1, S13).
+// UpdateCompany changes the company settings.
 func (s *Service) UpdateCompany(ctx context.Context, caller User, in CompanySettings) (Company, error) {
 	if err := requireAdmin(caller); err != nil {
 		return Company{}, err

@@ -24,7 +24,7 @@ const (
 	EventClaimLapsed    = "thread.claim_lapsed" // a claim expired unanswered: the thread is unread again
 	EventContactUpdated = "contact.updated"
 	EventNumberUpdated  = "number.updated"  // assignees or label changed: sockets re-subscribe
-	EventCompanyUpdated = "company.updated" // settings changed (S1: every icon may change)
+	EventCompanyUpdated = "company.updated" // settings changed (every icon may change)
 	EventTyping         = "typing"
 	EventResync         = "resync"
 )

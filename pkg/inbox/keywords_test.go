@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// S13, S6: matching is on the whole trimmed message, case-insensitive.
+// Matching is on the whole trimmed message, case-insensitive.
 func TestMatchKeyword(t *testing.T) {
 	tests := []struct {
 		in      string

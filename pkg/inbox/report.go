@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// The SMS Text Messaging Activity report (S4, S12) is the admins' window on
+// The SMS Text Messaging Activity report is the admins' window on
 // every message of every company number: filtered, paged newest first,
 // totalled, exportable, and audited.
 

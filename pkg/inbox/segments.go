@@ -2,7 +2,7 @@ package inbox
 
 import "unicode/utf8"
 
-// The two SMS encodings (B6).
+// The two SMS encodings.
 const (
 	EncodingGSM7 = "GSM-7"
 	EncodingUCS2 = "UCS-2"
@@ -57,7 +57,7 @@ func IsGSM7(r rune) bool {
 
 // CountSegments returns how a body goes out as SMS: chars is the number of
 // characters a person sees (runes), segments the number of SMS it is billed
-// as, encoding EncodingGSM7 or EncodingUCS2 (B6).
+// as, encoding EncodingGSM7 or EncodingUCS2.
 //
 // GSM-7 is used when every character is in the basic set or the extension
 // table; extension characters cost two septets. Up to 160 septets fit one

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// B6: the composer shows characters, encoding and segments.
+// The composer shows characters, encoding and segments.
 func TestCountSegments(t *testing.T) {
 	tests := []struct {
 		name     string

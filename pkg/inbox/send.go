@@ -13,7 +13,7 @@ import (
 	"smsinbox/pkg/plainchars"
 )
 
-// MaxBodyChars is the longest text a user may send (B6).
+// MaxBodyChars is the longest text a user may send.
 const MaxBodyChars = 1600
 
 // SendRequest is a text a user wants to send to a contact.
@@ -254,7 +254,7 @@ func (s *Service) sendingNumber(ctx context.Context, q Queries, caller User, c C
 // addMessage stores a message on the thread of a number and a contact, and
 // emits its events: message.created on the number's topic, and
 // contact.updated on the company's when the contact's icon changes (the first
-// message turns it green, S8).
+// message turns it green).
 func (s *Service) addMessage(ctx context.Context, tx Tx, c Contact, n Number, m *Message) (bool, error) {
 	threadID, err := tx.EnsureThread(ctx, c.CompanyID, n.ID, c.ID)
 	if err != nil {

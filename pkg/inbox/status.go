@@ -36,7 +36,7 @@ func statusRank(s Status) int {
 	return 0
 }
 
-// ApplyStatus records a delivery report (B3). It matches the message by our
+// ApplyStatus records a delivery report. It matches the message by our
 // id, else by the provider's; a report for a message not known yet (it
 // overtook the send call) is kept and applied when the send records its id.
 // It is never an error to report something we cannot match.

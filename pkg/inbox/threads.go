@@ -15,7 +15,7 @@ func numberIDs(numbers []Number) []int64 {
 
 // visibleThread returns a thread the caller may see: one of a number the
 // caller is assigned to. Any other thread is not_found, never forbidden, so
-// that its existence does not leak (S3).
+// that its existence does not leak.
 func (s *Service) visibleThread(ctx context.Context, q Queries, caller User, threadID int64) (Thread, error) {
 	th, err := q.Thread(ctx, caller.CompanyID, threadID)
 	if err != nil {
@@ -55,7 +55,7 @@ func (s *Service) ThreadMessages(ctx context.Context, caller User, threadID int6
 }
 
 // ContactMessages returns a contact's threads on the caller's numbers and
-// their messages, oldest first (S12).
+// their messages, oldest first.
 func (s *Service) ContactMessages(ctx context.Context, caller User, contactID int64, p Page) ([]Thread, []Message, error) {
 	if _, err := s.store.Contact(ctx, caller.CompanyID, contactID); err != nil {
 		return nil, nil, err
@@ -76,7 +76,7 @@ func (s *Service) ContactMessages(ctx context.Context, caller User, contactID in
 	return threads, msgs, err
 }
 
-// MarkRead clears a thread's unread count for every assignee (S11): the
+// MarkRead clears a thread's unread count for every assignee: the
 // thread.read event reaches all their tabs on every instance. With the
 // company's claim_on_read, the read also claims the thread for the reader
 // (thread.claimed), unless someone else holds it. Reading a read thread
@@ -85,7 +85,7 @@ func (s *Service) MarkRead(ctx context.Context, caller User, threadID int64) (Th
 	return s.setRead(ctx, caller, threadID, true)
 }
 
-// MarkUnread re-raises the bell for every assignee (B1), and ends the
+// MarkUnread re-raises the bell for every assignee, and ends the
 // thread's claim: whoever had it is no longer handling it.
 func (s *Service) MarkUnread(ctx context.Context, caller User, threadID int64) (Thread, error) {
 	return s.setRead(ctx, caller, threadID, false)

@@ -22,7 +22,7 @@ func (r Role) Valid() bool { return r == RoleAdmin || r == RoleRecruiter }
 type Company struct {
 	ID          int64     `json:"id" db:"id"`
 	Name        string    `json:"name" db:"name"`
-	SMSEnabled  bool      `json:"sms_enabled" db:"sms_enabled"`   // S1
+	SMSEnabled  bool      `json:"sms_enabled" db:"sms_enabled"`
 	OptoutReply string    `json:"optout_reply" db:"optout_reply"` // sent once on STOP; empty sends nothing
 	HelpReply   string    `json:"help_reply" db:"help_reply"`     // sent on HELP; empty sends nothing
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
@@ -72,7 +72,7 @@ type User struct {
 func (u User) IsAdmin() bool { return u.Role == RoleAdmin }
 
 // Number is a company phone number that sends and receives texts; its
-// assignees are the only users who see its threads (S3).
+// assignees are the only users who see its threads.
 type Number struct {
 	ID        int64  `json:"id" db:"id"`
 	CompanyID int64  `json:"-" db:"company_id"`
@@ -100,7 +100,7 @@ const (
 	ConsentImplied Consent = "implied"
 )
 
-// Icon is the state of the SMS icon next to a contact (S2, S5, S8).
+// Icon is the state of the SMS icon next to a contact.
 type Icon string
 
 // The icon states of API.md.
@@ -364,7 +364,7 @@ type Message struct {
 }
 
 // Thread is the conversation between one number and one contact, with a read
-// state shared by every assignee of the number (S11).
+// state shared by every assignee of the number.
 type Thread struct {
 	ID            int64      `json:"id"`
 	CompanyID     int64      `json:"-"`
@@ -375,7 +375,7 @@ type Thread struct {
 	LastMessageAt *time.Time `json:"last_message_at"`
 	ReadBy        *User      `json:"read_by"`
 	ReadAt        *time.Time `json:"read_at"`
-	RepliedBy     *User      `json:"replied_by"` // sender of the latest outbound message (B1)
+	RepliedBy     *User      `json:"replied_by"` // sender of the latest outbound message
 	// AwaitingSince is when the contact's unanswered texts began: set while
 	// the latest message is inbound with no outbound after it.
 	AwaitingSince *time.Time `json:"awaiting_since"`

@@ -16,7 +16,7 @@ import (
 )
 
 // Simulator stands in for Plivo in dev mode, when no Plivo credentials are
-// configured (PRODUCT.md B8). As an inbox.Sender it puts each text on the
+// configured. As an inbox.Sender it puts each text on the
 // simulated phone of its recipient and answers at once with a fresh message
 // UUID; Run then posts real, V3-signed status callbacks (queued, sent,
 // delivered) to the text's callback URL, as Plivo would. SendInbound posts a

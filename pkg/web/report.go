@@ -11,7 +11,7 @@ import (
 )
 
 // report answers GET /api/reports/sms-activity, the SMS Text Messaging
-// Activity report (admins only; S4, S12): one page of JSON, newest first, with
+// Activity report (admins only): one page of JSON, newest first, with
 // the totals and breakdowns of the whole filtered range — or, with
 // `Accept: text/csv` or `format=csv`, every matching row as a streamed CSV
 // (see reportCSV). Parameters: from and to (RFC 3339, or a date meaning its

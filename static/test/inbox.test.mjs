@@ -13,7 +13,7 @@ test('the bell counts threads with unread messages, not messages', () => {
   assert.equal(m.unread, 2);
 });
 
-test('a thread from an event replaces the known one (S11: read clears the bell)', () => {
+test('a thread from an event replaces the known one (read clears the bell)', () => {
   const m = new InboxModel();
   m.reset([t(1, 2, '2025-01-01T00:00:00Z')]);
   m.put({ id: 1, unread_count: 0, read_by: { id: 5, name: 'Ana' }, read_at: '2025-01-01T00:01:00Z' });
@@ -58,7 +58,7 @@ test('dropping a number forgets its threads', () => {
   assert.equal(m.unread, 1);
 });
 
-test('a stale copy of a message never takes its status back (B3)', () => {
+test('a stale copy of a message never takes its status back', () => {
   const delivered = { id: 7, status: 'delivered', body: 'Hi' };
   const answer = { id: 7, status: 'queued', body: 'Hi', segments: 1 };
   assert.deepEqual(mergeMessage(delivered, answer), { id: 7, status: 'delivered', body: 'Hi', segments: 1, error_code: undefined, error_reason: undefined });

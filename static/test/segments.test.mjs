@@ -1,4 +1,4 @@
-// Unit tests of the composer's segment counter (B6). Run: node --test static/test/
+// Unit tests of the composer's segment counter. Run: node --test static/test/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { countSegments, describeCount, MAX_CHARACTERS } from '../assets/js/segments.js';

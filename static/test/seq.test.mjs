@@ -1,4 +1,4 @@
-// Unit tests of per-topic sequence bookkeeping (B4).
+// Unit tests of per-topic sequence bookkeeping.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeqTracker } from '../assets/js/seq.js';

@@ -1,5 +1,5 @@
 // notify.js — opt-in desktop notifications for new replies while the tab is
-// hidden (B7). Permission is asked only when the user presses the button in
+// hidden. Permission is asked only when the user presses the button in
 // the inbox widget; nothing here ever blocks.
 
 const ICON = new URL('../icon.svg', import.meta.url).href;

@@ -1,4 +1,4 @@
-// router.js — client-side routes of UI.md on the History API. Each page is
+// router.js — client-side routes on the History API. Each page is
 // a function (ctx) that fills ctx.main; ctx.signal aborts when the user
 // navigates away, ending the page's fetches and subscriptions.
 

@@ -1,4 +1,4 @@
-// segments.js — the JS twin of the server's SMS segment rule (B6).
+// segments.js — the JS twin of the server's SMS segment rule.
 //
 // GSM-7: every character is in the GSM 03.38 default alphabet or its
 // extension table. Basic characters cost 1 septet, extension characters

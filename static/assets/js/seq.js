@@ -1,4 +1,4 @@
-// seq.js — per-topic sequence bookkeeping for the websocket (B4). Pure logic,
+// seq.js — per-topic sequence bookkeeping for the websocket. Pure logic,
 // no DOM, no timers: live.js feeds it frames and acts on its answers, and
 // static/test/seq.test.mjs pins its behaviour.
 //

@@ -227,7 +227,7 @@ export function applyEvent(frame, { stale } = { stale: false }) {
   }
 }
 
-/** Marks a thread read (S11) and applies the answer. */
+/** Marks a thread read and applies the answer. */
 export async function markRead(threadId) {
   const t = await post(`/api/threads/${threadId}/read`);
   if (t && t.id != null) {
@@ -238,7 +238,7 @@ export async function markRead(threadId) {
   return t;
 }
 
-/** Marks a thread unread for every assignee (B1). */
+/** Marks a thread unread for every assignee. */
 export async function markUnread(threadId) {
   const t = await post(`/api/threads/${threadId}/unread`);
   if (t && t.id != null) {

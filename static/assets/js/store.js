@@ -71,7 +71,7 @@ export function rememberContacts(list) {
 }
 
 /**
- * A message was exchanged with the contact: a blue icon turns green (S8).
+ * A message was exchanged with the contact: a blue icon turns green.
  * Hidden stays hidden (consent is the server's business).
  */
 export function markCommunicated(contactId) {

@@ -1,4 +1,4 @@
-// bell.js — the bell and the inbox widget (S10, S11, B1, B7). The bell shows
+// bell.js — the bell and the inbox widget. The bell shows
 // how many threads the user can see have unread messages; the widget lists
 // the threads, unread first, with who read and who replied, and lets anyone
 // mark a thread unread again for every assignee.

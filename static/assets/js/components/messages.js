@@ -1,5 +1,5 @@
 // messages.js — how one message reads: direction, sender, time, delivery
-// status with its tick (B3). Shared by the SMS modal and the profile history.
+// status with its tick. Shared by the SMS modal and the profile history.
 
 import { h, replace } from '../dom.js';
 import { messageTime, fullTime, isoTime } from '../time.js';

@@ -1,4 +1,4 @@
-// smsicon.js — the "Send an SMS Message" icon (S2, S5, S7, S8). Blue while
+// smsicon.js — the "Send an SMS Message" icon. Blue while
 // there has been no communication, green after, absent unless the contact
 // opted in. Each icon sits in a slot that follows the contact live: one
 // listener updates every slot of a contact, on every page and in every list.

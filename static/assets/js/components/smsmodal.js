@@ -1,4 +1,4 @@
-// smsmodal.js — the SMS modal (S9, B2, B3, B6, S11): one thread at a time
+// smsmodal.js — the SMS modal: one thread at a time
 // with a number switcher, live delivery ticks, "Ana is typing…", and a
 // composer with a segment counter and idempotent sends.
 
@@ -399,7 +399,7 @@ function chooseNumber(numberId) {
   render();
 }
 
-/** S11: viewing a thread with unread inbound messages while the tab is visible marks it read. */
+/** Viewing a thread with unread inbound messages while the tab is visible marks it read. */
 async function maybeMarkRead() {
   if (!M || !M.thread || M.reading || !dlg?.open || document.visibilityState !== 'visible') return;
   const known = store.inbox.get(M.thread.id);
@@ -657,7 +657,7 @@ function renderHeader() {
   compose.setAttribute('aria-label', `Text message to ${c.name || c.phone || 'contact'}`);
   replace(M.els.review, reviewBanner(c));
   const optedOut = c.sms?.consent === 'opted_out';
-  // S5: say it before the recruiter types, in the same words a refused send gets.
+  // Say it before the recruiter types, in the same words a refused send gets.
   if (optedOut) showError(error, OPTED_OUT);
   else if (error.textContent === OPTED_OUT) showError(error, '');
   notice.hidden = true;

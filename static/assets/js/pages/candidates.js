@@ -1,5 +1,5 @@
 // candidates.js — the Candidate Pool (/ and /candidates): search, pages of
-// contacts, the SMS icon in the Actions column (S7).
+// contacts, the SMS icon in the Actions column.
 
 import { h, table, append, showError } from '../dom.js';
 import { get, isAbort, errorText } from '../api.js';

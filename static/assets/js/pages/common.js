@@ -31,7 +31,7 @@ export function kindBadge(kind) {
 
 /**
  * One contact row for the Candidate Pool and a job's applicants:
- * name (link to the profile), kind, phone, Actions with the SMS icon (S7).
+ * name (link to the profile), kind, phone, Actions with the SMS icon.
  * @param {(attrs: any, cells: any[]) => HTMLElement} row from dom.table
  */
 export function contactRow(row, c) {

@@ -1,5 +1,5 @@
 // jobs.js — Job Postings (/jobs) and one posting's applicants (/jobs/{id}),
-// with the SMS icon in the Actions column (S7).
+// with the SMS icon in the Actions column.
 
 import { h, table, append } from '../dom.js';
 import { get, isAbort } from '../api.js';

@@ -1,6 +1,6 @@
 // profile.js — the Candidate Profile (/candidates/{id}): phone with the SMS
-// icon next to it (S7), consent with its source and date, and the expandable
-// "SMS Message History" (S12), kept live.
+// icon next to it, consent with its source and date, and the expandable
+// "SMS Message History", kept live.
 
 import { h, replace, append } from '../dom.js';
 import { get, post, isAbort, errorText } from '../api.js';
@@ -66,7 +66,7 @@ export default async function profilePage(ctx) {
   putContact(contact);
 
   const consent = h('dd', { testid: 'contact-consent' });
-  // The icon sits inside contact-phone, right after the number (S7); the
+  // The icon sits inside contact-phone, right after the number; the
   // icon has no text, so contact-phone's text is the number alone.
   const phone = h('dd', { class: 'phone-line' },
     h('span', { testid: 'contact-phone', class: 'phone-wrap' },

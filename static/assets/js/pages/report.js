@@ -1,4 +1,4 @@
-// report.js — admin: the SMS Text Messaging Activity report (S4, S12):
+// report.js — admin: the SMS Text Messaging Activity report:
 // filters, one row per message across every number, totals, paging and CSV.
 
 import { h, field, table, append, showError } from '../dom.js';
