@@ -138,8 +138,8 @@ func TestBulkSendThroughPlivo(t *testing.T) {
 			}
 		}
 		// The number's lane paces them: 280 sends take at least 279
-		// intervals (a lower bound only; a busy machine is slower).
-		if span := creates[len(creates)-1].At.Sub(creates[0].At); span < 279*interval-100*time.Millisecond {
+		// intervals (a lower bound only, less the jitter of the first and last arrivals; a busy machine is slower).
+		if span := creates[len(creates)-1].At.Sub(creates[0].At); span < 279*interval-300*time.Millisecond {
 			t.Errorf("280 sends took %v; the lane allows no less than about %v", span, 279*interval)
 		}
 
