@@ -56,6 +56,17 @@ func TestBrowserCompose(t *testing.T) {
 		t.Fatalf("templates %+v; want the one Ana saved", tmpls.Templates)
 	}
 	tmpl := tmpls.Templates[0]
+	// Edit: the form takes the row's template, and saves it in place.
+	ana.click(t, tid("template-edit"))
+	ana.waitEq(t, "the form edits the template", `document.querySelector(`+jsq(tid("template-name"))+`).value`, "Still interested")
+	ana.fill(t, tid("template-name"), "Still interested?")
+	ana.click(t, tid("template-create"))
+	ana.waitContains(t, tid("template-row"), "Still interested?")
+	apiAna.call("GET", "/api/templates", nil, 200, &tmpls)
+	if len(tmpls.Templates) != 1 || tmpls.Templates[0].Name != "Still interested?" || tmpls.Templates[0].Body != tmpl.Body {
+		t.Fatalf("templates after the edit %+v; want the one, renamed, its text kept", tmpls.Templates)
+	}
+	tmpl = tmpls.Templates[0]
 
 	ana.click(t, tid("nav-candidates"))
 	ana.waitEq(t, "the Candidate Pool", `document.querySelector('main').dataset.page`, "candidates")

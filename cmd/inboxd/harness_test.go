@@ -136,8 +136,14 @@ func (w testWriter) Write(p []byte) (int, error) {
 // set Plivo credentials send through the fake Plivo all the same.
 func engines(t *testing.T, fn func(t *testing.T, env map[string]string)) {
 	endToEnd(t)
-	t.Run("sqlite", func(t *testing.T) { fn(t, map[string]string{}) })
+	// The two engines run side by side: most of an end-to-end test's time
+	// is spent waiting for the server, not computing.
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		fn(t, map[string]string{})
+	})
 	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
 		fn(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t), "INBOX_SIMULATOR": "1"})
 	})
 }

@@ -1,9 +1,10 @@
 // templates.js — the user's templates (/templates): the company's shared
 // ones and their own, saved with merge fields ({{contact.first_name|there}})
 // for the SMS modal's template picker and the bulk composer. Admins share.
+// One form adds a template or, after "Edit" on a row, changes that one.
 
 import { h, field, table, append, showError, statusLine } from '../dom.js';
-import { get, post, del, isAbort, errorText } from '../api.js';
+import { api, get, post, del, isAbort, errorText } from '../api.js';
 import { isAdmin, store } from '../store.js';
 import { pageHead, loadError, focusHeading } from './common.js';
 import { loadTemplates } from '../components/compose.js';
@@ -37,8 +38,12 @@ export default async function templatesPage(ctx) {
         remove.disabled = false;
       }
     });
+    const edit = mayChange(t) ? h('button', { type: 'button', class: 'btn btn-quiet btn-small', testid: 'template-edit' }, 'Edit') : null;
+    edit?.setAttribute('aria-label', `Edit the template ${t.name}`);
+    edit?.addEventListener('click', () => startEdit(t));
     return row({ testid: 'template-row', 'data-template-id': t.id }, [
-      t.name, h('span', { class: 'template-body' }, t.body), t.shared ? 'Shared' : 'Yours', remove,
+      t.name, h('span', { class: 'template-body' }, t.body), t.shared ? 'Shared' : 'Yours',
+      h('span', { class: 'row-actions' }, edit, remove),
     ]);
   }
 
@@ -57,13 +62,38 @@ export default async function templatesPage(ctx) {
     placeholder: 'Hi {{contact.first_name|there}}, are you still interested in {{job.title}}?' });
   const shared = h('input', { type: 'checkbox', testid: 'template-shared' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'template-create' }, 'Save template');
+  const cancel = h('button', { type: 'button', class: 'btn btn-quiet', testid: 'template-edit-cancel', hidden: true }, 'Cancel');
   const error = h('p', { class: 'form-error', testid: 'template-error', role: 'alert', hidden: true });
   const ok = statusLine('template-status');
+  const title = h('h2', { class: 'section-title', id: 'new-template-title' }, 'New template');
   const form = h('form', { class: 'card form-grid', 'aria-labelledby': 'new-template-title', novalidate: true },
-    h('h2', { class: 'section-title', id: 'new-template-title' }, 'New template'),
+    title,
     field('Name', name), field('Text', body, `Merge fields: ${FIELDS.map((f) => `{{${f}}}`).join(', ')}.`),
     isAdmin() ? field('Shared with everyone', shared) : null,
-    h('div', { class: 'form-actions' }, submit), error, ok);
+    h('div', { class: 'form-actions' }, submit, cancel), error, ok);
+
+  /** The template being changed; null while the form adds one. */
+  let editing = null;
+  function setEditing(t) {
+    editing = t;
+    title.textContent = t ? `Edit ${t.name}` : 'New template';
+    submit.textContent = t ? 'Save changes' : 'Save template';
+    cancel.hidden = !t;
+    form.dataset.editing = t ? String(t.id) : '';
+  }
+  function startEdit(t) {
+    setEditing(t);
+    name.value = t.name;
+    body.value = t.body;
+    shared.checked = !!t.shared;
+    showError(error, '');
+    ok.textContent = '';
+    name.focus();
+  }
+  cancel.addEventListener('click', () => {
+    setEditing(null);
+    form.reset();
+  });
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -71,10 +101,18 @@ export default async function templatesPage(ctx) {
     ok.textContent = '';
     submit.disabled = true;
     try {
-      const t = await post('/api/templates', { name: name.value, body: body.value, shared: isAdmin() && shared.checked });
-      tbody.append(templateRow(t));
-      empty.hidden = true;
-      ok.textContent = `Saved ${t.name}.`;
+      const fields = { name: name.value, body: body.value, shared: isAdmin() && shared.checked };
+      if (editing) {
+        const t = await api('PATCH', `/api/templates/${editing.id}`, { body: fields });
+        tbody.querySelector(`[data-template-id="${t.id}"]`)?.replaceWith(templateRow(t));
+        ok.textContent = `Saved ${t.name}.`;
+        setEditing(null);
+      } else {
+        const t = await post('/api/templates', fields);
+        tbody.append(templateRow(t));
+        empty.hidden = true;
+        ok.textContent = `Saved ${t.name}.`;
+      }
       form.reset();
       loadTemplates(true).catch(() => {});
     } catch (err) {
