@@ -47,35 +47,24 @@ func DefaultOutboxConfig() OutboxConfig {
 		Stuck: 2 * time.Minute}
 }
 
+// defaultTo sets *v to d when it is zero or negative: a setting left out.
+func defaultTo[T int | float64 | time.Duration](v *T, d T) {
+	if *v <= 0 {
+		*v = d
+	}
+}
+
 func (c OutboxConfig) withDefaults() OutboxConfig {
 	d := DefaultOutboxConfig()
-	if c.PerNumber <= 0 {
-		c.PerNumber = d.PerNumber
-	}
-	if c.AccountRate <= 0 {
-		c.AccountRate = d.AccountRate
-	}
-	if c.Workers <= 0 {
-		c.Workers = d.Workers
-	}
-	if c.Poll <= 0 {
-		c.Poll = d.Poll
-	}
-	if c.MaxAttempts <= 0 {
-		c.MaxAttempts = d.MaxAttempts
-	}
-	if c.RetryBase <= 0 {
-		c.RetryBase = d.RetryBase
-	}
-	if c.RetryMax <= 0 {
-		c.RetryMax = d.RetryMax
-	}
-	if c.Unconfirmed <= 0 {
-		c.Unconfirmed = d.Unconfirmed
-	}
-	if c.Stuck <= 0 {
-		c.Stuck = d.Stuck
-	}
+	defaultTo(&c.PerNumber, d.PerNumber)
+	defaultTo(&c.AccountRate, d.AccountRate)
+	defaultTo(&c.Workers, d.Workers)
+	defaultTo(&c.Poll, d.Poll)
+	defaultTo(&c.MaxAttempts, d.MaxAttempts)
+	defaultTo(&c.RetryBase, d.RetryBase)
+	defaultTo(&c.RetryMax, d.RetryMax)
+	defaultTo(&c.Unconfirmed, d.Unconfirmed)
+	defaultTo(&c.Stuck, d.Stuck)
 	return c
 }
 

@@ -71,21 +71,11 @@ func DefaultBackfillConfig() BackfillConfig {
 
 func (c BackfillConfig) withDefaults() BackfillConfig {
 	d := DefaultBackfillConfig()
-	if c.Every <= 0 {
-		c.Every = d.Every
-	}
-	if c.FirstWindow <= 0 {
-		c.FirstWindow = d.FirstWindow
-	}
-	if c.Overlap <= 0 {
-		c.Overlap = d.Overlap
-	}
-	if c.Grace <= 0 {
-		c.Grace = d.Grace
-	}
-	if c.Lease <= 0 {
-		c.Lease = d.Lease
-	}
+	defaultTo(&c.Every, d.Every)
+	defaultTo(&c.FirstWindow, d.FirstWindow)
+	defaultTo(&c.Overlap, d.Overlap)
+	defaultTo(&c.Grace, d.Grace)
+	defaultTo(&c.Lease, d.Lease)
 	return c
 }
 

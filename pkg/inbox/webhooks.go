@@ -132,21 +132,13 @@ type WebhookConfig struct {
 }
 
 func (c WebhookConfig) withDefaults() WebhookConfig {
-	if c.Timeout <= 0 {
-		c.Timeout = 10 * time.Second
-	}
-	if c.Poll <= 0 {
-		c.Poll = time.Second
-	}
+	defaultTo(&c.Timeout, 10*time.Second)
+	defaultTo(&c.Poll, time.Second)
 	if c.Client == nil {
 		c.Client = &http.Client{Timeout: c.Timeout}
 	}
-	if c.Backoff <= 0 {
-		c.Backoff = 5 * time.Second
-	}
-	if c.MaxBackoff <= 0 {
-		c.MaxBackoff = time.Hour
-	}
+	defaultTo(&c.Backoff, 5*time.Second)
+	defaultTo(&c.MaxBackoff, time.Hour)
 	return c
 }
 
