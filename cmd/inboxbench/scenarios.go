@@ -15,7 +15,7 @@ var groups = []group{
 	{"s2", runInbox, func(o *options) bool { return o.has(scenS2) || o.has(scenS3) }},
 	{"s2-sqlite", runSQLite, func(o *options) bool { return o.has(scenS2SQLite) }},
 	{"s4", runS4, func(o *options) bool { return o.has(scenS4) }},
-	{"s5", runS5, func(o *options) bool { return o.has(scenS5) }},
+	{"s5", runS5, func(o *options) bool { return o.has(scenS5) && !o.s5OnInbox() }},
 	{"outage", runOutage, func(o *options) bool { return o.has(scenOutage) }},
 }
 
@@ -32,7 +32,8 @@ func runS1(ctx context.Context, o *options, run int) ([]Result, error) {
 }
 
 // runInbox is S2 on PostgreSQL + Redis and then, on the same sockets, S3:
-// the same traffic while a tenth of the tabs reload (with resume) per minute.
+// the same traffic while a tenth of the tabs reload (with resume) per minute;
+// and S5 too when its shape is the same (see s5OnInbox).
 func runInbox(ctx context.Context, o *options, run int) ([]Result, error) {
 	s, err := openSession(ctx, o, "s2", run, true, 1, inboxShape(o.conns))
 	if err != nil {
@@ -47,6 +48,9 @@ func runInbox(ctx context.Context, o *options, run int) ([]Result, error) {
 			churn(ctx, s.sw.tabs, o.churn, o.duration)
 			return nil
 		}))
+	}
+	if o.s5OnInbox() {
+		rs = append(rs, s.throughput(ctx))
 	}
 	s.close(ctx, rs)
 	return rs, nil

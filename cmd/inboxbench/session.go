@@ -229,19 +229,28 @@ func (s *session) warm(ctx context.Context, rate float64, workers int) {
 	time.Sleep(s.o.settle)
 }
 
-// close closes every socket, waits for the servers to settle, records how
-// many goroutines they kept in rs, and stops the servers.
+// close closes every socket, waits for the servers' goroutines to come back
+// to their level before the sockets (for the settle time at most), records
+// how many they kept in rs, and stops the servers.
 func (s *session) close(ctx context.Context, rs []Result) {
+	t0 := time.Now()
 	s.sw.stop()
 	s.api.http.CloseIdleConnections()
 	s.in.hooks.http.CloseIdleConnections()
-	time.Sleep(s.o.settle)
-	if g, err := scrapeSum(ctx, s.st.bases(), metricGoroutines); err == nil {
+	base := int64(s.common.Goroutines.Base)
+	g, err := scrapeSum(ctx, s.st.bases(), metricGoroutines)
+	for deadline := time.Now().Add(s.o.settle); err == nil && g > base && time.Now().Before(deadline) && ctx.Err() == nil; {
+		time.Sleep(50 * time.Millisecond)
+		g, err = scrapeSum(ctx, s.st.bases(), metricGoroutines)
+	}
+	if err == nil {
 		for i := range rs {
 			rs[i].Goroutines.Closed = g
 		}
 	}
+	closed := time.Since(t0)
 	s.st.close()
+	logf("%s run %d: torn down in %s (sockets closed in %s)", s.name, s.run, time.Since(t0).Round(10*time.Millisecond), closed.Round(10*time.Millisecond))
 }
 
 func storeName(postgres bool) string {

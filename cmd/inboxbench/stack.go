@@ -149,6 +149,7 @@ func (st *stack) start(ctx context.Context, i int) (*instance, error) {
 // close stops the servers (SIGTERM, then SIGKILL after 20 s), drops the
 // database and removes the data directory.
 func (st *stack) close() {
+	t0 := time.Now()
 	for _, inst := range st.insts {
 		_ = inst.cmd.Process.Signal(syscall.SIGTERM)
 	}
@@ -161,6 +162,7 @@ func (st *stack) close() {
 		}
 	}
 	st.insts = nil
+	stopped := time.Since(t0)
 	if st.dbName != "" && st.o.keep {
 		logf("%s: kept database %s", st.name, st.dbName)
 	} else if st.dbName != "" {
@@ -173,6 +175,7 @@ func (st *stack) close() {
 	if st.dataDir != "" {
 		_ = os.RemoveAll(st.dataDir)
 	}
+	logf("%s: servers stopped in %s, store removed in %s", st.name, stopped.Round(10*time.Millisecond), (time.Since(t0) - stopped).Round(10*time.Millisecond))
 }
 
 // pids and bases list the servers' process ids and base URLs.
