@@ -66,6 +66,7 @@ type options struct {
 	serverEnv  []string // extra KEY=VALUE for the servers (GOGC, INBOX_* knobs)
 	revision   string   // the commit inboxd was built from, when it cannot tell
 	stamp      string   // names this invocation's databases, logs and files
+	templates  *templates
 }
 
 func parseOptions(args []string) (*options, error) {

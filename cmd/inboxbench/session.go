@@ -26,14 +26,25 @@ type session struct {
 	warmed   bool
 }
 
-// openSession starts the servers, builds the company, signs the users in
+// openSession starts the servers, on PostgreSQL on a copy of the company
+// built for sh (see templates), else building it and signing the users in,
 // and connects every tab, measuring the connect rate and the idle cost.
 // Tab k of each user goes to instance k mod instances.
 func openSession(ctx context.Context, o *options, name string, run int, postgres bool, instances int, sh shape) (s *session, err error) {
 	s = &session{o: o, name: name, run: run}
 	logf("%s run %d: %d servers on %s, %d sockets over %d numbers", name, run, instances, storeName(postgres), sh.conns(), sh.numbers)
+	var tp *template
+	if postgres {
+		if tp, err = o.templates.get(ctx, sh); err != nil {
+			return nil, fmt.Errorf("build the company: %w", err)
+		}
+	}
 	load := loadAvg()
-	st, err := startStack(ctx, o, fmt.Sprintf("%s-run%d", name, run), postgres, instances)
+	var tpl string
+	if tp != nil {
+		tpl = tp.db
+	}
+	st, err := startStack(ctx, o, fmt.Sprintf("%s-run%d", name, run), postgres, instances, tpl)
 	if err != nil {
 		return nil, err
 	}
@@ -49,12 +60,16 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 		}
 	}
 	s.api = newAPI(2 * max(o.setupConc, o.connectConc))
-	t0 := time.Now()
-	if s.w, err = buildWorld(ctx, s.api, s.st.bases()[0], sh, o.setupConc); err != nil {
-		return nil, err
+	if tp != nil {
+		s.w = tp.w
+	} else {
+		t0 := time.Now()
+		if s.w, err = buildWorld(ctx, s.api, s.st.bases()[0], sh, o.setupConc); err != nil {
+			return nil, err
+		}
+		logf("%s run %d: set-up (%d users, %d numbers, %d contacts, sign-ins) took %s", name, run,
+			len(s.w.users), len(s.w.numbers), sh.numbers*sh.contactsPerNumber, setupTime(t0))
 	}
-	logf("%s run %d: set-up (%d users, %d numbers, %d contacts, sign-ins) took %s", name, run,
-		len(s.w.users), len(s.w.numbers), sh.numbers*sh.contactsPerNumber, setupTime(t0))
 	s.sw = &swarm{ctx: ctx, api: s.api, dial: newDialers(), bases: s.st.bases(), auth: o.auth}
 	s.sw.phase.Store(newPhase())
 	s.expected = map[string]int{}
