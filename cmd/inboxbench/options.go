@@ -19,13 +19,14 @@ const (
 	scenS4       = "s4"        // two instances, reads on one clearing bells on the other
 	scenS5       = "s5"        // the highest inbound rate one instance sustains
 	scenOutage   = "outage"    // a Redis outage under traffic: paced catch-up, no slow closes
+	scenInterest = "interest"  // four instances holding 10/20/30/40 % of the numbers: bus messages per instance
 )
 
 // allScenarios are those run unless -scenarios says otherwise; extra ones
 // run only when named.
 var (
 	allScenarios   = []string{scenS1, scenS2, scenS3, scenS2SQLite, scenS4, scenS5}
-	extraScenarios = []string{scenOutage}
+	extraScenarios = []string{scenOutage, scenInterest}
 )
 
 // options are the command line.
@@ -51,6 +52,8 @@ type options struct {
 	s5Refine, s5Tries, s5Retries       int
 	s5StepDur, s5Duration              time.Duration
 	s5P99                              float64
+
+	interestRate float64
 
 	outageConns                int
 	outageRate                 float64
@@ -102,6 +105,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.DurationVar(&o.s5StepDur, "s5-step-duration", 10*time.Second, "S5: length of a ramp step")
 	fs.DurationVar(&o.s5Duration, "s5-duration", 60*time.Second, "S5: length of the confirmation at the best rate")
 	fs.Float64Var(&o.s5P99, "s5-p99", 50, "S5: the webhook p99 (ms) a rate must stay under")
+	fs.Float64Var(&o.interestRate, "interest-rate", 100, "interest: inbound SMS/s, uniform over the numbers, over the four instances")
 	fs.IntVar(&o.outageConns, "outage-conns", 1000, "outage: websockets, all on one number, split over two instances")
 	fs.Float64Var(&o.outageRate, "outage-rate", 30, "outage: inbound SMS/s (each to every socket)")
 	fs.DurationVar(&o.outageDown, "outage-down", 20*time.Second, "outage: how long Redis is stopped")

@@ -13,7 +13,7 @@ import (
 // the best rate for the full duration (at 80 % of it, -s5-retries times at
 // most, if that fails).
 func runS5(ctx context.Context, o *options, run int) ([]Result, error) {
-	s, err := openSession(ctx, o, "s5", run, true, 1, inboxShape(o.s5Conns))
+	s, err := openSession(ctx, o, "s5", run, true, 1, inboxShape(o.s5Conns), nil)
 	if err != nil {
 		return nil, err
 	}

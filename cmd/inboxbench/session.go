@@ -29,8 +29,11 @@ type session struct {
 // openSession starts the servers, on PostgreSQL on a copy of the company
 // built for sh (see templates), else building it and signing the users in,
 // and connects every tab, measuring the connect rate and the idle cost.
-// Tab k of each user goes to instance k mod instances.
-func openSession(ctx context.Context, o *options, name string, run int, postgres bool, instances int, sh shape) (s *session, err error) {
+// place says which instance each tab connects to (nil: byTab).
+func openSession(ctx context.Context, o *options, name string, run int, postgres bool, instances int, sh shape, place placement) (s *session, err error) {
+	if place == nil {
+		place = byTab(instances)
+	}
 	s = &session{o: o, name: name, run: run}
 	logf("%s run %d: %d servers on %s, %d sockets over %d numbers", name, run, instances, storeName(postgres), sh.conns(), sh.numbers)
 	var tp *template
@@ -54,9 +57,10 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 			st.close()
 		}
 	}()
-	for _, pid := range s.st.pids() {
-		if lim, err := fileLimit(pid); err == nil && lim < int64(sh.conns()/instances+1000) {
-			return nil, fmt.Errorf("inboxd may open only %d files and must hold %d sockets: raise `ulimit -n` (scripts/bench.sh does)", lim, sh.conns()/instances)
+	held := sh.perInstance(instances, place)
+	for i, pid := range s.st.pids() {
+		if lim, err := fileLimit(pid); err == nil && lim < int64(held[i]+1000) {
+			return nil, fmt.Errorf("inboxd may open only %d files and must hold %d sockets: raise `ulimit -n` (scripts/bench.sh does)", lim, held[i])
 		}
 	}
 	s.api = newAPI(2 * max(o.setupConc, o.connectConc))
@@ -73,10 +77,10 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 	s.sw = &swarm{ctx: ctx, api: s.api, dial: newDialers(), bases: s.st.bases(), auth: o.auth}
 	s.sw.phase.Store(newPhase())
 	s.expected = map[string]int{}
-	for _, n := range s.w.numbers {
+	for ni, n := range s.w.numbers {
 		for ui, u := range n.users {
 			for k := range sh.tabsPerUser {
-				s.sw.tabs = append(s.sw.tabs, &tab{s: s.sw, user: u, inst: k % instances, watch: ui == 0 && k == 0, pos: seqs{}})
+				s.sw.tabs = append(s.sw.tabs, &tab{s: s.sw, user: u, inst: place(ni, ui, k), watch: ui == 0 && k == 0, pos: seqs{}})
 				s.expected[n.topic]++
 			}
 		}

@@ -36,6 +36,7 @@ type stack struct {
 	store   string // postgres or sqlite
 	bus     string // redis or in-process
 	dbName  string
+	prefix  string // the servers' Redis prefix
 	dataDir string
 	token   string
 	env     []string
@@ -72,8 +73,9 @@ func startStack(ctx context.Context, o *options, name string, postgres bool, n i
 			return st, err
 		}
 		// No Plivo: on PostgreSQL the simulator must be asked for.
+		st.prefix = "inboxbench-" + o.stamp + "-" + name
 		st.env = append(st.env, "DATABASE_URL="+dbURL, "REDIS_URL="+o.redisURL,
-			"INBOX_REDIS_PREFIX=inboxbench-"+o.stamp+"-"+name, "INBOX_SIMULATOR=1")
+			"INBOX_REDIS_PREFIX="+st.prefix, "INBOX_SIMULATOR=1")
 	}
 	if !postgres || template == "" {
 		admin := exec.CommandContext(ctx, o.inboxd, "admin", "create", "--company", benchCompany, "--email", adminEmail, "--password", benchPassword)
