@@ -66,10 +66,10 @@ type options struct {
 	profileDir string
 	quick      bool
 	keep       bool
-	serverEnv  []string // extra KEY=VALUE for the servers (GOGC, INBOX_* knobs)
-	revision   string   // the commit inboxd was built from, when it cannot tell
-	stamp      string   // names this invocation's databases, logs and files
-	templates  *templates
+	serverEnv  []string   // extra KEY=VALUE for the servers (GOGC, INBOX_* knobs)
+	revision   string     // the commit inboxd was built from, when it cannot tell
+	stamp      string     // names this invocation's databases, logs and files
+	templates  *templates // the companies built so far, one per shape (not a flag)
 }
 
 func parseOptions(args []string) (*options, error) {
