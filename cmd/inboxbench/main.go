@@ -103,6 +103,8 @@ func run(ctx context.Context, args []string) error {
 	}
 	logf("inboxbench: inboxd %s; %s, %d CPUs; scenarios %s; %d run(s); %d sockets; %s each", rep.Server, rep.Machine.CPUModel, rep.Machine.CPUs,
 		strings.Join(o.scenarios, ","), o.runs, o.conns, o.duration)
+	o.templates = newTemplates(o)
+	defer o.templates.close()
 	var failed []string
 	for run := 1; run <= o.runs && ctx.Err() == nil; run++ {
 		for _, g := range groups {

@@ -12,12 +12,13 @@ import (
 
 // Server metrics the bench reads from /metrics (Prometheus text format).
 const (
-	metricGoroutines = "go_goroutines"
-	metricSockets    = "smsinbox_ws_open_sockets"
-	metricSlow       = "smsinbox_ws_slow_consumer_disconnects_total"
-	metricFramesSent = "smsinbox_ws_frames_sent_total"
-	metricHeapInuse  = "go_memstats_heap_inuse_bytes"
-	metricStack      = "go_memstats_stack_inuse_bytes"
+	metricBusReceived = "smsinbox_bus_messages_received_total"
+	metricGoroutines  = "go_goroutines"
+	metricSockets     = "smsinbox_ws_open_sockets"
+	metricSlow        = "smsinbox_ws_slow_consumer_disconnects_total"
+	metricFramesSent  = "smsinbox_ws_frames_sent_total"
+	metricHeapInuse   = "go_memstats_heap_inuse_bytes"
+	metricStack       = "go_memstats_stack_inuse_bytes"
 )
 
 // metricsClient opens a new connection per scrape, so that no idle
@@ -62,13 +63,26 @@ func scrape(ctx context.Context, base string, names ...string) (map[string]float
 
 // scrapeSum sums one metric over several instances.
 func scrapeSum(ctx context.Context, bases []string, name string) (int64, error) {
+	each, err := scrapeEach(ctx, bases, name)
+	if err != nil {
+		return 0, err
+	}
 	var sum float64
-	for _, b := range bases {
-		m, err := scrape(ctx, b, name)
-		if err != nil {
-			return 0, err
-		}
-		sum += m[name]
+	for _, v := range each {
+		sum += v
 	}
 	return int64(sum), nil
+}
+
+// scrapeEach reads one metric from each instance.
+func scrapeEach(ctx context.Context, bases []string, name string) ([]float64, error) {
+	out := make([]float64, len(bases))
+	for i, b := range bases {
+		m, err := scrape(ctx, b, name)
+		if err != nil {
+			return nil, fmt.Errorf("scrape %s: %w", b, err)
+		}
+		out[i] = m[name]
+	}
+	return out, nil
 }

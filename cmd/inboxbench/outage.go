@@ -30,7 +30,7 @@ func runOutage(ctx context.Context, o *options, run int) ([]Result, error) {
 	defer rs.stop()
 	oo := *o
 	oo.redisURL = "redis://" + addr + "/0"
-	s, err := openSession(ctx, &oo, "outage", run, true, 2, broadcastShape(o.outageConns))
+	s, err := openSession(ctx, &oo, "outage", run, true, 2, broadcastShape(o.outageConns), byTab(2))
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,10 @@ func printTable(w io.Writer, ss []Summary) {
 		if s.ReadCross != nil {
 			notes = append(notes, fmt.Sprintf("thread.read to the other instance p50 %.2f p99 %.2f p99.9 %.2f ms (%d frames)", s.ReadCross.P50, s.ReadCross.P99, s.ReadCross.P999, s.ReadCross.N))
 		}
+		for _, b := range s.BusByInstance {
+			notes = append(notes, fmt.Sprintf("instance %d: %d sockets (%d open), %d number topics (%.0f %%), read %.1f bus messages/s; SMS/s × share %.1f; published on its number topics %.1f/s, on its other topics %.1f/s",
+				b.Instance, b.Sockets, b.OpenSockets, b.NumberTopics, 100*b.TopicShare, b.PerSecond, b.ExpectedRate, b.NumberPerSecond, b.SharedPerSecond))
+		}
 		if s.Resume != nil {
 			notes = append(notes, fmt.Sprintf("reload→hello p50 %.1f p99 %.1f ms (%d)", s.Resume.P50, s.Resume.P99, s.Resume.N))
 		}

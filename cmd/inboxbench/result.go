@@ -58,17 +58,18 @@ type Result struct {
 	BadFrames      int64            `json:"bad_frames"`
 	DrainMs        float64          `json:"drain_ms"` // from the last send until every frame arrived
 
-	Goroutines          Goroutines  `json:"goroutines"`
-	SlowDisconnects     int64       `json:"slow_consumer_disconnects"`
-	Reloads             int64       `json:"reloads"` // S3's planned reconnections
-	UnplannedReconnects int64       `json:"unplanned_reconnects"`
-	ReconnectFailures   int64       `json:"reconnect_failures"`
-	Resume              *Dist       `json:"resume_ms,omitempty"` // close to the new hello
-	Reads               *ReadResult `json:"reads,omitempty"`
-	Ramp                []RampStep  `json:"ramp,omitempty"`
-	LoadAvg             string      `json:"loadavg_before"`
-	Profiles            []string    `json:"profiles,omitempty"`
-	Failure             string      `json:"failure,omitempty"`
+	Goroutines          Goroutines    `json:"goroutines"`
+	SlowDisconnects     int64         `json:"slow_consumer_disconnects"`
+	Reloads             int64         `json:"reloads"` // S3's planned reconnections
+	UnplannedReconnects int64         `json:"unplanned_reconnects"`
+	ReconnectFailures   int64         `json:"reconnect_failures"`
+	Resume              *Dist         `json:"resume_ms,omitempty"` // close to the new hello
+	Reads               *ReadResult   `json:"reads,omitempty"`
+	Ramp                []RampStep    `json:"ramp,omitempty"`
+	BusByInstance       []InstanceBus `json:"bus_by_instance,omitempty"`
+	LoadAvg             string        `json:"loadavg_before"`
+	Profiles            []string      `json:"profiles,omitempty"`
+	Failure             string        `json:"failure,omitempty"`
 }
 
 // Goroutines are the servers' go_goroutines: before any socket, with every

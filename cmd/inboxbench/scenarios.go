@@ -15,14 +15,15 @@ var groups = []group{
 	{"s2", runInbox, func(o *options) bool { return o.has(scenS2) || o.has(scenS3) }},
 	{"s2-sqlite", runSQLite, func(o *options) bool { return o.has(scenS2SQLite) }},
 	{"s4", runS4, func(o *options) bool { return o.has(scenS4) }},
-	{"s5", runS5, func(o *options) bool { return o.has(scenS5) }},
+	{"s5", runS5, func(o *options) bool { return o.has(scenS5) && !o.s5OnInbox() }},
 	{"outage", runOutage, func(o *options) bool { return o.has(scenOutage) }},
+	{"interest", runInterest, func(o *options) bool { return o.has(scenInterest) }},
 }
 
 // runS1 is the broadcast: every socket on one number, few SMS, each to
 // every socket. What it measures is the server's CPU per delivered frame.
 func runS1(ctx context.Context, o *options, run int) ([]Result, error) {
-	s, err := openSession(ctx, o, "s1", run, true, 1, broadcastShape(o.conns))
+	s, err := openSession(ctx, o, "s1", run, true, 1, broadcastShape(o.conns), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -32,9 +33,10 @@ func runS1(ctx context.Context, o *options, run int) ([]Result, error) {
 }
 
 // runInbox is S2 on PostgreSQL + Redis and then, on the same sockets, S3:
-// the same traffic while a tenth of the tabs reload (with resume) per minute.
+// the same traffic while a tenth of the tabs reload (with resume) per minute;
+// and S5 too when its shape is the same (see s5OnInbox).
 func runInbox(ctx context.Context, o *options, run int) ([]Result, error) {
-	s, err := openSession(ctx, o, "s2", run, true, 1, inboxShape(o.conns))
+	s, err := openSession(ctx, o, "s2", run, true, 1, inboxShape(o.conns), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -48,13 +50,16 @@ func runInbox(ctx context.Context, o *options, run int) ([]Result, error) {
 			return nil
 		}))
 	}
+	if o.s5OnInbox() {
+		rs = append(rs, s.throughput(ctx))
+	}
 	s.close(ctx, rs)
 	return rs, nil
 }
 
 // runSQLite is S2 on the embedded default: SQLite and the in-process bus.
 func runSQLite(ctx context.Context, o *options, run int) ([]Result, error) {
-	s, err := openSession(ctx, o, "s2-sqlite", run, false, 1, inboxShape(o.conns))
+	s, err := openSession(ctx, o, "s2-sqlite", run, false, 1, inboxShape(o.conns), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +73,7 @@ func runSQLite(ctx context.Context, o *options, run int) ([]Result, error) {
 // both as soon as they get a message, and each read's thread.read is timed
 // to the tabs on the other instance.
 func runS4(ctx context.Context, o *options, run int) ([]Result, error) {
-	s, err := openSession(ctx, o, "s4", run, true, 2, inboxShape(o.conns))
+	s, err := openSession(ctx, o, "s4", run, true, 2, inboxShape(o.conns), byTab(2))
 	if err != nil {
 		return nil, err
 	}

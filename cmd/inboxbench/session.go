@@ -26,14 +26,28 @@ type session struct {
 	warmed   bool
 }
 
-// openSession starts the servers, builds the company, signs the users in
+// openSession starts the servers, on PostgreSQL on a copy of the company
+// built for sh (see templates), else building it and signing the users in,
 // and connects every tab, measuring the connect rate and the idle cost.
-// Tab k of each user goes to instance k mod instances.
-func openSession(ctx context.Context, o *options, name string, run int, postgres bool, instances int, sh shape) (s *session, err error) {
+// place says which instance each tab connects to (nil: byTab).
+func openSession(ctx context.Context, o *options, name string, run int, postgres bool, instances int, sh shape, place placement) (s *session, err error) {
+	if place == nil {
+		place = byTab(instances)
+	}
 	s = &session{o: o, name: name, run: run}
 	logf("%s run %d: %d servers on %s, %d sockets over %d numbers", name, run, instances, storeName(postgres), sh.conns(), sh.numbers)
+	var tp *template
+	if postgres {
+		if tp, err = o.templates.get(ctx, sh); err != nil {
+			return nil, fmt.Errorf("build the company: %w", err)
+		}
+	}
 	load := loadAvg()
-	st, err := startStack(ctx, o, fmt.Sprintf("%s-run%d", name, run), postgres, instances)
+	var tpl string
+	if tp != nil {
+		tpl = tp.db
+	}
+	st, err := startStack(ctx, o, fmt.Sprintf("%s-run%d", name, run), postgres, instances, tpl)
 	if err != nil {
 		return nil, err
 	}
@@ -43,25 +57,30 @@ func openSession(ctx context.Context, o *options, name string, run int, postgres
 			st.close()
 		}
 	}()
-	for _, pid := range s.st.pids() {
-		if lim, err := fileLimit(pid); err == nil && lim < int64(sh.conns()/instances+1000) {
-			return nil, fmt.Errorf("inboxd may open only %d files and must hold %d sockets: raise `ulimit -n` (scripts/bench.sh does)", lim, sh.conns()/instances)
+	held := sh.perInstance(instances, place)
+	for i, pid := range s.st.pids() {
+		if lim, err := fileLimit(pid); err == nil && lim < int64(held[i]+1000) {
+			return nil, fmt.Errorf("inboxd may open only %d files and must hold %d sockets: raise `ulimit -n` (scripts/bench.sh does)", lim, held[i])
 		}
 	}
 	s.api = newAPI(2 * max(o.setupConc, o.connectConc))
-	t0 := time.Now()
-	if s.w, err = buildWorld(ctx, s.api, s.st.bases()[0], sh, o.setupConc); err != nil {
-		return nil, err
+	if tp != nil {
+		s.w = tp.w
+	} else {
+		t0 := time.Now()
+		if s.w, err = buildWorld(ctx, s.api, s.st.bases()[0], sh, o.setupConc); err != nil {
+			return nil, err
+		}
+		logf("%s run %d: set-up (%d users, %d numbers, %d contacts, sign-ins) took %s", name, run,
+			len(s.w.users), len(s.w.numbers), sh.numbers*sh.contactsPerNumber, setupTime(t0))
 	}
-	logf("%s run %d: set-up (%d users, %d numbers, %d contacts, sign-ins) took %s", name, run,
-		len(s.w.users), len(s.w.numbers), sh.numbers*sh.contactsPerNumber, setupTime(t0))
 	s.sw = &swarm{ctx: ctx, api: s.api, dial: newDialers(), bases: s.st.bases(), auth: o.auth}
 	s.sw.phase.Store(newPhase())
 	s.expected = map[string]int{}
-	for _, n := range s.w.numbers {
+	for ni, n := range s.w.numbers {
 		for ui, u := range n.users {
 			for k := range sh.tabsPerUser {
-				s.sw.tabs = append(s.sw.tabs, &tab{s: s.sw, user: u, inst: k % instances, watch: ui == 0 && k == 0, pos: seqs{}})
+				s.sw.tabs = append(s.sw.tabs, &tab{s: s.sw, user: u, inst: place(ni, ui, k), watch: ui == 0 && k == 0, pos: seqs{}})
 				s.expected[n.topic]++
 			}
 		}
@@ -229,19 +248,28 @@ func (s *session) warm(ctx context.Context, rate float64, workers int) {
 	time.Sleep(s.o.settle)
 }
 
-// close closes every socket, waits for the servers to settle, records how
-// many goroutines they kept in rs, and stops the servers.
+// close closes every socket, waits for the servers' goroutines to come back
+// to their level before the sockets (for the settle time at most), records
+// how many they kept in rs, and stops the servers.
 func (s *session) close(ctx context.Context, rs []Result) {
+	t0 := time.Now()
 	s.sw.stop()
 	s.api.http.CloseIdleConnections()
 	s.in.hooks.http.CloseIdleConnections()
-	time.Sleep(s.o.settle)
-	if g, err := scrapeSum(ctx, s.st.bases(), metricGoroutines); err == nil {
+	base := int64(s.common.Goroutines.Base)
+	g, err := scrapeSum(ctx, s.st.bases(), metricGoroutines)
+	for deadline := time.Now().Add(s.o.settle); err == nil && g > base && time.Now().Before(deadline) && ctx.Err() == nil; {
+		time.Sleep(50 * time.Millisecond)
+		g, err = scrapeSum(ctx, s.st.bases(), metricGoroutines)
+	}
+	if err == nil {
 		for i := range rs {
 			rs[i].Goroutines.Closed = g
 		}
 	}
+	closed := time.Since(t0)
 	s.st.close()
+	logf("%s run %d: torn down in %s (sockets closed in %s)", s.name, s.run, time.Since(t0).Round(10*time.Millisecond), closed.Round(10*time.Millisecond))
 }
 
 func storeName(postgres bool) string {

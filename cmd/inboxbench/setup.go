@@ -27,6 +27,49 @@ type shape struct {
 
 func (s shape) conns() int { return s.numbers * s.usersPerNumber * s.tabsPerUser }
 
+// placement says which instance tab k of the u-th assignee of the n-th
+// number connects to.
+type placement func(n, u, k int) int
+
+// byTab puts tab k of each user on instance k mod instances: with two
+// instances and two tabs, every user has a tab on each (S4).
+func byTab(instances int) placement {
+	return func(_, _, k int) int { return k % instances }
+}
+
+// byShare puts every tab of a number on one instance, instance i (from 0)
+// getting a share of the numbers proportional to i+1: with four instances
+// 10, 20, 30 and 40 % of them.
+func byShare(numbers, instances int) placement {
+	owner := make([]int, numbers)
+	total := instances * (instances + 1) / 2
+	for n := range owner {
+		// The first instance whose cumulative share covers number n.
+		cum := 0
+		for i := range instances {
+			cum += i + 1
+			if n*total < numbers*cum {
+				owner[n] = i
+				break
+			}
+		}
+	}
+	return func(n, _, _ int) int { return owner[n] }
+}
+
+// perInstance counts the tabs place puts on each of instances.
+func (s shape) perInstance(instances int, place placement) []int {
+	held := make([]int, instances)
+	for n := range s.numbers {
+		for u := range s.usersPerNumber {
+			for k := range s.tabsPerUser {
+				held[place(n, u, k)]++
+			}
+		}
+	}
+	return held
+}
+
 // inboxShape is S2's: 10 sockets per number, 5 assignees × 2 tabs.
 func inboxShape(conns int) shape {
 	return shape{numbers: max(conns/10, 1), usersPerNumber: 5, tabsPerUser: 2, contactsPerNumber: 3}

@@ -36,6 +36,7 @@ type stack struct {
 	store   string // postgres or sqlite
 	bus     string // redis or in-process
 	dbName  string
+	prefix  string // the servers' Redis prefix
 	dataDir string
 	token   string
 	env     []string
@@ -43,8 +44,10 @@ type stack struct {
 }
 
 // startStack prepares the store, creates the company's admin with
-// `inboxd admin create`, and starts n servers, each until it answers.
-func startStack(ctx context.Context, o *options, name string, postgres bool, n int) (st *stack, err error) {
+// `inboxd admin create`, and starts n servers, each until it answers. On
+// PostgreSQL with a template, the store is a copy of that database, which
+// already holds the company.
+func startStack(ctx context.Context, o *options, name string, postgres bool, n int, template string) (st *stack, err error) {
 	st = &stack{o: o, name: name, store: "sqlite", bus: "in-process", token: randomHex(16)}
 	defer func() {
 		if err != nil {
@@ -64,19 +67,22 @@ func startStack(ctx context.Context, o *options, name string, postgres bool, n i
 	if postgres {
 		st.store, st.bus = "postgres", "redis"
 		st.dbName = "inboxbench_" + o.stamp + "_" + strings.ReplaceAll(strings.ToLower(name), "-", "_")
-		dbURL, err := createDatabase(ctx, o.databaseURL, st.dbName)
+		dbURL, err := createDatabase(ctx, o.databaseURL, st.dbName, template)
 		if err != nil {
 			st.dbName = ""
 			return st, err
 		}
 		// No Plivo: on PostgreSQL the simulator must be asked for.
+		st.prefix = "inboxbench-" + o.stamp + "-" + name
 		st.env = append(st.env, "DATABASE_URL="+dbURL, "REDIS_URL="+o.redisURL,
-			"INBOX_REDIS_PREFIX=inboxbench-"+o.stamp+"-"+name, "INBOX_SIMULATOR=1")
+			"INBOX_REDIS_PREFIX="+st.prefix, "INBOX_SIMULATOR=1")
 	}
-	admin := exec.CommandContext(ctx, o.inboxd, "admin", "create", "--company", benchCompany, "--email", adminEmail, "--password", benchPassword)
-	admin.Env = st.env
-	if out, err := admin.CombinedOutput(); err != nil {
-		return st, fmt.Errorf("inboxd admin create: %v\n%s", err, out)
+	if !postgres || template == "" {
+		admin := exec.CommandContext(ctx, o.inboxd, "admin", "create", "--company", benchCompany, "--email", adminEmail, "--password", benchPassword)
+		admin.Env = st.env
+		if out, err := admin.CombinedOutput(); err != nil {
+			return st, fmt.Errorf("inboxd admin create: %v\n%s", err, out)
+		}
 	}
 	for i := range n {
 		inst, err := st.start(ctx, i)
@@ -146,21 +152,12 @@ func (st *stack) start(ctx context.Context, i int) (*instance, error) {
 	return inst, nil
 }
 
-// close stops the servers (SIGTERM, then SIGKILL after 20 s), drops the
-// database and removes the data directory.
+// close stops the servers, drops the database and removes the data
+// directory.
 func (st *stack) close() {
-	for _, inst := range st.insts {
-		_ = inst.cmd.Process.Signal(syscall.SIGTERM)
-	}
-	for _, inst := range st.insts {
-		select {
-		case <-inst.done:
-		case <-time.After(20 * time.Second):
-			_ = inst.cmd.Process.Kill()
-			<-inst.done
-		}
-	}
-	st.insts = nil
+	t0 := time.Now()
+	st.stopServers()
+	stopped := time.Since(t0)
 	if st.dbName != "" && st.o.keep {
 		logf("%s: kept database %s", st.name, st.dbName)
 	} else if st.dbName != "" {
@@ -173,6 +170,23 @@ func (st *stack) close() {
 	if st.dataDir != "" {
 		_ = os.RemoveAll(st.dataDir)
 	}
+	logf("%s: servers stopped in %s, store removed in %s", st.name, stopped.Round(10*time.Millisecond), (time.Since(t0) - stopped).Round(10*time.Millisecond))
+}
+
+// stopServers stops the servers: SIGTERM, then SIGKILL after 20 s.
+func (st *stack) stopServers() {
+	for _, inst := range st.insts {
+		_ = inst.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for _, inst := range st.insts {
+		select {
+		case <-inst.done:
+		case <-time.After(20 * time.Second):
+			_ = inst.cmd.Process.Kill()
+			<-inst.done
+		}
+	}
+	st.insts = nil
 }
 
 // pids and bases list the servers' process ids and base URLs.

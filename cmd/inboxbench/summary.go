@@ -15,27 +15,28 @@ type Summary struct {
 	Achieved  float64 `json:"achieved_rate"`
 	DurationS float64 `json:"duration_s"`
 
-	ConnectRate           float64 `json:"connect_rate_per_s"`
-	RSSIdleKBPerConn      float64 `json:"rss_idle_kb_per_conn"`
-	RSSAfterKBPerConn     float64 `json:"rss_after_kb_per_conn"`
-	HeapIdleKBPerConn     float64 `json:"heap_inuse_idle_kb_per_conn"`
-	StackIdleKBPerConn    float64 `json:"stack_inuse_idle_kb_per_conn"`
-	ConnectCPUUsPerConn   float64 `json:"connect_cpu_us_per_conn"`
-	ConnectDBCPUUsPerConn float64 `json:"connect_db_cpu_us_per_conn"`
-	Delivery              Dist    `json:"delivery_ms"`
-	CPUUsPerDelivery      float64 `json:"cpu_us_per_delivery"`
-	ServerCPUCores        float64 `json:"server_cpu_cores"`
-	ClientCPUCores        float64 `json:"client_cpu_cores"`
-	DBCPUCores            float64 `json:"db_cpu_cores"`
-	DBCPUUsPerSMS         float64 `json:"db_cpu_us_per_sms"`
-	MachineCPUBusy        float64 `json:"machine_cpu_busy"`
-	Webhook               Dist    `json:"webhook_ms"`
-	Sent                  float64 `json:"sent"`
-	ExpectedFrames        float64 `json:"expected_frames"`
-	ReceivedFrames        float64 `json:"received_frames"`
-	ReadCross             *Dist   `json:"read_cross_instance_ms,omitempty"`
-	ReadDelivery          *Dist   `json:"read_delivery_ms,omitempty"`
-	Resume                *Dist   `json:"resume_ms,omitempty"`
+	ConnectRate           float64       `json:"connect_rate_per_s"`
+	RSSIdleKBPerConn      float64       `json:"rss_idle_kb_per_conn"`
+	RSSAfterKBPerConn     float64       `json:"rss_after_kb_per_conn"`
+	HeapIdleKBPerConn     float64       `json:"heap_inuse_idle_kb_per_conn"`
+	StackIdleKBPerConn    float64       `json:"stack_inuse_idle_kb_per_conn"`
+	ConnectCPUUsPerConn   float64       `json:"connect_cpu_us_per_conn"`
+	ConnectDBCPUUsPerConn float64       `json:"connect_db_cpu_us_per_conn"`
+	Delivery              Dist          `json:"delivery_ms"`
+	CPUUsPerDelivery      float64       `json:"cpu_us_per_delivery"`
+	ServerCPUCores        float64       `json:"server_cpu_cores"`
+	ClientCPUCores        float64       `json:"client_cpu_cores"`
+	DBCPUCores            float64       `json:"db_cpu_cores"`
+	DBCPUUsPerSMS         float64       `json:"db_cpu_us_per_sms"`
+	MachineCPUBusy        float64       `json:"machine_cpu_busy"`
+	Webhook               Dist          `json:"webhook_ms"`
+	Sent                  float64       `json:"sent"`
+	ExpectedFrames        float64       `json:"expected_frames"`
+	ReceivedFrames        float64       `json:"received_frames"`
+	ReadCross             *Dist         `json:"read_cross_instance_ms,omitempty"`
+	ReadDelivery          *Dist         `json:"read_delivery_ms,omitempty"`
+	Resume                *Dist         `json:"resume_ms,omitempty"`
+	BusByInstance         []InstanceBus `json:"bus_by_instance,omitempty"`
 	Goroutines            struct {
 		Base   float64 `json:"base"`
 		Idle   float64 `json:"idle"`
@@ -138,6 +139,21 @@ func summarizeOne(rs []Result) Summary {
 		return &r.Reads.Delivery
 	})
 	s.Resume = dist(func(r Result) *Dist { return r.Resume })
+	for i := range r0.BusByInstance {
+		b := r0.BusByInstance[i]
+		in := func(r Result) (InstanceBus, bool) {
+			if i < len(r.BusByInstance) {
+				return r.BusByInstance[i], true
+			}
+			return InstanceBus{}, false
+		}
+		b.Messages = int64(f(func(r Result) float64 { x, _ := in(r); return float64(x.Messages) }))
+		b.PerSecond = f(func(r Result) float64 { x, _ := in(r); return x.PerSecond })
+		b.ExpectedRate = f(func(r Result) float64 { x, _ := in(r); return x.ExpectedRate })
+		b.NumberPerSecond = f(func(r Result) float64 { x, _ := in(r); return x.NumberPerSecond })
+		b.SharedPerSecond = f(func(r Result) float64 { x, _ := in(r); return x.SharedPerSecond })
+		s.BusByInstance = append(s.BusByInstance, b)
+	}
 	s.Goroutines.Base = f(func(r Result) float64 { return float64(r.Goroutines.Base) })
 	s.Goroutines.Idle = f(func(r Result) float64 { return float64(r.Goroutines.Idle) })
 	s.Goroutines.After = f(func(r Result) float64 { return float64(r.Goroutines.After) })
