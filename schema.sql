@@ -262,8 +262,7 @@ CREATE TABLE pending_statuses (
 CREATE INDEX pending_statuses_uuid ON pending_statuses (plivo_uuid);
 
 -- Events pushed to browsers. Each topic's seq is gapless: it comes from
--- topic_seqs inside the writing transaction, so seq order is commit order
--- (a company feed's, after the commit: feed_pending below).
+-- topic_seqs inside the writing transaction, so seq order is commit order.
 CREATE TABLE topic_seqs (
     topic TEXT PRIMARY KEY,
     seq   BIGINT NOT NULL
@@ -280,20 +279,6 @@ CREATE TABLE events (
 );
 CREATE INDEX events_created ON events (created_at);
 CREATE INDEX events_contact ON events (contact_id) WHERE contact_id IS NOT NULL;
-
--- A company's feed events (topic 'feed:<company>') wait here from their
--- transaction's commit until a short transaction of their own numbers them
--- into events (in id order), so that no writing transaction holds the
--- company's feed counter. SQLite numbers them in the writing transaction.
-CREATE TABLE feed_pending (
-    id         BIGSERIAL PRIMARY KEY,
-    topic      TEXT NOT NULL,
-    type       TEXT NOT NULL,
-    payload    JSON NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL,
-    contact_id BIGINT
-);
-CREATE INDEX feed_pending_topic ON feed_pending (topic, id);
 
 -- Who read the SMS Activity report, when, and with which filters.
 CREATE TABLE report_audit (

@@ -211,7 +211,6 @@ func serveOn(ctx context.Context, cfg Config, log *slog.Logger, ln net.Listener,
 	goRun("bulk progress", svc.RunBulkProgress)
 	goRun("records", svc.RunRecords)
 	goRun("feed", svc.RunFeed)
-	goRun("feed sweep", svc.RunFeedSweep)
 	goRun("webhooks", svc.RunWebhooks)
 	if sim != nil {
 		goRun("simulator", sim.Run)

@@ -354,33 +354,6 @@ func (b *bell) ringAll() {
 	}
 }
 
-// FeedSweepEvery is how often RunFeedSweep looks for feed events left
-// unnumbered.
-const FeedSweepEvery = time.Second
-
-// RunFeedSweep numbers, every FeedSweepEvery until ctx ends, the feed events
-// that a stopped process committed but did not number (the store numbers a
-// transaction's feed events after its commit), and publishes them.
-func (s *Service) RunFeedSweep(ctx context.Context) error {
-	t := time.NewTicker(FeedSweepEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		events, err := s.store.NumberFeeds(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				s.feedFaults.Failed(err)
-			}
-			continue
-		}
-		s.publish(events)
-	}
-}
-
 // RunFeed rings the feed's long polls and wakes the webhook deliveries for
 // every feed event published on the bus, by this instance or another,
 // until ctx ends.

@@ -95,7 +95,6 @@ type Service struct {
 	// Failures of a dependency are logged once per FaultLogEvery with a
 	// count, not once each.
 	publishFaults *FaultLog // the bus
-	feedFaults    *FaultLog // numbering the feeds left unnumbered
 	claimFaults   *FaultLog // the store, as the outbox finds it
 	lapseFaults   *FaultLog // the store, as the claims' lapse loop finds it
 	recordFaults  *FaultLog // the provider's records, or the store, as their reading finds them
@@ -162,7 +161,6 @@ func New(store Store, bus Bus, sender Sender, cfg Config, log *slog.Logger) *Ser
 		tickets:       ticketSigner{keys: cfg.TicketKeys, ledger: cfg.TicketLedger},
 		instance:      newInstanceID(),
 		publishFaults: NewFaultLog(log, slog.LevelWarn, "publishing events failed; sockets catch up from the store", 0),
-		feedFaults:    NewFaultLog(log, slog.LevelWarn, "numbering the company feeds failed; their events wait, stored, for the next try", 0),
 		claimFaults:   NewFaultLog(log, slog.LevelWarn, "claiming queued messages failed; the outbox tries again", 0),
 		lapseFaults:   NewFaultLog(log, slog.LevelWarn, "lapsing claims failed; retrying", 0),
 		recordFaults:  NewFaultLog(log, slog.LevelWarn, "reading Plivo's message records failed; the next run tries again", 0),

@@ -109,9 +109,6 @@ type WebhookStore interface {
 	WebhookDeliveries(ctx context.Context, endpointID int64, limit int) ([]WebhookDelivery, error)
 	// PruneFeed forgets the company feeds' events stored before before.
 	PruneFeed(ctx context.Context, before time.Time) error
-	// NumberFeeds numbers the feed events that were committed but not
-	// numbered (their process stopped in between) and returns them.
-	NumberFeeds(ctx context.Context) ([]Event, error)
 	// PruneWebhookDeliveries forgets the attempts made before before.
 	PruneWebhookDeliveries(ctx context.Context, before time.Time) error
 }

@@ -26,18 +26,8 @@ type dialect interface {
 
 	// storeEvents gives each of t's events, sorted by topic and in
 	// emission order within one, its topic's next seq, and stores it with
-	// created_at now; but a company feed's events, which it stores in
-	// feed_pending, keeping only the others in t.events and naming the
-	// feeds in t.pendingFeeds.
+	// created_at now.
 	storeEvents(ctx context.Context, t *tx, now time.Time) error
-	// feedAfterCommit reports whether the pending feed events of a
-	// transaction are numbered after its commit, by a transaction of their
-	// own, rather than just before it.
-	feedAfterCommit() bool
-	// movePending numbers the pending events of a feed topic after head,
-	// in the order they were stored, moves them into events and returns
-	// them, in a transaction that holds the topic's counter.
-	movePending(ctx context.Context, t *tx, topic string, head int64) ([]eventRow, error)
 
 	// insertMessage runs insertMessage with args, then points m's thread at
 	// it (with touch, the rest of the thread's SET clause, which may read

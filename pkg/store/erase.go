@@ -77,23 +77,6 @@ func (t *tx) PurgeSearch(ctx context.Context) error { return t.dialect.purgeSear
 
 // scrubEvents rewrites the payload of every event matching where with scrub.
 func (t *tx) scrubEvents(ctx context.Context, where string, args []any, scrub func(json.RawMessage) json.RawMessage) error {
-	// Feed events committed but not numbered yet (feed.go) are scrubbed
-	// where they wait; first, so that one numbered meanwhile is found among
-	// the events below.
-	var pending []struct {
-		ID      int64  `db:"id"`
-		Payload string `db:"payload"`
-	}
-	if err := t.sel(ctx, &pending, `SELECT id, payload FROM feed_pending WHERE `+where, args...); err != nil {
-		return fmt.Errorf("find pending events to erase: %w", err)
-	}
-	for _, e := range pending {
-		if p := scrub(json.RawMessage(e.Payload)); string(p) != e.Payload {
-			if err := t.exec(ctx, `UPDATE feed_pending SET payload = ? WHERE id = ?`, string(p), e.ID); err != nil {
-				return fmt.Errorf("erase pending event %d: %w", e.ID, err)
-			}
-		}
-	}
 	var events []struct {
 		Topic   string `db:"topic"`
 		Seq     int64  `db:"seq"`

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	neturl "net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -90,22 +89,15 @@ func (postgresDialect) snapshotIsolation() sql.IsolationLevel { return sql.Level
 // counter moves on by its number of events, and its events take the seqs up
 // to the new value, in the order they were emitted. The statement returns
 // each topic's new value, from which the seqs are set.
-//
-// A company feed's events are not numbered here: they go to feed_pending,
-// and the transaction's commit is followed by their numbering (feed.go).
-// The feed's counter is one row for the whole company; held from here to
-// the commit, it made every write of the company wait for the one before.
 func (postgresDialect) storeEvents(ctx context.Context, t *tx, now time.Time) error {
-	counted, pending := splitFeed(t.events)
-	columns := func(events []inbox.Event) (topics, types, payloads []string, contacts []sql.NullInt64) {
-		for _, e := range events {
-			topics, types, payloads = append(topics, e.Topic), append(types, e.Type), append(payloads, string(e.Data))
-			contacts = append(contacts, sql.NullInt64{Int64: e.ContactID, Valid: e.ContactID > 0})
-		}
-		return
+	topics := make([]string, len(t.events))
+	types := make([]string, len(t.events))
+	payloads := make([]string, len(t.events))
+	contacts := make([]sql.NullInt64, len(t.events))
+	for i, e := range t.events {
+		topics[i], types[i], payloads[i] = e.Topic, e.Type, string(e.Data)
+		contacts[i] = sql.NullInt64{Int64: e.ContactID, Valid: e.ContactID > 0}
 	}
-	topics, types, payloads, contacts := columns(counted)
-	ptopics, ptypes, ppayloads, pcontacts := columns(pending)
 	var last []struct {
 		Topic string `db:"topic"`
 		Seq   int64  `db:"seq"`
@@ -117,14 +109,9 @@ func (postgresDialect) storeEvents(ctx context.Context, t *tx, now time.Time) er
 			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + excluded.seq RETURNING topic, seq),
 		ins AS (INSERT INTO events (topic, seq, type, payload, created_at, contact_id)
 			SELECT e.topic, s.seq - n.n + row_number() OVER (PARTITION BY e.topic ORDER BY e.ord), e.type, e.payload::json, ?, e.contact_id
-			FROM e JOIN s ON s.topic = e.topic JOIN n ON n.topic = e.topic),
-		p AS (INSERT INTO feed_pending (topic, type, payload, created_at, contact_id)
-			SELECT p.topic, p.type, p.payload::json, ?, p.contact_id
-			FROM unnest(?::text[], ?::text[], ?::text[], ?::bigint[]) WITH ORDINALITY AS p (topic, type, payload, contact_id, ord)
-			ORDER BY p.ord)
+			FROM e JOIN s ON s.topic = e.topic JOIN n ON n.topic = e.topic)
 		SELECT topic, seq FROM s`,
-		pq.Array(topics), pq.Array(types), pq.Array(payloads), pq.Array(contacts), now,
-		now, pq.Array(ptopics), pq.Array(ptypes), pq.Array(ppayloads), pq.Array(pcontacts))
+		pq.Array(topics), pq.Array(types), pq.Array(payloads), pq.Array(contacts), now)
 	if err != nil {
 		return fmt.Errorf("store %d events: %w", len(t.events), err)
 	}
@@ -134,40 +121,12 @@ func (postgresDialect) storeEvents(ctx context.Context, t *tx, now time.Time) er
 	}
 	// The events are sorted by topic, in emission order within one: a
 	// topic's run ends at its new value.
-	for i := len(counted) - 1; i >= 0; i-- {
-		e := &counted[i]
+	for i := len(t.events) - 1; i >= 0; i-- {
+		e := &t.events[i]
 		e.Seq = next[e.Topic]
 		next[e.Topic]--
 	}
-	t.events = counted
-	for _, e := range pending {
-		if !slices.Contains(t.pendingFeeds, e.Topic) {
-			t.pendingFeeds = append(t.pendingFeeds, e.Topic)
-		}
-	}
 	return nil
-}
-
-// feedAfterCommit: a feed's events are numbered by a transaction of their
-// own right after the writing one commits (feed.go), which holds no other
-// lock while it waits for the company's feed counter.
-func (postgresDialect) feedAfterCommit() bool { return true }
-
-// movePending numbers the pending events of a feed topic after head, in id
-// order, and moves them into events: one statement, so that exactly the
-// rows deleted are the rows numbered, whatever commits meanwhile.
-func (postgresDialect) movePending(ctx context.Context, t *tx, topic string, head int64) ([]eventRow, error) {
-	var rows []eventRow
-	err := t.sel(ctx, &rows, `WITH moved AS (
-			DELETE FROM feed_pending WHERE topic = ? RETURNING id, type, payload, created_at, contact_id),
-		ins AS (INSERT INTO events (topic, seq, type, payload, created_at, contact_id)
-			SELECT ?, ? + row_number() OVER (ORDER BY id), type, payload, created_at, contact_id FROM moved
-			RETURNING topic, seq, type, payload, created_at)
-		SELECT topic, seq, type, payload, created_at FROM ins ORDER BY seq`, topic, topic, head)
-	if err != nil {
-		return nil, fmt.Errorf("number the pending events of %s: %w", topic, err)
-	}
-	return rows, nil
 }
 
 // ensureThreads upserts every thread in one statement, in the keys' order

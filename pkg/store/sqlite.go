@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -94,66 +93,25 @@ func (sqliteDialect) name() string { return "sqlite" }
 func (sqliteDialect) snapshotIsolation() sql.IsolationLevel { return sql.LevelDefault }
 
 // storeEvents takes each event's seq from its topic's counter, then stores
-// the event: two statements per event. A feed's events go to feed_pending,
-// to be numbered before the commit (feedAfterCommit).
+// the event: two statements per event.
 func (sqliteDialect) storeEvents(ctx context.Context, t *tx, now time.Time) error {
-	counted, pending := splitFeed(t.events)
-	for i := range counted {
-		e := &counted[i]
+	for i := range t.events {
+		e := &t.events[i]
 		err := t.get(ctx, &e.Seq, `INSERT INTO topic_seqs (topic, seq) VALUES (?, 1)
 			ON CONFLICT (topic) DO UPDATE SET seq = topic_seqs.seq + 1 RETURNING seq`, e.Topic)
 		if err != nil {
 			return fmt.Errorf("next seq of %s: %w", e.Topic, err)
 		}
+		var contact any
+		if e.ContactID > 0 {
+			contact = e.ContactID
+		}
 		if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at, contact_id) VALUES (?, ?, ?, ?, ?, ?)`,
-			e.Topic, e.Seq, e.Type, string(e.Data), now, contactOf(e)); err != nil {
+			e.Topic, e.Seq, e.Type, string(e.Data), now, contact); err != nil {
 			return fmt.Errorf("store %s event: %w", e.Type, err)
 		}
 	}
-	for _, e := range pending {
-		if err := t.exec(ctx, `INSERT INTO feed_pending (topic, type, payload, created_at, contact_id) VALUES (?, ?, ?, ?, ?)`,
-			e.Topic, e.Type, string(e.Data), now, contactOf(&e)); err != nil {
-			return fmt.Errorf("store %s event: %w", e.Type, err)
-		}
-		if !slices.Contains(t.pendingFeeds, e.Topic) {
-			t.pendingFeeds = append(t.pendingFeeds, e.Topic)
-		}
-	}
-	t.events = counted
 	return nil
-}
-
-// feedAfterCommit: one writer at a time holds every lock anyway, so a
-// feed's events are numbered in the writing transaction, without a second
-// commit (and its fsync).
-func (sqliteDialect) feedAfterCommit() bool { return false }
-
-// contactOf is the contact_id column of an event: NULL for none.
-func contactOf(e *inbox.Event) any {
-	if e.ContactID > 0 {
-		return e.ContactID
-	}
-	return nil
-}
-
-// movePending numbers the pending events of a feed topic after head and
-// moves them into events: three statements, as nothing else writes
-// meanwhile (one writer at a time).
-func (sqliteDialect) movePending(ctx context.Context, t *tx, topic string, head int64) ([]eventRow, error) {
-	if err := t.exec(ctx, `INSERT INTO events (topic, seq, type, payload, created_at, contact_id)
-		SELECT topic, ? + row_number() OVER (ORDER BY id), type, payload, created_at, contact_id
-		FROM feed_pending WHERE topic = ?`, head, topic); err != nil {
-		return nil, fmt.Errorf("number the pending events of %s: %w", topic, err)
-	}
-	if err := t.exec(ctx, `DELETE FROM feed_pending WHERE topic = ?`, topic); err != nil {
-		return nil, fmt.Errorf("number the pending events of %s: %w", topic, err)
-	}
-	var rows []eventRow
-	if err := t.sel(ctx, &rows, `SELECT topic, seq, type, payload, created_at FROM events
-		WHERE topic = ? AND seq > ? ORDER BY seq`, topic, head); err != nil {
-		return nil, fmt.Errorf("number the pending events of %s: %w", topic, err)
-	}
-	return rows, nil
 }
 
 // insertMessage inserts the message, then touches its thread and its

@@ -32,7 +32,6 @@ type DB struct {
 	writeStmts *stmts
 	path       string // the SQLite file; empty on PostgreSQL
 	postgres   bool   // the engine, for the migrations (migrate.go)
-	feeds      feedNumbering
 	closers    []func() error
 }
 
@@ -63,10 +62,7 @@ func (db *DB) Close() error {
 // Tx runs fn in a write transaction, then stores the events fn emitted, each
 // with its topic's next seq, and commits. The seq comes from a counter row
 // that stays locked until commit, so each topic's seqs are gapless and in
-// commit order across every process sharing the database. A company feed's
-// events are numbered likewise, on PostgreSQL by a transaction of their own
-// right after the commit (feed.go): if that one fails, the change stands,
-// and NumberFeeds numbers them later.
+// commit order across every process sharing the database.
 func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, error) {
 	sqlTx, err := db.write.BeginTxx(ctx, nil)
 	if err != nil {
@@ -78,11 +74,6 @@ func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, e
 		return nil, err
 	}
 	events, err := t.storeEvents(ctx)
-	if err == nil && !db.dialect.feedAfterCommit() {
-		var feed []inbox.Event
-		feed, err = t.numberFeeds(ctx)
-		events = append(events, feed...)
-	}
 	if err != nil {
 		_ = sqlTx.Rollback()
 		return nil, err
@@ -91,9 +82,6 @@ func (db *DB) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, e
 		return nil, unavailable("commit", err)
 	}
 	db.writeStmts.preparePending(ctx)
-	if len(t.pendingFeeds) > 0 {
-		events = append(events, db.afterCommit(t.pendingFeeds)...)
-	}
 	return events, nil
 }
 
@@ -124,8 +112,7 @@ func (db *DB) Snapshot(ctx context.Context, fn func(inbox.Queries) error) error 
 // tx is a write transaction; it collects events until commit.
 type tx struct {
 	queries
-	events       []inbox.Event
-	pendingFeeds []string // the feeds with events in feed_pending (feed.go)
+	events []inbox.Event
 }
 
 func (t *tx) Emit(topic, typ string, data any) error {
