@@ -370,11 +370,21 @@ func TestWebhookDisabledAfter72Hours(t *testing.T) {
 			f.admin.call("GET", "/api/webhooks", nil, 200, &hooks)
 			return hooks.Webhooks[0].DisabledAt != nil
 		}
+		recorded := func() int {
+			var log struct{ Deliveries []inbox.WebhookDelivery }
+			f.admin.call("GET", "/api/webhooks/"+itoa(hook.ID)+"/deliveries", nil, 200, &log)
+			return len(log.Deliveries)
+		}
 		for range 12 {
+			// The clock moves only once the attempt the endpoint saw is
+			// recorded: its next attempt is then due 7 hours on at most.
+			// (Moved before, the failure would be dated after the move,
+			// and its retry would not come due.)
+			n := r.count()
+			eventually(t, 30*time.Second, "the failed attempt is recorded", func() bool { return recorded() >= n })
 			if disabled() {
 				break
 			}
-			n := r.count()
 			clk.Advance(7 * time.Hour)
 			// Retries also come due in real time (the fake clock runs on):
 			// the attempt that disables the endpoint may come before the
