@@ -12,6 +12,9 @@ func (s *Service) QueuedTexts() int {
 // MaxInflight is how many batches of inbound texts are stored at once.
 func (s *Service) MaxInflight() int { return s.inbound.limit }
 
+// SetBatchTimeout bounds each batch of inbound texts to d instead of 5 s.
+func (s *Service) SetBatchTimeout(d time.Duration) { s.inbound.timeout = d }
+
 // SetNow makes the FaultLog read the time from now.
 func (f *FaultLog) SetNow(now func() time.Time) { f.now = now }
 

@@ -32,22 +32,20 @@ type groupCommit struct {
 	limit    int // batches stored at once at most
 	inflight int // batches being stored; the queue is empty unless at limit
 	queue    []*pendingSMS
+	// timeout bounds a batch's transaction; it runs for several callers,
+	// so not on the leader's context alone.
+	timeout time.Duration
 }
 
 // newGroupCommit stores up to one batch per core at once (two at least):
 // enough to keep the server and the database busy while a batch waits on a
 // round trip or an fsync, few enough that batches form.
 func newGroupCommit() groupCommit {
-	return groupCommit{limit: max(2, runtime.GOMAXPROCS(0))}
+	return groupCommit{limit: max(2, runtime.GOMAXPROCS(0)), timeout: 5 * time.Second}
 }
 
-const (
-	// maxBatch bounds a batch, and so how long its locks are held.
-	maxBatch = 64
-	// batchTimeout bounds a batch's transaction; it runs for several
-	// callers, so not on the leader's context alone.
-	batchTimeout = 5 * time.Second
-)
+// maxBatch bounds a batch, and so how long its locks are held.
+const maxBatch = 64
 
 // join reports whether p's caller is to store p right away; if not, p is
 // queued for a batch.

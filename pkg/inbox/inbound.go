@@ -85,12 +85,12 @@ func (s *Service) ReceiveSMS(ctx context.Context, in InboundSMS) (Message, error
 // numbers, in two batches at once) is broken by the database failing one.
 // A text to an unknown number writes nothing and fails alone; any other
 // failure fails the transaction, and every text of a larger batch is then
-// retried alone.
+// retried alone — unless the batch ran out of time.
 func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 	slices.SortStableFunc(batch, func(a, b *pendingSMS) int {
 		return cmp.Or(cmp.Compare(a.in.From, b.in.From), cmp.Compare(a.in.To, b.in.To))
 	})
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.inbound.timeout)
 	defer cancel()
 	events, err := s.store.Tx(ctx, func(stx Tx) error {
 		// A batch reads each company's settings once, not once per text:
@@ -123,8 +123,18 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 		return nil
 	})
 	if err != nil {
+		// A batch that ran out of time says the database is too slow for
+		// now: storing each text alone would take longer still, and a
+		// burst of single transactions on the same counters slows it
+		// further (at 500 texts/s on a cold start, one such batch became
+		// a minute of failed webhooks). Its webhooks are answered 503 and
+		// the provider delivers them again.
+		timedOut := ctx.Err() != nil
+		if timedOut {
+			err = Unavailable("the database (a batch of texts was not stored in time)", err)
+		}
 		for _, p := range batch {
-			p.err, p.retry = err, len(batch) > 1
+			p.err, p.retry = err, len(batch) > 1 && !timedOut
 		}
 		return
 	}

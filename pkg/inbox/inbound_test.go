@@ -24,6 +24,9 @@ type heldStore struct {
 	txs     atomic.Int32
 	release chan struct{}
 	fail    int32
+	// stall (from 1) is the transaction that runs out of time: it waits
+	// for its context to end, as a statement kept waiting on locks would.
+	stall int32
 	// Statements of armed transactions: company reads, and threads ensured
 	// one at a time or a batch at a time.
 	companyReads, threadOne, threadMany atomic.Int32
@@ -58,6 +61,10 @@ func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Ev
 	<-h.release
 	if n == h.fail {
 		return nil, inbox.Unavailable("the database (failed by the test)", errors.New("connection reset"))
+	}
+	if n == h.stall {
+		<-ctx.Done()
+		return nil, fmt.Errorf("store 2 events: %w", ctx.Err())
 	}
 	return h.DB.Tx(ctx, func(tx inbox.Tx) error { return fn(countingTx{tx, h}) })
 }
@@ -206,6 +213,49 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestTimedOutBatchIsNotRetriedAlone: a batch that runs out of time fails
+// its texts as unavailable (503: the provider delivers them again) instead
+// of storing each alone, which under overload multiplied the transactions
+// on the same counters and turned a slow batch into a storm of failures.
+func TestTimedOutBatchIsNotRetriedAlone(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		h, svc, _, number := newHeldService(t, db)
+		svc.SetBatchTimeout(200 * time.Millisecond)
+		h.stall = int32(svc.MaxInflight() + 1)
+		h.armed.Store(true)
+		var wg sync.WaitGroup
+		errs := make([]error, svc.MaxInflight()+10)
+		receive := func(i int) {
+			wg.Go(func() {
+				_, errs[i] = svc.ReceiveSMS(ctx, inbox.InboundSMS{From: fmt.Sprintf("+1415555%04d", 1200+i), To: number.E164,
+					Text: "hello", MessageUUID: fmt.Sprintf("u-slow-%d", i)})
+			})
+		}
+		for i := range svc.MaxInflight() {
+			receive(i)
+		}
+		waitFor(t, "the first transactions to start", func() bool { return int(h.txs.Load()) == svc.MaxInflight() })
+		for i := svc.MaxInflight(); i < len(errs); i++ {
+			receive(i)
+		}
+		waitFor(t, "10 texts to queue", func() bool { return svc.QueuedTexts() == 10 })
+		close(h.release)
+		wg.Wait()
+		if got, want := int(h.txs.Load()), svc.MaxInflight()+1; got != want {
+			t.Errorf("%d write transactions; want %d (the timed-out batch is not retried text by text)", got, want)
+		}
+		for i, err := range errs {
+			switch {
+			case i < svc.MaxInflight() && err != nil:
+				t.Errorf("text %d, in a batch that kept its time: %v", i, err)
+			case i >= svc.MaxInflight() && inbox.ErrorKind(err) != inbox.KindUnavailable:
+				t.Errorf("text %d, in the batch that ran out of time: %v; want unavailable", i, err)
+			}
+		}
+	})
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
