@@ -338,7 +338,7 @@ func TestWebhookRecoversInOrder(t *testing.T) {
 		// Replay from the first seq: the whole feed once more.
 		before := r.count()
 		f.admin.call("POST", "/api/webhooks/"+itoa(hook.ID)+"/replay", map[string]any{"from_seq": hook.DeliveredSeq + 1}, 200, nil)
-		eventually(t, 10*time.Second, "the replay is delivered", func() bool {
+		eventually(t, 30*time.Second, "the replay is delivered", func() bool {
 			r.mu.Lock()
 			defer r.mu.Unlock()
 			n := 0
@@ -414,7 +414,7 @@ func TestWebhookDisabledAfter72Hours(t *testing.T) {
 		r.mu.Unlock()
 		f.admin.call("POST", "/api/webhooks/"+itoa(hook.ID)+"/replay", map[string]any{"from_seq": hook.DeliveredSeq + 1}, 200, nil)
 		all := feed(t, f.admin, hook.DeliveredSeq)
-		eventually(t, 10*time.Second, "the backlog is delivered after the replay", func() bool {
+		eventually(t, 30*time.Second, "the backlog is delivered after the replay", func() bool {
 			return len(r.acknowledged()) == len(all)
 		})
 		checkGapless(t, r.acknowledged(), hook.DeliveredSeq+1)
