@@ -223,7 +223,7 @@ func TestTimedOutBatchIsNotRetriedAlone(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		h, svc, _, number := newHeldService(t, db)
-		svc.SetBatchTimeout(200 * time.Millisecond)
+		svc.SetBatchTimeout(2 * time.Second) // the stalled batch waits it out; the others need a fraction of it
 		h.stall = int32(svc.MaxInflight() + 1)
 		h.armed.Store(true)
 		var wg sync.WaitGroup
