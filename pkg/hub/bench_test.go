@@ -17,26 +17,7 @@ import (
 func BenchmarkFanout(b *testing.B) {
 	const sockets = 1000
 	e := newEnv(b, Options{QueueSize: 4096})
-	var hellos sync.WaitGroup
-	for range sockets {
-		ws, _, err := websocket.Dial(context.Background(), e.wsURL(), dialOptions(alice))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { ws.CloseNow() })
-		hellos.Add(1)
-		go func() {
-			for n := 0; ; n++ {
-				if _, _, err := ws.Read(context.Background()); err != nil {
-					return
-				}
-				if n == 0 {
-					hellos.Done()
-				}
-			}
-		}()
-	}
-	hellos.Wait()
+	dialReaders(b, e, sockets)
 	body := map[string]any{"message": map[string]any{"body": "Thanks, see you at 10 tomorrow!"}}
 	start := counterValue(b, framesSent)
 	b.ResetTimer()
@@ -56,29 +37,7 @@ func BenchmarkFanout(b *testing.B) {
 func BenchmarkPublishWith1000Sockets(b *testing.B) {
 	const sockets = 1000
 	e := newEnv(b, Options{QueueSize: 4096})
-	var hellos sync.WaitGroup
-	var frames atomic.Int64
-	for range sockets {
-		ws, _, err := websocket.Dial(context.Background(), e.wsURL(), dialOptions(alice))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { ws.CloseNow() })
-		hellos.Add(1)
-		go func() {
-			for n := 0; ; n++ {
-				if _, _, err := ws.Read(context.Background()); err != nil {
-					return
-				}
-				if n == 0 {
-					hellos.Done()
-				} else {
-					frames.Add(1)
-				}
-			}
-		}()
-	}
-	hellos.Wait()
+	frames := dialReaders(b, e, sockets)
 	body := map[string]any{"message": map[string]any{"body": "Thanks, see you at 10 tomorrow!"}}
 	var published time.Duration
 	for i := range b.N {
@@ -92,4 +51,34 @@ func BenchmarkPublishWith1000Sockets(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(published.Microseconds())/float64(b.N), "µs/publish")
+}
+
+// dialReaders opens n sockets of alice that read until they are closed,
+// waits for every hello, and returns the count of frames read after them.
+func dialReaders(b *testing.B, e *env, n int) *atomic.Int64 {
+	b.Helper()
+	var hellos sync.WaitGroup
+	frames := new(atomic.Int64)
+	for range n {
+		ws, _, err := websocket.Dial(context.Background(), e.wsURL(), dialOptions(alice))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { ws.CloseNow() })
+		hellos.Add(1)
+		go func() {
+			for i := 0; ; i++ {
+				if _, _, err := ws.Read(context.Background()); err != nil {
+					return
+				}
+				if i == 0 {
+					hellos.Done()
+				} else {
+					frames.Add(1)
+				}
+			}
+		}()
+	}
+	hellos.Wait()
+	return frames
 }
