@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -129,28 +130,26 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request, u inbox.Use
 }
 
 func (s *Server) cancelMessage(w http.ResponseWriter, r *http.Request, u inbox.User) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	m, err := s.svc.CancelScheduled(r.Context(), u, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]inbox.Message{"message": m})
-	return nil
+	return s.messageAction(w, r, u, http.StatusOK, s.svc.CancelScheduled)
 }
 
 func (s *Server) resendMessage(w http.ResponseWriter, r *http.Request, u inbox.User) error {
+	return s.messageAction(w, r, u, http.StatusAccepted, s.svc.Resend)
+}
+
+// messageAction runs act on the message of the path's id and answers status
+// with the message it returns.
+func (s *Server) messageAction(w http.ResponseWriter, r *http.Request, u inbox.User, status int,
+	act func(context.Context, inbox.User, int64) (inbox.Message, error)) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	m, err := s.svc.Resend(r.Context(), u, id)
+	m, err := act(r.Context(), u, id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]inbox.Message{"message": m})
+	writeJSON(w, status, map[string]inbox.Message{"message": m})
 	return nil
 }
 
