@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +60,49 @@ func threadOf(t *testing.T, f frame) inbox.Thread {
 		t.Fatalf("decode %s: %v", f.Type, err)
 	}
 	return d.Thread
+}
+
+// A candidate's first text makes its consent implied: only the number
+// whose thread it opens may reply, so the change goes to that number's
+// assignees, not to every tab of the company. An opt-out goes to everyone.
+func TestImpliedConsentStaysOnTheNumber(t *testing.T) {
+	engines(t, func(t *testing.T, env map[string]string) {
+		tm := newTeam(t, startServer(t, env))
+		var dana inbox.Contact
+		tm.admin.call("POST", "/api/contacts", map[string]any{"name": "Dana", "phone": "+14155550124"}, 201, &dana)
+		a, c := tm.ana.dial(t, nil), tm.cy.dial(t, nil)
+		text := func(body string) {
+			t.Helper()
+			if code := tm.s.webhook(t, "/webhooks/plivo/inbound", inboundForm(dana.Phone, tm.recruiting.E164, body, newUUID()), nil); code != 200 {
+				t.Fatalf("inbound %q: got %d, want 200", body, code)
+			}
+		}
+		consentOf := func(f frame) inbox.Contact {
+			t.Helper()
+			var d struct{ Contact inbox.Contact }
+			if err := json.Unmarshal(f.Data, &d); err != nil {
+				t.Fatalf("contact.updated %s: %v", f.Data, err)
+			}
+			return d.Contact
+		}
+
+		text("Hi, is the driver job open?")
+		a.expect("message.created", 10*time.Second)
+		f := a.expect("contact.updated", 10*time.Second)
+		if got := consentOf(f); f.Topic != inbox.NumberTopic(tm.recruiting.ID) || got.ID != dana.ID || got.Consent != inbox.ConsentImplied {
+			t.Errorf("Ana's contact.updated on %s: %+v; want Dana implied, on %s", f.Topic, got, inbox.NumberTopic(tm.recruiting.ID))
+		}
+
+		// The company topic is in commit order: Cy's first contact.updated
+		// is the opt-out, so the implied change never reached him.
+		text("STOP")
+		for _, s := range []*socket{a, c} {
+			f := s.expect("contact.updated", 10*time.Second)
+			if got := consentOf(f); !strings.HasPrefix(f.Topic, "company:") || got.ID != dana.ID || got.Consent != inbox.ConsentOptedOut {
+				t.Errorf("contact.updated on %s: %+v; want Dana opted out, on the company's topic", f.Topic, got)
+			}
+		}
+	})
 }
 
 // A reply reaches every assignee and no one else; one read

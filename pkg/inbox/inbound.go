@@ -345,7 +345,7 @@ func (s *Service) ApplyInboundText(ctx context.Context, tx Tx, n Number, c Conta
 	case KeywordOptIn:
 		return s.keywordConsent(ctx, tx, company, n, c, m, ConsentOptedIn, word, company.OptinReply)
 	case KeywordHelp:
-		if c, err = s.implyConsent(ctx, tx, c, m); err != nil {
+		if c, err = s.implyConsent(ctx, tx, n, c, m); err != nil {
 			return false, err
 		}
 		return s.confirm(ctx, tx, company, n, c, company.HelpReply, nil)
@@ -359,7 +359,7 @@ func (s *Service) ApplyInboundText(ctx context.Context, tx Tx, n Number, c Conta
 			return false, err
 		}
 	}
-	_, err = s.implyConsent(ctx, tx, c, m)
+	_, err = s.implyConsent(ctx, tx, n, c, m)
 	return false, err
 }
 
@@ -403,7 +403,13 @@ func (s *Service) keywordConsent(ctx context.Context, tx Tx, company Company, n 
 // implyConsent: a contact whose consent is unknown and who texts us has
 // started the conversation; replies on that thread are allowed for a while
 // (gate.go).
-func (s *Service) implyConsent(ctx context.Context, tx Tx, c Contact, m Message) (Contact, error) {
+//
+// The change is announced as contact.updated on the number's topic, not
+// the company's: implied consent lets only that thread's number reply, and
+// it leaves the contact's icon hidden, so no one else has anything to show
+// for it. Every candidate's first text would otherwise reach every open
+// tab of the company.
+func (s *Service) implyConsent(ctx context.Context, tx Tx, n Number, c Contact, m Message) (Contact, error) {
 	if c.Consent != ConsentUnknown {
 		return c, nil
 	}
@@ -415,7 +421,7 @@ func (s *Service) implyConsent(ctx context.Context, tx Tx, c Contact, m Message)
 	if c, err = tx.Contact(ctx, c.CompanyID, c.ID); err != nil {
 		return c, err
 	}
-	return c, s.contactUpdated(ctx, tx, c)
+	return c, tx.Emit(NumberTopic(n.ID), EventContactUpdated, map[string]Contact{"contact": c})
 }
 
 // contactUpdated announces a contact's new state to the company.
