@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +21,9 @@ const (
 	metricFramesSent  = "smsinbox_ws_frames_sent_total"
 	metricHeapInuse   = "go_memstats_heap_inuse_bytes"
 	metricStack       = "go_memstats_stack_inuse_bytes"
+	// The webhook's time inside inboxd: its request histogram, by route.
+	metricRequestSeconds = "smsinbox_http_request_seconds_bucket"
+	inboundRoute         = "POST " + inboundPath
 )
 
 // metricsClient opens a new connection per scrape, so that no idle
@@ -28,37 +33,45 @@ var metricsClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: t
 
 // scrape reads the unlabelled samples named in names from base's /metrics.
 func scrape(ctx context.Context, base string, names ...string) (map[string]float64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := metricsClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s/metrics: %s", base, resp.Status)
-	}
 	want := make(map[string]bool, len(names))
 	for _, n := range names {
 		want[n] = true
 	}
 	out := make(map[string]float64, len(names))
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), " ")
+	err := scrapeLines(ctx, base, func(line string) {
+		name, value, ok := strings.Cut(line, " ")
 		if !ok || !want[name] {
-			continue
+			return
 		}
 		if v, err := strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
 			out[name] = v
 		}
+	})
+	return out, err
+}
+
+// scrapeLines hands each line of base's /metrics to f.
+func scrapeLines(ctx context.Context, base string, f func(line string)) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return err
 	}
-	return out, sc.Err()
+	resp, err := metricsClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s/metrics: %s", base, resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		f(sc.Text())
+	}
+	return sc.Err()
 }
 
 // scrapeSum sums one metric over several instances.
@@ -85,4 +98,60 @@ func scrapeEach(ctx context.Context, bases []string, name string) ([]float64, er
 		out[i] = m[name]
 	}
 	return out, nil
+}
+
+// histogram is a Prometheus histogram's cumulative counts by upper bound
+// (seconds; +Inf last).
+type histogram map[float64]float64
+
+// scrapeHistogram sums, over the instances, the buckets of the histogram
+// name whose route label is route.
+func scrapeHistogram(ctx context.Context, bases []string, name, route string) (histogram, error) {
+	h := histogram{}
+	prefix := name + `{route="` + route + `",le="`
+	for _, b := range bases {
+		err := scrapeLines(ctx, b, func(line string) {
+			rest, ok := strings.CutPrefix(line, prefix)
+			if !ok {
+				return
+			}
+			le, value, ok := strings.Cut(rest, `"} `)
+			if !ok {
+				return
+			}
+			bound, err1 := strconv.ParseFloat(le, 64)
+			v, err2 := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			if err1 == nil && err2 == nil {
+				h[bound] += v
+			}
+		})
+		if err != nil {
+			return nil, fmt.Errorf("scrape %s: %w", b, err)
+		}
+	}
+	return h, nil
+}
+
+// quantileBound returns the upper bound, in milliseconds, of the bucket
+// that holds quantile q of what was counted between before and after;
+// +Inf when it is beyond the last bound, 0 when nothing was counted.
+func quantileBound(before, after histogram, q float64) float64 {
+	bounds := make([]float64, 0, len(after))
+	for b := range after {
+		bounds = append(bounds, b)
+	}
+	slices.Sort(bounds)
+	if len(bounds) == 0 {
+		return 0
+	}
+	total := after[bounds[len(bounds)-1]] - before[bounds[len(bounds)-1]]
+	if total <= 0 {
+		return 0
+	}
+	for _, b := range bounds {
+		if after[b]-before[b] >= q*total {
+			return b * 1000
+		}
+	}
+	return math.Inf(1)
 }

@@ -41,6 +41,10 @@ type Result struct {
 	DBCPUUsPerSMS    float64 `json:"db_cpu_us_per_sms"`
 	MachineCPUBusy   float64 `json:"machine_cpu_busy"` // share of every CPU busy, whoever used it
 	Webhook          Dist    `json:"webhook_ms"`
+	// ServerWebhookP99 is the upper bound (ms) of the bucket of inboxd's
+	// own request histogram holding the inbound webhooks' p99: their time
+	// inside the server, without the load client's.
+	ServerWebhookP99 float64 `json:"server_webhook_p99_ms"`
 	PacerLag         Dist    `json:"pacer_lag_ms"` // due time to request start
 	AchievedRate     float64 `json:"achieved_rate"`
 

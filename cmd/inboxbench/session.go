@@ -158,6 +158,7 @@ func (s *session) measure(ctx context.Context, scenario string, rate float64, d 
 	s.sw.phase.Store(ph)
 	g0, _ := scrapeSum(ctx, s.st.bases(), metricGoroutines)
 	slow0, _ := scrapeSum(ctx, s.st.bases(), metricSlow)
+	hooks0, _ := scrapeHistogram(ctx, s.st.bases(), metricRequestSeconds, inboundRoute)
 	planned0, unplanned0, fail0 := s.sw.planned.Load(), s.sw.unplanned.Load(), s.sw.failures.Load()
 	p0, err := readProcs(s.st.pids())
 	if err != nil {
@@ -184,6 +185,9 @@ func (s *session) measure(ctx context.Context, scenario string, rate float64, d 
 	r.Dropped = s.in.drive(ctx, rate, d, workers, st, ph)
 	wg.Wait()
 	r.DrainMs = ms(int64(waitDelivered(ctx, ph, 30*time.Second)))
+	if hooks1, err := scrapeHistogram(ctx, s.st.bases(), metricRequestSeconds, inboundRoute); err == nil && hooks0 != nil {
+		r.ServerWebhookP99 = quantileBound(hooks0, hooks1, 0.99)
+	}
 	p1, _ := readProcs(s.st.pids())
 	c1, _ := readProc(os.Getpid())
 	dbUsed := db.used()

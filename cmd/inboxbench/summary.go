@@ -29,6 +29,7 @@ type Summary struct {
 	DBCPUCores            float64       `json:"db_cpu_cores"`
 	DBCPUUsPerSMS         float64       `json:"db_cpu_us_per_sms"`
 	MachineCPUBusy        float64       `json:"machine_cpu_busy"`
+	ServerWebhookP99      float64       `json:"server_webhook_p99_ms"`
 	Webhook               Dist          `json:"webhook_ms"`
 	Sent                  float64       `json:"sent"`
 	ExpectedFrames        float64       `json:"expected_frames"`
@@ -123,6 +124,7 @@ func summarizeOne(rs []Result) Summary {
 	s.DBCPUCores = f(func(r Result) float64 { return r.DBCPUCores })
 	s.DBCPUUsPerSMS = f(func(r Result) float64 { return r.DBCPUUsPerSMS })
 	s.MachineCPUBusy = f(func(r Result) float64 { return r.MachineCPUBusy })
+	s.ServerWebhookP99 = f(func(r Result) float64 { return r.ServerWebhookP99 })
 	s.Sent = f(func(r Result) float64 { return float64(r.Sent) })
 	s.ExpectedFrames = f(func(r Result) float64 { return float64(r.ExpectedFrames) })
 	s.ReceivedFrames = f(func(r Result) float64 { return float64(r.ReceivedFrames) })
