@@ -63,6 +63,56 @@ func TestSlowConsumer(t *testing.T) {
 	}
 }
 
+// A client that stops reading does not hold the hub's one writer: the
+// kernel's buffers fill, what is left waits in its send buffer, and the
+// other sockets go on getting every frame. Once it reads again it gets
+// every frame, in order.
+func TestSlowClientDoesNotHoldTheWriters(t *testing.T) {
+	e := newEnv(t, Options{Writers: 1, QueueSize: 1024, WriteTimeout: 3 * waitFor})
+	fast := e.dialWith(alice, dialOptions(alice), false)
+	fast.ws.SetReadLimit(1 << 20)
+	go fast.read()
+	fast.hello()
+	slow := e.dialWith(bob, dialOptions(bob), false)
+	slow.ws.SetReadLimit(1 << 20)
+	eventually(t, "both sockets open", func() bool { return e.hub.Sockets() == 2 })
+	waiting := func() bool {
+		for _, s := range e.hub.open() {
+			if s.user.ID == bob {
+				s.out.mu.Lock()
+				defer s.out.mu.Unlock()
+				return s.out.draining
+			}
+		}
+		return false
+	}
+
+	body := strings.Repeat("x", 64<<10)
+	var last inbox.Event
+	sent := 0
+	for ; !waiting(); sent++ {
+		if sent == 500 {
+			t.Fatalf("the slow client's writes never had to wait after %d events of 64 KiB", sent)
+		}
+		last = e.publish(topicN, inbox.EventMessageCreated, map[string]any{"body": body})
+		fast.expect(last)
+	}
+	// The slow client's bytes wait; the fast one still gets each event.
+	for range 20 {
+		last = e.publish(topicN, inbox.EventMessageCreated, map[string]any{"body": body})
+		fast.expect(last)
+	}
+	if !waiting() {
+		t.Fatal("the slow client's send buffer emptied while it read nothing")
+	}
+	go slow.read()
+	slow.hello()
+	slow.expectSeqs(topicN, 1, last.Seq)
+	if e.hub.Sockets() != 2 {
+		t.Errorf("open sockets: got %d, want 2", e.hub.Sockets())
+	}
+}
+
 func TestReadLimit(t *testing.T) {
 	e := newEnv(t, Options{ReadLimit: 1024})
 	a := e.dial(alice)

@@ -93,8 +93,12 @@
 // yet (one per user waits while one runs), so n tabs opening at once cost
 // two reads of each, not n.
 //
-// An idle socket costs one goroutine (its reader) and a few small maps. Its
-// writer goroutine runs only while it has frames queued and writes all of
-// them in one run; a sync goroutine runs only while it reads from the store.
+// An idle socket costs one goroutine (its reader) and a few small maps. The
+// hub's few writers (Options.Writers) take the sockets with frames queued in
+// turn, each socket's queue whole; they hand the bytes to the kernel without
+// waiting, and a socket whose client reads slower gets a goroutine that waits
+// for it (sendbuf.go). So fan-out to 10,000 sockets keeps a processor free
+// for webhooks and reads. A sync goroutine runs only while it reads from the
+// store.
 // Each event is encoded once and its bytes shared by every socket it goes to.
 package hub

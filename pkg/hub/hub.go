@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -41,6 +42,14 @@ type Options struct {
 	// QueueSize is how many frames may wait for a socket (default 256);
 	// one more closes it with StatusTooSlow.
 	QueueSize int
+	// Writers is how many goroutines write frames to sockets (default: one
+	// fewer than GOMAXPROCS, at least 1). Fan-out is CPU work: an event
+	// for 10,000 sockets that kept every processor busy would leave none
+	// idle to poll the network, and the Go scheduler would then see a
+	// finished database or Redis round trip only every 10 ms or so — a
+	// webhook makes a dozen. A writer never waits for a slow client (its
+	// socket's send buffer does), so a few suffice.
+	Writers int
 	// GapWait is how long an event that arrived ahead of its predecessor
 	// waits for it before the missing ones are read from the store
 	// (default 250 ms).
@@ -70,6 +79,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = 256
+	}
+	if o.Writers <= 0 {
+		o.Writers = max(1, runtime.GOMAXPROCS(0)-1)
 	}
 	if o.GapWait <= 0 {
 		o.GapWait = 250 * time.Millisecond
@@ -112,6 +124,8 @@ type Hub struct {
 	// paceAt is the backlog (QueueSize less a quarter) from which a socket
 	// takes paced frames (a catch-up's) from the store by itself.
 	paceAt int
+	// ready is the line of sockets with frames to write.
+	ready writeQueue
 
 	seed   maphash.Seed
 	shards [shardCount]shard
@@ -155,6 +169,7 @@ func New(src Source, bus inbox.Bus, opts Options) *Hub {
 	for i := range h.shards {
 		h.shards[i].topics = make(map[string]*topic)
 	}
+	h.ready = writeQueue{max: opts.Writers, spawn: h.wg.Go, run: (*socket).writeTurn}
 	h.interest, _ = bus.(Interest)
 	return h
 }
@@ -244,7 +259,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("you have %d live connections open already; close a tab or window", h.opts.MaxPerUser))
 		return
 	}
-	rec := &hijackRecorder{ResponseWriter: w}
+	rec := &hijackRecorder{ResponseWriter: w, h: h}
 	ws, err := websocket.Accept(rec, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
 	if err != nil {
 		h.release(a.User.ID)
@@ -255,7 +270,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// From here on only a, ws and the raw connection are kept: returning
 	// lets net/http free the request and its connection state, and the
 	// socket lives on in its own reader goroutine.
-	h.accept(ws, rec.conn, a)
+	h.accept(ws, rec.out, a)
 }
 
 // runContext returns Run's context: store reads shared by several sockets
@@ -277,9 +292,9 @@ func (h *Hub) running() bool {
 
 // accept registers an accepted websocket and starts it. Its place among
 // its user's sockets is reserved already; teardown gives it back.
-func (h *Hub) accept(ws *websocket.Conn, nc net.Conn, a inbox.Auth) {
+func (h *Hub) accept(ws *websocket.Conn, out *sendBuffer, a inbox.Auth) {
 	ws.SetReadLimit(h.opts.ReadLimit)
-	s := newSocket(h, ws, nc, a)
+	s := newSocket(h, ws, out, a)
 	h.mu.Lock()
 	if h.state != stateRunning {
 		h.mu.Unlock()
@@ -306,29 +321,36 @@ func (h *Hub) forget(s *socket) {
 	}
 }
 
-// hijackRecorder keeps the connection that websocket.Accept hijacks, so that
-// writes can be bounded by a deadline on it: coder/websocket otherwise bounds
-// each write with a context, which costs a timer registration per frame.
+// hijackRecorder puts a send buffer (sendbuf.go) between the connection
+// that websocket.Accept hijacks and the websocket's writes, and keeps it.
 type hijackRecorder struct {
 	http.ResponseWriter
-	conn net.Conn
+	h   *Hub
+	out *sendBuffer
 }
 
-// Hijack hijacks the underlying connection and remembers it. It also trades
-// net/http's 4 KiB read and write buffers, which a socket keeps as long as it
-// lives, for smaller ones: client frames are a few hundred bytes, and ours
-// about 1.5 KiB. That is 5 KiB less per idle socket. The buffers are kept
-// when the client has already sent something they hold.
+// Hijack hijacks the underlying connection and gives coder/websocket a
+// writer onto its send buffer. It also trades net/http's 4 KiB read and
+// write buffers, which a socket keeps as long as it lives, for smaller
+// ones: client frames are a few hundred bytes, and ours about 1.5 KiB. The
+// read buffer is kept when the client has already sent something it holds.
 func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, fmt.Errorf("hijack: %w", err)
 	}
-	w.conn = c
-	if brw.Reader.Buffered() == 0 && brw.Writer.Buffered() == 0 {
-		brw = bufio.NewReadWriter(bufio.NewReaderSize(c, socketReadBuffer), bufio.NewWriterSize(c, socketWriteBuffer))
+	if brw.Writer.Buffered() > 0 {
+		if err := brw.Writer.Flush(); err != nil {
+			_ = c.Close()
+			return nil, nil, fmt.Errorf("hijack: flush: %w", err)
+		}
 	}
-	return c, brw, nil
+	r := brw.Reader
+	if r.Buffered() == 0 {
+		r = bufio.NewReaderSize(c, socketReadBuffer)
+	}
+	w.out = newSendBuffer(c, w.h.opts.WriteTimeout, w.h.wg.Go)
+	return c, bufio.NewReadWriter(r, bufio.NewWriterSize(w.out, socketWriteBuffer)), nil
 }
 
 // The buffers of a socket's connection.

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"net"
 	"sync"
 	"time"
 
@@ -13,16 +12,18 @@ import (
 
 // socket is one websocket of one user.
 //
-// Goroutines: the reader lives as long as the connection; the writer runs
-// only while frames are queued; the sync goroutine runs only while it has
-// jobs (hello, resume, catch-up, topic changes), which read the store.
+// Goroutines: the reader lives as long as the connection; the hub's writers
+// take the socket's frames while it has some queued (write.go), and its
+// send buffer's drainer runs only while the client is slower than them;
+// the sync goroutine runs only while it has jobs (hello, resume, catch-up,
+// topic changes), which read the store.
 type socket struct {
 	h       *Hub
 	user    inbox.User
 	auth    inbox.Auth // user and the credential the socket was opened with
 	company string     // the user's company topic
 	ws      *websocket.Conn
-	nc      net.Conn // the raw connection, for write deadlines; nil if unknown
+	out     *sendBuffer // what ws writes to
 	// ctx is the connection's lifetime: store reads for the socket end when
 	// it closes. It is kept here because that work is started from the
 	// bus's delivery callback, which has no context to pass.
@@ -75,16 +76,16 @@ type sub struct {
 	queued   bool // a catch-up job is queued
 }
 
-func newSocket(h *Hub, ws *websocket.Conn, nc net.Conn, a inbox.Auth) *socket {
+func newSocket(h *Hub, ws *websocket.Conn, out *sendBuffer, a inbox.Auth) *socket {
 	ctx, cancel := context.WithCancel(context.Background())
 	u := a.User
-	return &socket{
+	s := &socket{
 		h:          h,
 		user:       u,
 		auth:       a,
 		company:    inbox.CompanyTopic(u.CompanyID),
 		ws:         ws,
-		nc:         nc,
+		out:        out,
 		ctx:        ctx,
 		cancel:     cancel,
 		topics:     make(map[string]*sub),
@@ -93,6 +94,8 @@ func newSocket(h *Hub, ws *websocket.Conn, nc net.Conn, a inbox.Auth) *socket {
 		tokens:     clientBurst,
 		tokensAt:   time.Now(),
 	}
+	out.setDrained(s.drained)
+	return s
 }
 
 // start subscribes to the company topic before the hello snapshot is read,

@@ -3,13 +3,14 @@ package hub
 import (
 	"context"
 	"fmt"
-	"time"
+	"sync"
 
 	"github.com/coder/websocket"
 )
 
-// enqueueLocked queues b for the writer, starting it if it is not running.
-// A full queue closes the socket: the client is too slow and will resume.
+// enqueueLocked queues b for the writers, putting the socket in line for
+// them if it is not. A full queue closes the socket: the client is too slow
+// and will resume.
 func (s *socket) enqueueLocked(b []byte) {
 	if s.closed {
 		return
@@ -23,49 +24,120 @@ func (s *socket) enqueueLocked(b []byte) {
 	s.backlog++
 	if !s.writing {
 		s.writing = true
-		s.h.wg.Go(s.writeLoop)
+		s.h.ready.push(s)
 	}
 }
 
-// writeLoop writes every queued frame, taking the whole queue at each turn,
-// and ends when it is empty.
-func (s *socket) writeLoop() {
-	var batch [][]byte
+// writeQueue is the line of sockets with frames to write, and the writers
+// that take them: at most Options.Writers goroutines, started when sockets
+// wait and ending when none do. A socket is in line at most once, and has
+// one writer at a time (socket.writing).
+type writeQueue struct {
+	mu      sync.Mutex
+	sockets []*socket
+	head    int
+	writers int
+	max     int
+	spawn   func(func())
+	run     func(*socket)
+}
+
+// push puts s in line, starting a writer if there is room for one more.
+func (q *writeQueue) push(s *socket) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.sockets = append(q.sockets, s)
+	if q.writers < q.max {
+		q.writers++
+		q.spawn(q.work)
+	}
+}
+
+// work writes to the sockets in line until there are none.
+func (q *writeQueue) work() {
 	for {
-		s.mu.Lock()
-		if n := len(batch); n > 0 {
-			s.backlog -= n
-			if s.room != nil && s.backlog <= s.h.quarter {
-				close(s.room)
-				s.room = nil
-			}
-			clear(batch)
-		}
-		if s.closed || len(s.queue) == 0 {
-			// An idle socket keeps no buffer.
-			s.writing, s.queue = false, nil
-			s.mu.Unlock()
+		q.mu.Lock()
+		if q.head == len(q.sockets) {
+			// An idle hub keeps no line.
+			q.sockets, q.head = nil, 0
+			q.writers--
+			q.mu.Unlock()
 			return
 		}
-		batch, s.queue = s.queue, batch[:0]
-		s.mu.Unlock()
-		if err := s.write(batch); err != nil {
-			s.h.log.Debug("hub: write to websocket", "user", s.user.ID, "err", err)
-			s.close(closeDrop)
-			return
+		s := q.sockets[q.head]
+		q.sockets[q.head] = nil
+		q.head++
+		if q.head >= 1024 && 2*q.head >= len(q.sockets) {
+			// A line that never empties does not grow for ever.
+			n := copy(q.sockets, q.sockets[q.head:])
+			clear(q.sockets[n:])
+			q.sockets, q.head = q.sockets[:n], 0
 		}
+		q.mu.Unlock()
+		q.run(s)
 	}
 }
 
-// write writes a batch within one WriteTimeout. The deadline is set on the
-// connection, once per batch, so coder/websocket gets a context without a
-// deadline and skips its own per-frame timer.
-func (s *socket) write(batch [][]byte) error {
-	if s.nc != nil {
-		if err := s.nc.SetWriteDeadline(time.Now().Add(s.h.opts.WriteTimeout)); err != nil {
-			return fmt.Errorf("set write deadline: %w", err)
-		}
+// writeTurn writes what s has queued, then puts it back in line if more
+// came meanwhile. Its send buffer never waits for the client: when bytes
+// are left waiting for it, its drainer gives the socket back (drained).
+func (s *socket) writeTurn() {
+	s.mu.Lock()
+	if s.closed || len(s.queue) == 0 {
+		s.writing, s.queue = false, nil
+		s.mu.Unlock()
+		return
 	}
+	batch := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	err := s.write(batch)
+	s.mu.Lock()
+	s.backlog -= len(batch)
+	if s.room != nil && s.backlog <= s.h.quarter {
+		close(s.room)
+		s.room = nil
+	}
+	if err != nil {
+		s.writing = false
+		s.closeLocked(closeDrop)
+		s.mu.Unlock()
+		s.h.log.Debug("hub: write to websocket", "user", s.user.ID, "err", err)
+		return
+	}
+	s.mu.Unlock()
+	if s.out != nil && s.out.busy() {
+		return
+	}
+	s.next()
+}
+
+// next puts the socket back in line if frames wait, or ends its turn.
+func (s *socket) next() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || len(s.queue) == 0 {
+		s.writing, s.queue = false, nil
+		return
+	}
+	s.h.ready.push(s)
+}
+
+// drained is the send buffer's report that what waited for the client is
+// written, or could not be.
+func (s *socket) drained(err error) {
+	if err != nil {
+		s.h.log.Debug("hub: write to websocket", "user", s.user.ID, "err", err)
+		s.closeAsync(closeDrop)
+	}
+	s.next()
+}
+
+// write hands a batch to the websocket. Its send buffer takes every frame
+// without waiting, so coder/websocket gets a context without a deadline and
+// skips its own per-frame timer; the send buffer's drainer has the
+// deadline.
+func (s *socket) write(batch [][]byte) error {
 	for i, b := range batch {
 		if err := s.ws.Write(context.Background(), websocket.MessageText, b); err != nil {
 			framesSent.Add(float64(i))
@@ -73,13 +145,6 @@ func (s *socket) write(batch [][]byte) error {
 		}
 	}
 	framesSent.Add(float64(len(batch)))
-	if s.nc != nil {
-		// Pongs and close frames written by coder/websocket itself must
-		// not inherit this batch's deadline.
-		if err := s.nc.SetWriteDeadline(time.Time{}); err != nil {
-			return fmt.Errorf("clear write deadline: %w", err)
-		}
-	}
 	return nil
 }
 
