@@ -15,6 +15,8 @@ type findDialect interface {
 	// matching cond (with its args), newest first by (last_message_at, id),
 	// at most iq.Limit, each joined as threadSelect joins a thread.
 	inboxThreadsQuery(q queries, companyID int64, iq inbox.InboxQuery, cond string, args []any) (string, []any, error)
+	// prepareInboxPage readies a transaction for inbox pages.
+	prepareInboxPage(ctx context.Context, q queries) error
 	// lapseClaims ends up to limit claims expired at now, each in one
 	// process only, and returns them: an unanswered one hands its thread
 	// back (handBack), an answered one just ends.

@@ -24,6 +24,9 @@ func (q queries) InboxThreads(ctx context.Context, companyID int64, iq inbox.Inb
 	if err != nil {
 		return nil, fmt.Errorf("list inbox threads: %w", err)
 	}
+	if err := q.dialect.prepareInboxPage(ctx, q); err != nil {
+		return nil, fmt.Errorf("list inbox threads: %w", err)
+	}
 	var rows []threadRow
 	if err := q.sel(ctx, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("list inbox threads: %w", err)

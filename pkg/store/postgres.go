@@ -236,6 +236,21 @@ func (postgresDialect) inboxThreadsQuery(_ queries, companyID int64, iq inbox.In
 	return query, append(append([]any{pq.Array(iq.NumberIDs)}, args...), iq.Limit, iq.Limit, companyID), nil
 }
 
+// prepareInboxPage makes a transaction (a hello's snapshot) use the inbox
+// page's generic plan. While threads has no statistics — a new database,
+// before autovacuum has analyzed it — PostgreSQL's plan cache prefers a
+// custom plan, and planning this many joins costs 2-3 ms of the server's
+// CPU at every execution, twice per hello: most of a connect's cost. The
+// plan's shape does not depend on the values (a LATERAL index range per
+// number, then the joins by key); outside a transaction the choice is
+// PostgreSQL's.
+func (postgresDialect) prepareInboxPage(ctx context.Context, q queries) error {
+	if q.sqlTx == nil {
+		return nil
+	}
+	return q.exec(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`)
+}
+
 // lapseClaims is one statement: it locks the expired rows it takes (SKIP
 // LOCKED: rows another process is lapsing, or a transaction is renewing, are
 // left to it) and updates them, returning the former holder from the locked

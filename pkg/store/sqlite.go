@@ -174,6 +174,9 @@ func (sqliteDialect) redeemTicket(ctx context.Context, w queries, ticketHash str
 	return inbox.Auth{User: u, Session: t.Session, TokenID: t.TokenID}, nil
 }
 
+// prepareInboxPage: SQLite plans a statement once, when it is prepared.
+func (sqliteDialect) prepareInboxPage(context.Context, queries) error { return nil }
+
 // inboxThreadsQuery reads the numbers' threads with IN and sorts: SQLite has
 // no LATERAL, and the embedded store is for small teams.
 func (sqliteDialect) inboxThreadsQuery(q queries, companyID int64, iq inbox.InboxQuery, cond string, args []any) (string, []any, error) {
