@@ -190,13 +190,25 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(events) != stored {
-					t.Errorf("%d events on the number; want one per stored text, %d", len(events), stored)
-				}
+				// One message.created per stored text, and one contact.updated
+				// per phone: its first text made its consent implied.
+				phones := svc.MaxInflight() + 10
+				created := 0
 				for i, e := range events {
-					if e.Seq != int64(i+1) || e.Type != inbox.EventMessageCreated {
-						t.Errorf("event %d: seq %d %s; want seq %d message.created", i, e.Seq, e.Type, i+1)
+					if e.Seq != int64(i+1) {
+						t.Errorf("event %d: seq %d; want %d", i, e.Seq, i+1)
 					}
+					switch e.Type {
+					case inbox.EventMessageCreated:
+						created++
+					case inbox.EventContactUpdated:
+					default:
+						t.Errorf("event %d: %s; want message.created or contact.updated", i, e.Type)
+					}
+				}
+				if created != stored || len(events) != stored+phones {
+					t.Errorf("%d events on the number, %d message.created; want %d message.created and a contact.updated per phone (%d)",
+						len(events), created, stored, phones)
 				}
 				threads, err := db.Threads(ctx, admin.CompanyID, inbox.ThreadFilter{NumberIDs: []int64{number.ID}, Limit: 50})
 				if err != nil {
@@ -206,9 +218,9 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 				for _, th := range threads {
 					unread += th.UnreadCount
 				}
-				if len(threads) != svc.MaxInflight()+10 || unread != stored {
+				if len(threads) != phones || unread != stored {
 					t.Errorf("%d threads with %d unread; want %d threads (one per phone), %d unread",
-						len(threads), unread, svc.MaxInflight()+10, stored)
+						len(threads), unread, phones, stored)
 				}
 			})
 		})
