@@ -133,25 +133,31 @@ func scrapeHistogram(ctx context.Context, bases []string, name, route string) (h
 }
 
 // quantileBound returns the upper bound, in milliseconds, of the bucket
-// that holds quantile q of what was counted between before and after;
-// +Inf when it is beyond the last bound, 0 when nothing was counted.
-func quantileBound(before, after histogram, q float64) float64 {
+// that holds quantile q of what was counted between before and after, 0
+// when nothing was counted. Beyond the last finite bound it returns that
+// bound and over.
+func quantileBound(before, after histogram, q float64) (ms float64, over bool) {
 	bounds := make([]float64, 0, len(after))
 	for b := range after {
 		bounds = append(bounds, b)
 	}
 	slices.Sort(bounds)
 	if len(bounds) == 0 {
-		return 0
+		return 0, false
 	}
 	total := after[bounds[len(bounds)-1]] - before[bounds[len(bounds)-1]]
 	if total <= 0 {
-		return 0
+		return 0, false
 	}
+	last := 0.0
 	for _, b := range bounds {
-		if after[b]-before[b] >= q*total {
-			return b * 1000
+		if math.IsInf(b, 1) {
+			break
 		}
+		if after[b]-before[b] >= q*total {
+			return b * 1000, false
+		}
+		last = b
 	}
-	return math.Inf(1)
+	return last * 1000, true
 }

@@ -29,7 +29,11 @@ func printTable(w io.Writer, ss []Summary) {
 		notes = append(notes, fmt.Sprintf("CPU cores: inboxd %.2f, PostgreSQL %.2f (%.0f µs/SMS), bench %.2f; machine %.0f%% busy",
 			s.ServerCPUCores, s.DBCPUCores, s.DBCPUUsPerSMS, s.ClientCPUCores, 100*s.MachineCPUBusy))
 		if s.ServerWebhookP99 > 0 {
-			notes = append(notes, fmt.Sprintf("webhook p99 inside inboxd (its histogram's bucket): ≤ %g ms; as the bench saw it %.1f ms", s.ServerWebhookP99, s.Webhook.P99))
+			bound := "≤"
+			if s.ServerWebhookP99Over {
+				bound = ">"
+			}
+			notes = append(notes, fmt.Sprintf("webhook p99 inside inboxd (its histogram's bucket): %s %g ms; as the bench saw it %.1f ms", bound, s.ServerWebhookP99, s.Webhook.P99))
 		}
 		if s.ReadCross != nil {
 			notes = append(notes, fmt.Sprintf("thread.read to the other instance p50 %.2f p99 %.2f p99.9 %.2f ms (%d frames)", s.ReadCross.P50, s.ReadCross.P99, s.ReadCross.P999, s.ReadCross.N))

@@ -43,10 +43,12 @@ type Result struct {
 	Webhook          Dist    `json:"webhook_ms"`
 	// ServerWebhookP99 is the upper bound (ms) of the bucket of inboxd's
 	// own request histogram holding the inbound webhooks' p99: their time
-	// inside the server, without the load client's.
-	ServerWebhookP99 float64 `json:"server_webhook_p99_ms"`
-	PacerLag         Dist    `json:"pacer_lag_ms"` // due time to request start
-	AchievedRate     float64 `json:"achieved_rate"`
+	// inside the server, without the load client's. Over: the p99 is
+	// beyond the histogram's last bound, which ServerWebhookP99 is then.
+	ServerWebhookP99     float64 `json:"server_webhook_p99_ms"`
+	ServerWebhookP99Over bool    `json:"server_webhook_p99_over,omitempty"`
+	PacerLag             Dist    `json:"pacer_lag_ms"` // due time to request start
+	AchievedRate         float64 `json:"achieved_rate"`
 
 	Sent           int64            `json:"sent"`
 	Errors         int64            `json:"errors"`

@@ -186,7 +186,7 @@ func (s *session) measure(ctx context.Context, scenario string, rate float64, d 
 	wg.Wait()
 	r.DrainMs = ms(int64(waitDelivered(ctx, ph, 30*time.Second)))
 	if hooks1, err := scrapeHistogram(ctx, s.st.bases(), metricRequestSeconds, inboundRoute); err == nil && hooks0 != nil {
-		r.ServerWebhookP99 = quantileBound(hooks0, hooks1, 0.99)
+		r.ServerWebhookP99, r.ServerWebhookP99Over = quantileBound(hooks0, hooks1, 0.99)
 	}
 	p1, _ := readProcs(s.st.pids())
 	c1, _ := readProc(os.Getpid())

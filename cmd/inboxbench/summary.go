@@ -1,6 +1,9 @@
 package main
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // Summary is one scenario over every run: medians of the measurements, and
 // the worst of the counts that must be zero.
@@ -30,6 +33,7 @@ type Summary struct {
 	DBCPUUsPerSMS         float64       `json:"db_cpu_us_per_sms"`
 	MachineCPUBusy        float64       `json:"machine_cpu_busy"`
 	ServerWebhookP99      float64       `json:"server_webhook_p99_ms"`
+	ServerWebhookP99Over  bool          `json:"server_webhook_p99_over,omitempty"`
 	Webhook               Dist          `json:"webhook_ms"`
 	Sent                  float64       `json:"sent"`
 	ExpectedFrames        float64       `json:"expected_frames"`
@@ -124,7 +128,21 @@ func summarizeOne(rs []Result) Summary {
 	s.DBCPUCores = f(func(r Result) float64 { return r.DBCPUCores })
 	s.DBCPUUsPerSMS = f(func(r Result) float64 { return r.DBCPUUsPerSMS })
 	s.MachineCPUBusy = f(func(r Result) float64 { return r.MachineCPUBusy })
-	s.ServerWebhookP99 = f(func(r Result) float64 { return r.ServerWebhookP99 })
+	// A p99 beyond the histogram's last bound counts as above every other.
+	p99 := f(func(r Result) float64 {
+		if r.ServerWebhookP99Over {
+			return math.Inf(1)
+		}
+		return r.ServerWebhookP99
+	})
+	if math.IsInf(p99, 1) {
+		p99 = 0
+		for _, r := range rs {
+			p99 = max(p99, r.ServerWebhookP99) // the last bound
+		}
+		s.ServerWebhookP99Over = true
+	}
+	s.ServerWebhookP99 = p99
 	s.Sent = f(func(r Result) float64 { return float64(r.Sent) })
 	s.ExpectedFrames = f(func(r Result) float64 { return float64(r.ExpectedFrames) })
 	s.ReceivedFrames = f(func(r Result) float64 { return float64(r.ReceivedFrames) })
