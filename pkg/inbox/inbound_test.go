@@ -139,15 +139,7 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 						results[i] = result{m, err}
 					})
 				}
-				for i := range svc.MaxInflight() {
-					receive(i)
-				}
-				waitFor(t, "the first transactions to start", func() bool { return int(h.txs.Load()) == svc.MaxInflight() })
-				for i := svc.MaxInflight(); i < len(texts); i++ {
-					receive(i)
-				}
-				waitFor(t, "40 texts to queue", func() bool { return svc.QueuedTexts() == 40 })
-				close(h.release)
+				queueBehindHeld(t, h, svc, len(texts), receive)
 				wg.Wait()
 
 				if got, want := int(h.txs.Load()), svc.MaxInflight()+tc.moreTxs; got != want {
@@ -246,15 +238,7 @@ func TestTimedOutBatchIsNotRetriedAlone(t *testing.T) {
 					Text: "hello", MessageUUID: fmt.Sprintf("u-slow-%d", i)})
 			})
 		}
-		for i := range svc.MaxInflight() {
-			receive(i)
-		}
-		waitFor(t, "the first transactions to start", func() bool { return int(h.txs.Load()) == svc.MaxInflight() })
-		for i := svc.MaxInflight(); i < len(errs); i++ {
-			receive(i)
-		}
-		waitFor(t, "10 texts to queue", func() bool { return svc.QueuedTexts() == 10 })
-		close(h.release)
+		queueBehindHeld(t, h, svc, len(errs), receive)
 		wg.Wait()
 		if got, want := int(h.txs.Load()), svc.MaxInflight()+1; got != want {
 			t.Errorf("%d write transactions; want %d (the timed-out batch is not retried text by text)", got, want)
@@ -268,6 +252,23 @@ func TestTimedOutBatchIsNotRetriedAlone(t *testing.T) {
 			}
 		}
 	})
+}
+
+// queueBehindHeld receives n texts: the first MaxInflight each start a
+// transaction, which h holds; the rest queue behind them, to be stored in
+// batches once h lets go — when all of them are queued.
+func queueBehindHeld(t *testing.T, h *heldStore, svc *inbox.Service, n int, receive func(int)) {
+	t.Helper()
+	for i := range svc.MaxInflight() {
+		receive(i)
+	}
+	waitFor(t, "the first transactions to start", func() bool { return int(h.txs.Load()) == svc.MaxInflight() })
+	for i := svc.MaxInflight(); i < n; i++ {
+		receive(i)
+	}
+	queued := n - svc.MaxInflight()
+	waitFor(t, fmt.Sprintf("%d texts to queue", queued), func() bool { return svc.QueuedTexts() == queued })
+	close(h.release)
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
