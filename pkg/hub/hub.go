@@ -339,12 +339,8 @@ func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("hijack: %w", err)
 	}
-	if brw.Writer.Buffered() > 0 {
-		if err := brw.Writer.Flush(); err != nil {
-			_ = c.Close()
-			return nil, nil, fmt.Errorf("hijack: flush: %w", err)
-		}
-	}
+	// net/http hands back an empty writer (it resets its own on hijack), so
+	// replacing it loses nothing.
 	r := brw.Reader
 	if r.Buffered() == 0 {
 		r = bufio.NewReaderSize(c, socketReadBuffer)
