@@ -52,7 +52,7 @@ RUNS ?= 3
 bench:
 	scripts/bench.sh -runs $(RUNS) $(BENCH_FLAGS)
 
-## bench-quick: the same at 2,000 sockets for 10 s per scenario.
+## bench-quick: the same at 2,000 sockets for 5 s per scenario.
 bench-quick:
 	scripts/bench.sh -quick $(BENCH_FLAGS)
 

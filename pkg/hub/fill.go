@@ -3,7 +3,6 @@ package hub
 import (
 	"context"
 	"errors"
-	"maps"
 	"slices"
 	"sync"
 
@@ -88,7 +87,7 @@ func (h *Hub) refillAll() {
 		sh.mu.Lock()
 		var names []string
 		for name, t := range sh.topics {
-			if t.primed {
+			if t.primed() {
 				names = append(names, name)
 			}
 		}
@@ -106,7 +105,7 @@ func (h *Hub) fill(ctx context.Context, name string) {
 	sh := h.shardOf(name)
 	sh.mu.Lock()
 	t := sh.topics[name]
-	if t == nil || !t.primed {
+	if t == nil || !t.primed() {
 		sh.mu.Unlock()
 		return
 	}
@@ -124,8 +123,7 @@ func (h *Hub) fill(ctx context.Context, name string) {
 			sh.mu.Unlock()
 			return // its last socket left
 		}
-		after := t.last
-		t.lost = false
+		after := t.seq.readFrom()
 		sh.mu.Unlock()
 
 		events, err := h.src.EventsAfter(ctx, name, after, fillPage)
@@ -149,10 +147,8 @@ func (h *Hub) fill(ctx context.Context, name string) {
 			// The missing events are gone: move on to what is held. Each
 			// socket then sees the gap, finds it pruned too and gets resync.
 			fillPruned.Inc()
-			if len(t.held) > 0 {
-				t.last = slices.Min(slices.Collect(maps.Keys(t.held))) - 1
-				h.drainLocked(t)
-			}
+			t.seq.skipToHeld()
+			h.drainLocked(t)
 		case err != nil:
 			fillError.Inc()
 			t.failures++
@@ -167,7 +163,7 @@ func (h *Hub) fill(ctx context.Context, name string) {
 			}
 			// A full page may have more behind it; an overflow of held
 			// events since the read began dropped some the read may miss.
-			more = len(events) == fillPage || t.lost
+			more = len(events) == fillPage || t.seq.lost
 			if !more {
 				fillOK.Inc()
 			}
@@ -177,7 +173,7 @@ func (h *Hub) fill(ctx context.Context, name string) {
 			continue
 		}
 		t.filling = false
-		if (len(t.held) > 0 || failed) && ctx.Err() == nil {
+		if (t.seq.missing() || failed) && ctx.Err() == nil {
 			// Still a gap (its events may have been committed after the
 			// read), or the read failed: try again later.
 			h.armGapLocked(t)

@@ -123,10 +123,10 @@ func (h *Hub) refill(name string) {
 	t := sh.topics[name]
 	switch {
 	case t == nil:
-	case t.primed:
+	case t.primed():
 		h.fills.request(name)
 	default:
-		t.lost = true
+		t.seq.markLost()
 	}
 }
 

@@ -36,7 +36,8 @@ func (s *socket) resume(points map[string]int64) {
 		if sub == nil {
 			continue
 		}
-		sub.resuming, sub.resumeAt, sub.wait = true, at, true
+		sub.resuming, sub.resumeAt = true, at
+		sub.seq.pause()
 		s.catchUpLocked(name, sub)
 	}
 }
@@ -47,28 +48,28 @@ const maxEarly = 256
 // startResumeLocked turns the client's resume point into where the replay
 // starts, and reports whether the client must resync instead.
 //
-// What this connection already sent of the topic is (sub.base, sub.next-1]:
+// What this connection already sent of the topic is (sub.base, sent]:
 // the snapshot, then the frames after it. A point at or past the snapshot is
 // served from max(point, sent): frames already sent are in flight to the
 // client, in order, and are not sent twice. A point before the snapshot is
 // served by rewinding, unless frames past the snapshot already went out:
 // older events cannot come after them in order, so the client must resync.
 func (s *socket) startResumeLocked(sub *sub) (resync bool) {
-	at, sent := sub.resumeAt, sub.next-1
+	at, sent := sub.resumeAt, sub.seq.next-1
 	sub.resuming = false
 	switch {
 	case at >= sent:
-		sub.next = at + 1
+		sub.seq.moveTo(at)
 	case at >= sub.base:
 	case sent == sub.base:
-		sub.next = at + 1
+		sub.seq.moveTo(at)
 	default:
 		return true
 	}
 	return false
 }
 
-// catchUp replays a topic from the store after sub.next-1, page by page, then
+// catchUp replays a topic from the store after sub's place, page by page, then
 // merges the live frames held meanwhile and goes live: the store has every
 // event committed before each read, and whatever is committed after it
 // arrives live and is held, so nothing is lost and nothing sent twice.
@@ -100,8 +101,7 @@ func (s *socket) catchUp(topic string) error {
 			s.mu.Unlock()
 			return nil // unassigned meanwhile: nothing more of it
 		}
-		sub.lost = false
-		after := sub.next - 1
+		after := sub.seq.readFrom()
 		s.mu.Unlock()
 
 		events, err := s.h.src.EventsAfter(s.ctx, topic, after, s.h.quarter)
@@ -136,8 +136,8 @@ func (s *socket) catchUp(topic string) error {
 			return nil
 		}
 		for _, f := range frames {
-			if f.seq == sub.next {
-				s.takeLocked(sub, f)
+			if sub.seq.take(f) {
+				s.takeLocked(f)
 			}
 		}
 		switch {
@@ -175,13 +175,13 @@ func (s *socket) resync(topic string, sub *sub) error {
 		return nil
 	}
 	sub.base = seqs[topic]
-	sub.next = sub.base + 1
+	sub.seq.moveTo(sub.base)
 	return s.sendResyncLocked(topic, sub)
 }
 
-// sendResyncLocked queues a resync frame: the topic goes on from sub.next.
+// sendResyncLocked queues a resync frame: the topic goes on after sub's place.
 func (s *socket) sendResyncLocked(topic string, sub *sub) error {
-	b, err := resyncFrame(topic, sub.next-1)
+	b, err := resyncFrame(topic, sub.seq.next-1)
 	if err != nil {
 		return err
 	}

@@ -63,13 +63,12 @@ type socket struct {
 
 // sub is a socket's position in one topic.
 type sub struct {
-	next int64 // the next seq to send
+	// seq's next is the next seq to send. It is paused — live frames are
+	// held — while the snapshot is not read yet or a replay from the store
+	// is under way; past a quarter of QueueSize held frames are dropped:
+	// they are in the store, and the replay reads on until it has them.
+	seq  sequence
 	base int64 // the seq of the snapshot the client was given (hello or topics)
-	// wait holds live frames in held instead of sending them: the snapshot
-	// is not read yet, or a replay from the store is under way.
-	wait bool
-	held []*frame
-	lost bool // held overflowed since the last store read
 	// resuming: the client asked for the events after resumeAt.
 	resuming bool
 	resumeAt int64
@@ -103,7 +102,7 @@ func newSocket(h *Hub, ws *websocket.Conn, out *sendBuffer, a inbox.Auth) *socke
 // the hello.
 func (s *socket) start() {
 	s.mu.Lock()
-	s.topics[s.company] = &sub{wait: true}
+	s.topics[s.company] = s.newSub()
 	s.registered[s.company] = true
 	s.mu.Unlock()
 	s.h.subscribe(s.company, s)
@@ -179,22 +178,20 @@ func (s *socket) offer(f *frame, paced bool) {
 	switch {
 	case sub == nil:
 		// Unassigned a moment ago; the hub forgets it soon.
-	case sub.wait:
-		s.holdLocked(sub, f)
-	case f.seq < sub.next:
-		// Already sent by a replay.
-	case f.seq == sub.next && paced && s.backlog >= s.h.paceAt:
-		sub.wait = true
-		s.holdLocked(sub, f)
+	case paced && s.backlog >= s.h.paceAt && sub.seq.follows(f):
+		sub.seq.pause()
+		sub.seq.hold(f)
 		s.catchUpLocked(f.topic, sub)
-	case f.seq == sub.next:
-		s.takeLocked(sub, f)
 	default:
-		// This socket missed some (it started from an older snapshot than
-		// the hub): hold this one and read the rest from the store.
-		sub.wait = true
-		s.holdLocked(sub, f)
-		s.catchUpLocked(f.topic, sub)
+		switch sub.seq.place(f) {
+		case placePassed:
+			s.takeLocked(f)
+		case placeGap:
+			// This socket missed some (it started from an older snapshot
+			// than the hub): read the rest from the store.
+			sub.seq.pause()
+			s.catchUpLocked(f.topic, sub)
+		}
 	}
 }
 
@@ -207,15 +204,15 @@ func (s *socket) relay(f *frame) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// A topic just added is confirmed (next > 0) by its topics frame first.
-	if sub := s.topics[f.topic]; s.closed || !s.helloSent || sub == nil || sub.next == 0 || f.b == nil {
+	if sub := s.topics[f.topic]; s.closed || !s.helloSent || sub == nil || sub.seq.next == 0 || f.b == nil {
 		return
 	}
 	s.enqueueLocked(f.b)
 }
 
-// takeLocked sends f, the next event of sub, and applies what it changes.
-func (s *socket) takeLocked(sub *sub, f *frame) {
-	sub.next = f.seq + 1
+// takeLocked sends f, the event its sub's sequence just passed, and applies
+// what it changes.
+func (s *socket) takeLocked(f *frame) {
 	if b := f.bytesFor(s.user); b != nil {
 		s.enqueueLocked(b)
 	}
@@ -225,12 +222,5 @@ func (s *socket) takeLocked(sub *sub, f *frame) {
 	}
 }
 
-// holdLocked keeps a live frame until sub's replay or snapshot catches up.
-// Past a quarter of QueueSize the held frames are dropped: they are in the
-// store, and the replay reads on until it has them.
-func (s *socket) holdLocked(sub *sub, f *frame) {
-	if len(sub.held) >= s.h.quarter {
-		sub.held, sub.lost = nil, true
-	}
-	sub.held = append(sub.held, f)
-}
+// newSub is a topic the socket is to get, its place not known yet.
+func (s *socket) newSub() *sub { return &sub{seq: newSequence(s.h.quarter)} }

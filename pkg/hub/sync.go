@@ -119,7 +119,7 @@ func (s *socket) hello() error {
 	}
 	for name := range hello.Topics {
 		if _, ok := s.topics[name]; !ok {
-			s.topics[name] = &sub{wait: true}
+			s.topics[name] = s.newSub()
 			fresh = append(fresh, name)
 		}
 	}
@@ -160,7 +160,8 @@ func (s *socket) hello() error {
 			stale = append(stale, name)
 			continue
 		}
-		sub.base, sub.next = seq, seq+1
+		sub.base = seq
+		sub.seq.moveTo(seq)
 	}
 	for name, at := range s.early {
 		if sub := s.topics[name]; sub != nil {
@@ -188,25 +189,11 @@ func (s *socket) hello() error {
 	return nil
 }
 
-// releaseLocked sends sub's held frames that follow on from sub.next and
+// releaseLocked sends sub's held frames that follow on from its place and
 // reports whether sub is live again: nothing missing, nothing dropped.
 func (s *socket) releaseLocked(sub *sub) bool {
-	i := 0
-	for ; i < len(sub.held); i++ {
-		f := sub.held[i]
-		if f.seq > sub.next {
-			break
-		}
-		if f.seq == sub.next {
-			s.takeLocked(sub, f)
-		}
-	}
-	if i < len(sub.held) || sub.lost {
-		sub.held = append(sub.held[:0], sub.held[i:]...)
-		return false
-	}
-	sub.held, sub.wait = nil, false
-	return true
+	sub.seq.release(s.takeLocked)
+	return sub.seq.resume()
 }
 
 // assignLocked applies a number's new assignees to this socket: it starts or
@@ -216,7 +203,7 @@ func (s *socket) assignLocked(a *assignment) {
 	_, has := s.topics[a.topic]
 	switch want := a.allows(s.user.ID); {
 	case want && !has:
-		s.topics[a.topic] = &sub{wait: true}
+		s.topics[a.topic] = s.newSub()
 		s.queueJobLocked(job{kind: jobAdd, topic: a.topic})
 	case !want && has:
 		// From here on nothing of the topic is sent, live or replayed.
@@ -251,7 +238,8 @@ func (s *socket) add(topic string) error {
 		return nil
 	}
 	s.enqueueLocked(b)
-	sub.base, sub.next = seq, seq+1
+	sub.base = seq
+	sub.seq.moveTo(seq)
 	if !sub.resuming && !s.releaseLocked(sub) {
 		s.catchUpLocked(topic, sub)
 	}

@@ -24,13 +24,10 @@ type shard struct {
 type topic struct {
 	name string
 	subs map[*socket]struct{}
-	// primed is false until a socket has read the topic's seq from the
-	// store: until then the hub cannot tell a late event from a gap, and
-	// holds what arrives.
-	primed bool
-	last   int64            // the last seq fanned out
-	held   map[int64]*frame // events that arrived ahead of last+1
-	lost   bool             // held overflowed: the store has what was dropped
+	// seq is paused until a socket has read the topic's seq from the
+	// store (primed): until then the hub cannot tell a late event from a
+	// gap, and holds what arrives. Its next is the next seq to fan out.
+	seq sequence
 
 	gap      *time.Timer // fires GapWait after a gap opened: fill it
 	gapArmed bool
@@ -38,6 +35,9 @@ type topic struct {
 	refill   bool // another fill was asked for meanwhile
 	failures int  // fills failed in a row, to back off
 }
+
+// primed reports whether the hub knows where the topic's fan-out stands.
+func (t *topic) primed() bool { return !t.seq.paused }
 
 func (h *Hub) shardOf(name string) *shard {
 	return &h.shards[maphash.String(h.seed, name)%shardCount]
@@ -50,7 +50,7 @@ func (h *Hub) subscribe(name string, s *socket) {
 	defer sh.mu.Unlock()
 	t := sh.topics[name]
 	if t == nil {
-		t = &topic{name: name, subs: make(map[*socket]struct{}), held: make(map[int64]*frame)}
+		t = &topic{name: name, subs: make(map[*socket]struct{}), seq: newSequence(maxHeld)}
 		sh.topics[name] = t
 	}
 	t.subs[s] = struct{}{}
@@ -83,15 +83,16 @@ func (h *Hub) prime(name string, seq int64) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	t := sh.topics[name]
-	if t == nil || t.primed {
+	if t == nil || t.primed() {
 		return
 	}
-	t.primed, t.last = true, seq
+	t.seq.moveTo(seq)
+	t.seq.unpause()
 	h.drainLocked(t)
 	switch {
-	case t.lost:
+	case t.seq.lost:
 		h.fills.request(name)
-	case len(t.held) > 0:
+	case t.seq.missing():
 		h.armGapLocked(t)
 	}
 }
@@ -101,51 +102,26 @@ func (h *Hub) prime(name string, seq int64) {
 // was already fanned out. An event read from the store (fromStore) is
 // offered paced, like every held event that follows on from it: see offer.
 func (h *Hub) acceptLocked(t *topic, f *frame, fromStore bool) bool {
-	switch {
-	case !t.primed:
-		t.holdLocked(f)
-	case f.seq <= t.last:
+	switch t.seq.place(f) {
+	case placeStale:
 		return false
-	case f.seq == t.last+1:
-		t.last = f.seq
+	case placePassed:
 		t.fanoutLocked(f, fromStore)
 		h.drainLocked(t)
-	default:
+	case placeGap:
 		// The missing ones are most likely still in flight: a publisher
 		// that committed earlier lost the race to publish.
-		t.holdLocked(f)
 		h.armGapLocked(t)
 	}
 	return true
 }
 
-func (t *topic) holdLocked(f *frame) {
-	if len(t.held) >= maxHeld {
-		t.lost = true
-		return
-	}
-	t.held[f.seq] = f
-}
-
-// drainLocked fans out the held events that follow on from t.last and drops
-// the ones already passed. They are offered paced: there may be up to
-// maxHeld of them at once, more than a socket's queue takes.
+// drainLocked fans out the held events that follow on from the last one
+// fanned out. They are offered paced: there may be up to maxHeld of them at
+// once, more than a socket's queue takes.
 func (h *Hub) drainLocked(t *topic) {
-	for {
-		f, ok := t.held[t.last+1]
-		if !ok {
-			break
-		}
-		delete(t.held, f.seq)
-		t.last = f.seq
-		t.fanoutLocked(f, true)
-	}
-	for seq := range t.held {
-		if seq <= t.last {
-			delete(t.held, seq)
-		}
-	}
-	if len(t.held) == 0 && t.gap != nil && t.gapArmed {
+	t.seq.release(func(f *frame) { t.fanoutLocked(f, true) })
+	if !t.seq.missing() && t.gap != nil && t.gapArmed {
 		t.gap.Stop()
 		t.gapArmed = false
 	}
