@@ -103,6 +103,9 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 		if err := s.ensureThreads(ctx, tx, batch, parties); err != nil {
 			return err
 		}
+		if err := s.insertAhead(ctx, tx, batch, parties); err != nil {
+			return err
+		}
 		for _, p := range batch {
 			p.m, p.dup, p.replied, p.retry, p.err = Message{}, false, false, false, nil
 			n, ok := parties.numbers[p.in.To]
@@ -148,11 +151,106 @@ func (s *Service) storeBatch(ctx context.Context, batch []*pendingSMS) {
 }
 
 // batchTx is the transaction of a batch of inbound texts: it remembers the
-// companies it has read and the threads it has ensured.
+// companies it has read, the threads it has ensured, and the texts it has
+// stored ahead with their threads (insertAhead).
 type batchTx struct {
 	Tx
 	companies map[int64]Company
 	threads   map[ThreadKey]int64
+	stored    map[string]storedAhead // by MessageUUID
+	ahead     map[int64]Thread       // by id, as read after the texts were stored
+	justAhead int64                  // the thread of the text stored ahead last found
+}
+
+// storedAhead is what storing a text ahead gave.
+type storedAhead struct {
+	id, threadID int64
+	dup          bool
+}
+
+// insertAhead stores the first text of each contact in the batch — under
+// load most of its texts — in one statement, and reads their threads in
+// one more per company. Receiving each text then finds its message stored
+// and its thread read (InsertMessage and Thread below), where it would
+// otherwise cost two round trips. A contact's other texts in the batch are
+// stored one at a time as before, after its first in the batch's order, so
+// that each thread's event shows the thread as of its own text; so are all
+// of a contact's texts when its first is one known only from the
+// provider's records.
+func (s *Service) insertAhead(ctx context.Context, tx *batchTx, batch []*pendingSMS, pt parties) error {
+	var ms []*Message
+	contacts := make(map[int64]bool, len(batch))
+	for _, p := range batch {
+		n, ok := pt.numbers[p.in.To]
+		if !ok {
+			continue
+		}
+		c, ok := pt.contacts[companyPhone{n.CompanyID, p.in.From}]
+		if !ok || contacts[c.ID] {
+			continue
+		}
+		contacts[c.ID] = true
+		if p.in.Missed {
+			continue // stored one at a time, and so are the contact's others
+		}
+		m := inboundMessage(p.in)
+		s.prepareMessage(c, n, tx.threads[ThreadKey{n.CompanyID, n.ID, c.ID}], &m)
+		ms = append(ms, &m)
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	dups, err := tx.Tx.InsertMessages(ctx, ms)
+	if err != nil {
+		return err
+	}
+	tx.stored = make(map[string]storedAhead, len(ms))
+	threads := map[int64][]int64{} // by company
+	for i, m := range ms {
+		tx.stored[*m.PlivoUUID] = storedAhead{id: m.ID, threadID: m.ThreadID, dup: dups[i]}
+		if !dups[i] {
+			threads[m.CompanyID] = append(threads[m.CompanyID], m.ThreadID)
+		}
+	}
+	tx.ahead = make(map[int64]Thread, len(ms))
+	for companyID, ids := range threads {
+		read, err := tx.Tx.Threads(ctx, companyID, ThreadFilter{ThreadIDs: ids, Limit: len(ids)})
+		if err != nil {
+			return err
+		}
+		for _, th := range read {
+			tx.ahead[th.ID] = th
+		}
+	}
+	return nil
+}
+
+// InsertMessage finds a text stored ahead without a statement.
+func (t *batchTx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
+	if m.Direction == Inbound && m.PlivoUUID != nil {
+		if a, ok := t.stored[*m.PlivoUUID]; ok && a.threadID == m.ThreadID {
+			delete(t.stored, *m.PlivoUUID)
+			if !a.dup {
+				m.ID, t.justAhead = a.id, a.threadID
+			}
+			return a.dup, nil
+		}
+	}
+	return t.Tx.InsertMessage(ctx, m)
+}
+
+// Thread returns the thread of the text stored ahead that InsertMessage
+// found last, as read right after it was stored, once; any other read goes
+// to the store.
+func (t *batchTx) Thread(ctx context.Context, companyID, id int64) (Thread, error) {
+	if id == t.justAhead {
+		t.justAhead = 0
+		if th, ok := t.ahead[id]; ok && th.CompanyID == companyID {
+			delete(t.ahead, id)
+			return th, nil
+		}
+	}
+	return t.Tx.Thread(ctx, companyID, id)
 }
 
 // EnsureThread returns a thread the batch ensured up front (and locked, for
@@ -216,16 +314,15 @@ func (t *batchTx) Company(ctx context.Context, id int64) (Company, error) {
 // (fillMissed).
 func (s *Service) receive(ctx context.Context, tx Tx, n Number, c Contact, p *pendingSMS) error {
 	var err error
-	uuid := p.in.MessageUUID
 	if p.in.Missed {
+		uuid := p.in.MessageUUID
 		p.m = Message{Direction: Inbound, Status: StatusReceived, PlivoUUID: &uuid, Missed: true, CreatedAt: p.in.At}
 		if p.dup, err = s.addMessage(ctx, tx, c, n, &p.m); err != nil || p.dup {
 			return err
 		}
 		return s.reviewMissed(ctx, tx, c)
 	}
-	p.m = Message{Direction: Inbound, Body: p.in.Text, Status: StatusReceived, PlivoUUID: &uuid,
-		MediaURLs: p.in.MediaURLs, Flagged: MentionsOptOut(p.in.Text) || AsksToStop(p.in.Text)}
+	p.m = inboundMessage(p.in)
 	if p.dup, err = s.addMessage(ctx, tx, c, n, &p.m); err != nil {
 		return err
 	}
@@ -234,6 +331,13 @@ func (s *Service) receive(ctx context.Context, tx Tx, n Number, c Contact, p *pe
 	}
 	p.replied, err = s.ApplyInboundText(ctx, tx, n, c, p.m, p.in.Intent)
 	return err
+}
+
+// inboundMessage is the message an inbound text is stored as.
+func inboundMessage(in InboundSMS) Message {
+	uuid := in.MessageUUID
+	return Message{Direction: Inbound, Body: in.Text, Status: StatusReceived, PlivoUUID: &uuid,
+		MediaURLs: in.MediaURLs, Flagged: MentionsOptOut(in.Text) || AsksToStop(in.Text)}
 }
 
 // parties are the numbers and the contacts a batch's texts name, read with

@@ -27,9 +27,11 @@ type heldStore struct {
 	// stall (from 1) is the transaction that runs out of time: it waits
 	// for its context to end, as a statement kept waiting on locks would.
 	stall int32
-	// Statements of armed transactions: company reads, and threads ensured
-	// one at a time or a batch at a time.
-	companyReads, threadOne, threadMany atomic.Int32
+	// Statements of armed transactions: company reads, threads ensured
+	// and messages inserted one at a time or a batch at a time, and
+	// threads read one at a time.
+	companyReads, threadOne, threadMany  atomic.Int32
+	messageOne, messageMany, threadReads atomic.Int32
 }
 
 // countingTx counts a transaction's statements of the inbound path.
@@ -51,6 +53,21 @@ func (c countingTx) EnsureThread(ctx context.Context, companyID, numberID, conta
 func (c countingTx) EnsureThreads(ctx context.Context, keys []inbox.ThreadKey) (map[inbox.ThreadKey]int64, error) {
 	c.h.threadMany.Add(1)
 	return c.Tx.EnsureThreads(ctx, keys)
+}
+
+func (c countingTx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) {
+	c.h.messageOne.Add(1)
+	return c.Tx.InsertMessage(ctx, m)
+}
+
+func (c countingTx) InsertMessages(ctx context.Context, ms []*inbox.Message) ([]bool, error) {
+	c.h.messageMany.Add(1)
+	return c.Tx.InsertMessages(ctx, ms)
+}
+
+func (c countingTx) Thread(ctx context.Context, companyID, id int64) (inbox.Thread, error) {
+	c.h.threadReads.Add(1)
+	return c.Tx.Thread(ctx, companyID, id)
 }
 
 func (h *heldStore) Tx(ctx context.Context, fn func(inbox.Tx) error) ([]inbox.Event, error) {
@@ -154,6 +171,14 @@ func TestReceiveSMSGroupCommit(t *testing.T) {
 					}
 					if one, many := h.threadOne.Load(), h.threadMany.Load(); one != 0 || many != want {
 						t.Errorf("threads ensured %d times one by one and %d times together; want 0 and %d (one per transaction)", one, many, want)
+					}
+					// Each phone's first text in a batch is inserted with the
+					// others' and its thread read with theirs; its later
+					// texts (20) and the redeliveries (5) one by one, and
+					// only the 20 stored that way read their thread alone.
+					if one, many, reads := h.messageOne.Load(), h.messageMany.Load(), h.threadReads.Load(); one != 25 || many != want || reads != 20 {
+						t.Errorf("messages inserted %d times one by one and %d times together, threads read alone %d times; want 25, %d (one per transaction) and 20",
+							one, many, reads, want)
 					}
 				}
 				ids := map[string]int64{}

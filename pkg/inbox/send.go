@@ -260,11 +260,7 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, c Contact, n Number, m 
 	if err != nil {
 		return false, err
 	}
-	m.ThreadID, m.CompanyID = threadID, c.CompanyID
-	_, m.Segments, m.Encoding = CountSegments(m.Body)
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = s.now()
-	}
+	s.prepareMessage(c, n, threadID, m)
 	dup, err := tx.InsertMessage(ctx, m)
 	if err != nil || dup {
 		return dup, err
@@ -297,4 +293,13 @@ func (s *Service) addMessage(ctx context.Context, tx Tx, c Contact, n Number, m 
 		return false, tx.Emit(CompanyTopic(c.CompanyID), EventContactUpdated, map[string]Contact{"contact": th.Contact})
 	}
 	return false, nil
+}
+
+// prepareMessage readies m to be stored on the thread (threadID) of c and n.
+func (s *Service) prepareMessage(c Contact, n Number, threadID int64, m *Message) {
+	m.ThreadID, m.CompanyID, m.NumberID, m.ContactID = threadID, c.CompanyID, n.ID, c.ID
+	_, m.Segments, m.Encoding = CountSegments(m.Body)
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = s.now()
+	}
 }

@@ -134,6 +134,11 @@ type Tx interface {
 	// queue. A message whose PlivoUUID, or whose sender's IdempotencyKey, is
 	// stored already is not inserted and changes nothing: duplicate is true.
 	InsertMessage(ctx context.Context, m *Message) (duplicate bool, err error)
+	// InsertMessages is InsertMessage for messages of one direction, each
+	// on a thread of its own (a batch of inbound texts), with NumberID and
+	// ContactID set to their threads': in one statement where the engine
+	// allows. duplicates[i] is ms[i]'s.
+	InsertMessages(ctx context.Context, ms []*Message) (duplicates []bool, err error)
 	// MarkRead zeroes a thread's unread count and records who read it; it
 	// reports false when the thread had nothing unread (nothing changed).
 	MarkRead(ctx context.Context, threadID, userID int64, at time.Time) (bool, error)

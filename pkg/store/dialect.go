@@ -35,6 +35,10 @@ type dialect interface {
 	// It returns the new id, or none for a duplicate, which changes
 	// nothing.
 	insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error)
+	// insertMessages is insertMessage for messages each on a thread of
+	// its own: rows are their values in messageColumns' order. It returns
+	// the new ids by thread; a duplicate has none.
+	insertMessages(ctx context.Context, t *tx, ms []*inbox.Message, rows [][]any, touch string) (map[int64]int64, error)
 
 	// sumDecimal is the SQL aggregate that adds the decimal column col
 	// exactly (NULL when every value is): amounts of money, never through a

@@ -107,12 +107,66 @@ func (q queries) Messages(ctx context.Context, companyID int64, threadIDs []int6
 // duplicate. How the three writes are made is the dialect's: on PostgreSQL
 // they are one statement, as a round trip costs more than any of them.
 func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) {
+	values, touch, err := t.messageValues(m)
+	if err != nil {
+		return false, err
+	}
+	ids, err := t.dialect.insertMessage(ctx, t, m, append(values, m.ThreadID, m.CompanyID), touch)
+	if err != nil {
+		return false, err
+	}
+	if len(ids) == 0 {
+		return true, nil
+	}
+	m.ID = ids[0]
+	return false, nil
+}
+
+// InsertMessages is InsertMessage for messages of one direction, each on a
+// thread of its own (a batch of inbound texts), with their NumberID and
+// ContactID set to their threads'. On PostgreSQL it is one statement.
+func (t *tx) InsertMessages(ctx context.Context, ms []*inbox.Message) ([]bool, error) {
+	dups := make([]bool, len(ms))
+	if len(ms) == 0 {
+		return dups, nil
+	}
+	rows := make([][]any, len(ms))
+	threads := make(map[int64]bool, len(ms))
+	var touch string
+	for i, m := range ms {
+		if threads[m.ThreadID] || m.Direction != ms[0].Direction {
+			return nil, fmt.Errorf("insert messages: each must be on a thread of its own, all of one direction")
+		}
+		threads[m.ThreadID] = true
+		values, tc, err := t.messageValues(m)
+		if err != nil {
+			return nil, err
+		}
+		rows[i], touch = append([]any{m.CompanyID, m.ThreadID, m.NumberID, m.ContactID}, values...), tc
+	}
+	ids, err := t.dialect.insertMessages(ctx, t, ms, rows, touch)
+	if err != nil {
+		return nil, err
+	}
+	for i, m := range ms {
+		if id, ok := ids[m.ThreadID]; ok {
+			m.ID = id
+		} else {
+			dups[i] = true
+		}
+	}
+	return dups, nil
+}
+
+// messageValues are m's columns after its thread's four (messageColumns),
+// and the rest of its thread's SET clause (see dialect.insertMessage).
+func (t *tx) messageValues(m *inbox.Message) ([]any, string, error) {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = t.now()
 	}
 	media, err := mediaJSON(m.MediaURLs)
 	if err != nil {
-		return false, err
+		return nil, "", err
 	}
 	sendState := "none"
 	var sendAfter any
@@ -126,9 +180,9 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	if m.IdempotencyKey != "" {
 		key = m.IdempotencyKey
 	}
-	args := []any{m.Direction, m.Body, m.Status, m.ErrorCode, m.ErrorReason, m.Segments, m.Encoding, sentByID(*m),
+	values := []any{m.Direction, m.Body, m.Status, m.ErrorCode, m.ErrorReason, m.Segments, m.Encoding, sentByID(*m),
 		m.PlivoUUID, key, m.RequestHash, media, m.Flagged, sendState, sendAfter, m.CreatedAt, m.CreatedAt,
-		m.ConsentEntryID, m.Purpose, m.HoldNote, m.Missed, m.BulkID, m.ResendOf, m.ThreadID, m.CompanyID}
+		m.ConsentEntryID, m.Purpose, m.HoldNote, m.Missed, m.BulkID, m.ResendOf}
 	// An inbound message raises the unread count and, if it is the first
 	// since the last outbound one, starts the thread's wait for a reply; an
 	// outbound one ends the wait and records its sender as the last replier
@@ -138,22 +192,18 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 	if m.Direction == inbox.Outbound {
 		touch = `replied_by = COALESCE(m.sent_by, threads.replied_by), awaiting_since = NULL`
 	}
-	ids, err := t.dialect.insertMessage(ctx, t, m, args, touch)
-	if err != nil {
-		return false, err
-	}
-	if len(ids) == 0 {
-		return true, nil
-	}
-	m.ID = ids[0]
-	return false, nil
+	return values, touch, nil
 }
+
+// messageColumns are the columns a message is inserted with: its thread's
+// four, then messageValues'.
+const messageColumns = `company_id, thread_id, number_id, contact_id, direction, body, status,
+	error_code, error_reason, segments, encoding, sent_by, plivo_uuid, idempotency_key, request_hash, media_urls, flagged,
+	send_state, send_after, created_at, updated_at, consent_entry_id, purpose, hold_note, missed, bulk_id, resend_of`
 
 // insertMessage inserts a message into the thread it names, if that thread
 // belongs to the company named.
-const insertMessage = `INSERT INTO messages (company_id, thread_id, number_id, contact_id, direction, body, status,
-	error_code, error_reason, segments, encoding, sent_by, plivo_uuid, idempotency_key, request_hash, media_urls, flagged,
-	send_state, send_after, created_at, updated_at, consent_entry_id, purpose, hold_note, missed, bulk_id, resend_of)
+const insertMessage = `INSERT INTO messages (` + messageColumns + `)
 	SELECT t.company_id, t.id, t.number_id, t.contact_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 	FROM threads t WHERE t.id = ? AND t.company_id = ?
 	ON CONFLICT DO NOTHING`

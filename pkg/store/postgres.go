@@ -164,14 +164,52 @@ func (postgresDialect) ensureThreads(ctx context.Context, t *tx, keys []inbox.Th
 func (postgresDialect) insertMessage(ctx context.Context, t *tx, m *inbox.Message, args []any, touch string) ([]int64, error) {
 	var ids []int64
 	err := t.sel(ctx, &ids, `WITH m AS (`+insertMessage+` RETURNING id, thread_id, contact_id, sent_by, created_at),
-		th AS (UPDATE threads SET last_message_id = m.id, last_message_at = m.created_at, `+touch+`
-			FROM m WHERE threads.id = m.thread_id),
-		c AS (UPDATE contacts SET last_message_at = m.created_at FROM m WHERE contacts.id = m.contact_id)
+		`+touchMessages(touch)+`
 		SELECT id FROM m`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("insert message: %w", err)
 	}
 	return ids, nil
+}
+
+// insertMessages is insertMessage for many messages in one statement: one
+// row of values each (the caller names their threads' number and contact).
+func (postgresDialect) insertMessages(ctx context.Context, t *tx, _ []*inbox.Message, rows [][]any, touch string) (map[int64]int64, error) {
+	row := "(?" + strings.Repeat(", ?", len(rows[0])-1) + ")"
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for _, r := range rows {
+		args = append(args, r...)
+	}
+	var got []struct {
+		ID       int64 `db:"id"`
+		ThreadID int64 `db:"thread_id"`
+	}
+	err := t.sel(ctx, &got, `WITH m AS (INSERT INTO messages (`+messageColumns+`)
+		VALUES `+row+strings.Repeat(", "+row, len(rows)-1)+`
+		ON CONFLICT DO NOTHING RETURNING id, thread_id, contact_id, sent_by, created_at),
+		`+touchMessages(touch)+`
+		SELECT id, thread_id FROM m`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("insert %d messages: %w", len(rows), err)
+	}
+	ids := make(map[int64]int64, len(got))
+	for _, r := range got {
+		ids[r.ThreadID] = r.ID
+	}
+	return ids, nil
+}
+
+// touchMessages are the CTEs that point the threads and the contacts of
+// the messages just inserted (m) at them: a thread gets touch, the rest of
+// its SET clause, and a contact its latest message's time. The contacts
+// are taken in id order, so that two batches lock the ones they share in
+// the same order (their threads are locked already: EnsureThreads).
+func touchMessages(touch string) string {
+	return `th AS (UPDATE threads SET last_message_id = m.id, last_message_at = m.created_at, ` + touch + `
+			FROM m WHERE threads.id = m.thread_id),
+		c AS (UPDATE contacts SET last_message_at = l.at
+			FROM (SELECT contact_id, max(created_at) AS at FROM m GROUP BY contact_id ORDER BY contact_id) l
+			WHERE contacts.id = l.contact_id)`
 }
 
 // redeemTicket deletes the ticket and reads who it is for in one

@@ -149,6 +149,22 @@ func (sqliteDialect) insertMessage(ctx context.Context, t *tx, m *inbox.Message,
 	return ids, nil
 }
 
+// insertMessages inserts the messages one by one: a statement on SQLite is
+// a function call, not a round trip.
+func (sqliteDialect) insertMessages(ctx context.Context, t *tx, ms []*inbox.Message, _ [][]any, _ string) (map[int64]int64, error) {
+	ids := make(map[int64]int64, len(ms))
+	for _, m := range ms {
+		dup, err := t.InsertMessage(ctx, m)
+		if err != nil {
+			return nil, err
+		}
+		if !dup {
+			ids[m.ThreadID] = m.ID
+		}
+	}
+	return ids, nil
+}
+
 // redeemTicket deletes the ticket, then reads its user, provided they are
 // active and the session or token that minted the ticket is live: SQLite's
 // DELETE has no USING.

@@ -737,3 +737,110 @@ func TestEnsureThreads(t *testing.T) {
 		}
 	})
 }
+
+// TestInsertMessages: messages on threads of their own go in together as
+// InsertMessage would put them one by one — each thread's last message,
+// unread count and wait, and the contact's last message — and a repeated
+// PlivoUUID is reported and changes nothing.
+func TestInsertMessages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, "acme")
+		other := inbox.Number{CompanyID: f.company.ID, E164: "+14155550177", Label: "Other"}
+		newcomer := inbox.Contact{CompanyID: f.company.ID, Name: "New", Phone: "+14155550300",
+			Kind: inbox.KindCandidate, Consent: inbox.ConsentUnknown}
+		at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+		uuid := func(s string) *string { return &s }
+		var threads [3]int64
+		_, err := db.Tx(ctx, func(tx inbox.Tx) error {
+			if err := tx.CreateNumber(ctx, &other); err != nil {
+				return err
+			}
+			if err := tx.EnsureContact(ctx, &newcomer); err != nil {
+				return err
+			}
+			for i, k := range [][2]int64{{f.number.ID, f.contact.ID}, {other.ID, f.contact.ID}, {f.number.ID, newcomer.ID}} {
+				id, err := tx.EnsureThread(ctx, f.company.ID, k[0], k[1])
+				if err != nil {
+					return err
+				}
+				threads[i] = id
+			}
+			// Stored before: the third message below repeats it.
+			_, err := tx.InsertMessage(ctx, &inbox.Message{CompanyID: f.company.ID, ThreadID: threads[2],
+				Direction: inbox.Inbound, Body: "hello", Status: inbox.StatusReceived, PlivoUUID: uuid("u-before"), CreatedAt: at})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := []*inbox.Message{
+			{ThreadID: threads[0], NumberID: f.number.ID, ContactID: f.contact.ID, Body: "one", PlivoUUID: uuid("u-1"), CreatedAt: at.Add(time.Minute)},
+			{ThreadID: threads[1], NumberID: other.ID, ContactID: f.contact.ID, Body: "two", PlivoUUID: uuid("u-2"), CreatedAt: at.Add(2 * time.Minute)},
+			{ThreadID: threads[2], NumberID: f.number.ID, ContactID: newcomer.ID, Body: "again", PlivoUUID: uuid("u-before"), CreatedAt: at.Add(3 * time.Minute)},
+		}
+		for _, m := range ms {
+			m.CompanyID, m.Direction, m.Status, m.Segments, m.Encoding = f.company.ID, inbox.Inbound, inbox.StatusReceived, 1, "GSM-7"
+		}
+		var dups []bool
+		_, err = db.Tx(ctx, func(tx inbox.Tx) error {
+			var err error
+			dups, err = tx.InsertMessages(ctx, ms)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("InsertMessages: %v", err)
+		}
+		if !slices.Equal(dups, []bool{false, false, true}) || ms[0].ID == 0 || ms[1].ID == 0 || ms[0].ID == ms[1].ID {
+			t.Fatalf("InsertMessages: duplicates %v, ids %d and %d; want [false false true] and two new ids", dups, ms[0].ID, ms[1].ID)
+		}
+		for i, m := range ms[:2] {
+			th, err := db.Thread(ctx, f.company.ID, threads[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if th.LastMessage == nil || th.LastMessage.ID != m.ID || th.LastMessage.Body != m.Body || th.UnreadCount != 1 ||
+				th.AwaitingSince == nil || !th.AwaitingSince.Equal(m.CreatedAt) || th.LastMessageAt == nil || !th.LastMessageAt.Equal(m.CreatedAt) {
+				t.Errorf("thread %d after InsertMessages: %+v; want message %d as its last, one unread, awaiting since %v", i, th, m.ID, m.CreatedAt)
+			}
+		}
+		th, err := db.Thread(ctx, f.company.ID, threads[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if th.UnreadCount != 1 || th.LastMessage == nil || th.LastMessage.Body != "hello" {
+			t.Errorf("thread of the repeated text: %+v; want it unchanged (one unread, last message hello)", th)
+		}
+		c, err := db.Contact(ctx, f.company.ID, f.contact.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.LastMessageAt == nil || !c.LastMessageAt.Equal(ms[1].CreatedAt) {
+			t.Errorf("contact's last message at %v; want %v, the later of its two", c.LastMessageAt, ms[1].CreatedAt)
+		}
+
+		_, err = db.Tx(ctx, func(tx inbox.Tx) error {
+			same := []*inbox.Message{
+				{CompanyID: f.company.ID, ThreadID: threads[0], NumberID: f.number.ID, ContactID: f.contact.ID, Direction: inbox.Inbound,
+					Status: inbox.StatusReceived, Body: "a", PlivoUUID: uuid("u-a")},
+				{CompanyID: f.company.ID, ThreadID: threads[0], NumberID: f.number.ID, ContactID: f.contact.ID, Direction: inbox.Inbound,
+					Status: inbox.StatusReceived, Body: "b", PlivoUUID: uuid("u-b")},
+			}
+			_, err := tx.InsertMessages(ctx, same)
+			return err
+		})
+		if err == nil {
+			t.Error("InsertMessages of two messages on one thread: no error")
+		}
+		_, err = db.Tx(ctx, func(tx inbox.Tx) error {
+			none, err := tx.InsertMessages(ctx, nil)
+			if err == nil && len(none) != 0 {
+				t.Errorf("InsertMessages of none: %v", none)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
