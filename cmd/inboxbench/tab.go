@@ -38,7 +38,8 @@ type tab struct {
 var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // connect opens the tab's socket, authenticated for real, and reads up to
-// its hello. With resume it first asks for every event after its position.
+// its hello. With resume it asks, with the upgrade, for every event after
+// its position.
 func (t *tab) connect(ctx context.Context, resume bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -54,18 +55,20 @@ func (t *tab) connect(ctx context.Context, resume bool) error {
 	} else {
 		h.Set("Cookie", sessionCookie+"="+t.user.cookie)
 	}
+	if resume {
+		// With the upgrade, so that it is served before anything live.
+		b, _ := json.Marshal(t.pos.resume())
+		sep := "?"
+		if strings.Contains(wsURL, "?") {
+			sep = "&"
+		}
+		wsURL += sep + "resume=" + url.QueryEscape(string(b))
+	}
 	c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: t.s.dial.client(), HTTPHeader: h})
 	if err != nil {
 		return fmt.Errorf("dial %s as %s: %w", base, t.user.email, err)
 	}
 	c.SetReadLimit(32 << 20)
-	if resume {
-		b, _ := json.Marshal(map[string]any{"type": "resume", "topics": t.pos.resume()})
-		if err := c.Write(ctx, websocket.MessageText, b); err != nil {
-			c.CloseNow()
-			return fmt.Errorf("send resume: %w", err)
-		}
-	}
 	for {
 		typ, err := t.readOne(ctx, c)
 		if err != nil {

@@ -44,9 +44,11 @@
 //     may get now, every event after 38 in order, then live with no gap and no
 //     duplicate. Topics it may not get are ignored. A resume point that is
 //     older than the events this connection already sent past its snapshot
-//     cannot be served in order and is answered with resync; so send resume
-//     right when the socket opens (it may arrive before hello, and is then
-//     served before anything live).
+//     cannot be served in order and is answered with resync. The same
+//     points given with the upgrade (GET /ws?resume={"number:3":38}, an
+//     extension) are always served right after hello, before anything
+//     live; a resume frame sent when the socket opens usually is, but may
+//     be read too late under load.
 //   - {"type":"typing","thread_id":N}: at most one per thread every 2 s is
 //     relayed; others are dropped.
 //

@@ -164,11 +164,17 @@ func (e *env) dial(user int64) *client {
 	return e.dialWith(user, dialOptions(user), true)
 }
 
-func (e *env) dialWith(user int64, opts *websocket.DialOptions, read bool) *client {
+// dialWith opens a websocket as user with opts and the upgrade's query, if
+// any; the caller reads it unless read.
+func (e *env) dialWith(user int64, opts *websocket.DialOptions, read bool, query ...string) *client {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
 	defer cancel()
-	ws, resp, err := websocket.Dial(ctx, e.wsURL(), opts)
+	u := e.wsURL()
+	if len(query) > 0 {
+		u += "?" + strings.Join(query, "&")
+	}
+	ws, resp, err := websocket.Dial(ctx, u, opts)
 	if err != nil {
 		e.t.Fatalf("dial as user %d: %v", user, err)
 	}

@@ -247,6 +247,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, inbox.ErrUnauthenticated.Code, inbox.ErrUnauthenticated.Message)
 		return
 	}
+	points, err := resumeQuery(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_resume", err.Error())
+		return
+	}
 	if !h.running() {
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "real-time updates are not running; try again")
@@ -270,7 +275,28 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// From here on only a, ws and the raw connection are kept: returning
 	// lets net/http free the request and its connection state, and the
 	// socket lives on in its own reader goroutine.
-	h.accept(ws, rec.out, a)
+	h.accept(ws, rec.out, a, points)
+}
+
+// resumeQuery reads the upgrade's resume query parameter: the topics of
+// a resume frame (a JSON object of topic → seq), given with the upgrade so
+// that they are served right after hello, before anything live, however
+// the server's goroutines are scheduled. A resume frame sent once the
+// socket is open may be read after live events went out past the hello's
+// snapshot, and is then answered with resync.
+func resumeQuery(r *http.Request) (map[string]int64, error) {
+	q := r.URL.Query().Get("resume")
+	if q == "" {
+		return nil, nil
+	}
+	var points map[string]int64
+	if err := json.Unmarshal([]byte(q), &points); err != nil {
+		return nil, fmt.Errorf(`resume must be a JSON object of topic to seq, like {"number:3":38}`)
+	}
+	if len(points) > maxEarly {
+		return nil, fmt.Errorf("resume names %d topics; at most %d", len(points), maxEarly)
+	}
+	return points, nil
 }
 
 // runContext returns Run's context: store reads shared by several sockets
@@ -292,9 +318,10 @@ func (h *Hub) running() bool {
 
 // accept registers an accepted websocket and starts it. Its place among
 // its user's sockets is reserved already; teardown gives it back.
-func (h *Hub) accept(ws *websocket.Conn, out *sendBuffer, a inbox.Auth) {
+func (h *Hub) accept(ws *websocket.Conn, out *sendBuffer, a inbox.Auth, points map[string]int64) {
 	ws.SetReadLimit(h.opts.ReadLimit)
 	s := newSocket(h, ws, out, a)
+	s.resume(points) // before hello: served right after it
 	h.mu.Lock()
 	if h.state != stateRunning {
 		h.mu.Unlock()

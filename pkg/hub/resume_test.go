@@ -1,10 +1,15 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"smsinbox/pkg/inbox"
 )
@@ -43,6 +48,33 @@ func TestResumeAtOpen(t *testing.T) {
 	}
 	a.expectSeqs(topicN, 2, 4)
 	a.expect(e.marker())
+}
+
+// A resume point given with the upgrade is served right after hello,
+// before anything live: here an event is published past the hello's
+// snapshot while the hello is read, and the client sends nothing — the
+// case in which a resume frame read late would get a resync. A resume that
+// is not a JSON object of seqs is refused before the upgrade.
+func TestResumeOnUpgrade(t *testing.T) {
+	e := newEnv(t, Options{})
+	for i := range 3 {
+		e.store.append(topicN, inbox.EventMessageCreated, message(i+1))
+	}
+	e.store.duringNextHello(func() { e.publish(topicN, inbox.EventMessageCreated, message(4)) })
+	point, _ := json.Marshal(map[string]int64{topicN: 1})
+	a := e.dialWith(alice, dialOptions(alice), true, "resume="+url.QueryEscape(string(point)))
+	if got := a.hello().Topics[topicN]; got != 3 {
+		t.Fatalf("hello seq of %s: got %d, want 3", topicN, got)
+	}
+	a.expectSeqs(topicN, 2, 4)
+	a.expect(e.marker())
+
+	for _, bad := range []string{"resume=%5B1%5D", "resume=" + url.QueryEscape(`{"`+topicN+`":"x"}`)} {
+		_, resp, err := websocket.Dial(context.Background(), e.wsURL()+"?"+bad, dialOptions(alice))
+		if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest || errorBody(t, resp.Body) != "invalid_resume" {
+			t.Errorf("upgrade with %s: %v; want 400 invalid_resume", bad, err)
+		}
+	}
 }
 
 // Many sockets resume while many publishers race to publish after commit:

@@ -62,7 +62,7 @@ export function createLive(o) {
   let helloTimer = null;
   let stallTimer = null;
   let status = 'stopped';
-  /** @type {Record<string, number>|null} the resume sent when the socket opened */
+  /** @type {Record<string, number>|null} the resume sent with the socket's upgrade */
   let earlyResume = null;
   const typingSent = new Map(); // thread id → last sent time
   const typingTrailing = new Map(); // thread id → timer of the trailing frame
@@ -129,25 +129,23 @@ export function createLive(o) {
     }
     connecting = false;
     if (!running || ws) return;
+    // Reconnecting: ask for what we missed with the upgrade itself. The
+    // server serves it right after hello, before anything live; a resume
+    // frame sent once the socket is open may be read after live events went
+    // out past the hello's snapshot, and be answered with a resync.
+    const points = tracker.resumePoints();
+    let url = `${o.wsURL()}/ws?ticket=${encodeURIComponent(ticket)}`;
+    if (points) url += `&resume=${encodeURIComponent(JSON.stringify(points))}`;
     let sock;
     try {
-      sock = new WS(`${o.wsURL()}/ws?ticket=${encodeURIComponent(ticket)}`);
+      sock = new WS(url);
     } catch {
       scheduleReconnect();
       return;
     }
     ws = sock;
     gotHello = false;
-    earlyResume = null;
-    sock.onopen = () => {
-      if (sock !== ws) return;
-      // Reconnecting: ask for what we missed right away. The server serves a
-      // resume that arrives before anything live without a gap; one sent
-      // after hello may come too late (live events already went out past
-      // its snapshot) and be answered with a resync.
-      earlyResume = tracker.resumePoints();
-      if (earlyResume) send({ type: 'resume', topics: earlyResume });
-    };
+    earlyResume = points;
     sock.onmessage = (ev) => {
       if (sock !== ws) return;
       let frame;
@@ -199,7 +197,7 @@ export function createLive(o) {
       o.onHello(data, { resync: r.resync, forgotten: r.forgotten, added: r.added, first: !everHello });
       everHello = true;
       if (r.resume) {
-        // Topics asked for when the socket opened are already on their way.
+        // Topics asked for with the upgrade are already on their way.
         const rest = Object.fromEntries(Object.entries(r.resume)
           .filter(([t]) => !(earlyResume && Object.hasOwn(earlyResume, t))));
         if (Object.keys(rest).length) send({ type: 'resume', topics: rest });
