@@ -42,22 +42,34 @@ type eventRow struct {
 }
 
 func (q queries) EventsAfter(ctx context.Context, topic string, after int64, limit int) ([]inbox.Event, error) {
+	const page = `SELECT topic, seq, type, payload, created_at FROM events
+		WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`
 	var rows []eventRow
-	if err := q.sel(ctx, &rows, `SELECT topic, seq, type, payload, created_at FROM events
-		WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`, topic, after, limit); err != nil {
+	if err := q.sel(ctx, &rows, page, topic, after, limit); err != nil {
 		return nil, fmt.Errorf("load events of %s after %d: %w", topic, after, err)
 	}
 	if len(rows) == 0 {
 		// Nothing stored after the point: fine if the point is the topic's
-		// current seq, a resync if it is ahead of it or the rest was pruned.
+		// current seq, a resync if it is ahead of it. A seq past the point
+		// is either events committed since the read above (a topic's seq
+		// and its events commit together, so a second read has them) or
+		// events pruned: the second read tells which.
 		seqs, err := q.TopicSeqs(ctx, []string{topic})
 		if err != nil {
 			return nil, err
 		}
-		if seqs[topic] != after {
+		switch current := seqs[topic]; {
+		case current == after:
+			return []inbox.Event{}, nil
+		case current < after:
 			return nil, inbox.ErrEventsPruned
 		}
-		return []inbox.Event{}, nil
+		if err := q.sel(ctx, &rows, page, topic, after, limit); err != nil {
+			return nil, fmt.Errorf("load events of %s after %d: %w", topic, after, err)
+		}
+		if len(rows) == 0 {
+			return nil, inbox.ErrEventsPruned
+		}
 	}
 	if rows[0].Seq != after+1 {
 		return nil, inbox.ErrEventsPruned
