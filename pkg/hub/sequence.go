@@ -102,7 +102,7 @@ func (q *sequence) release(pass func(*frame)) {
 // resume unpauses the sequence if nothing is missing: nothing held ahead,
 // nothing lost. Otherwise it stays paused and the owner reads the store.
 func (q *sequence) resume() bool {
-	if len(q.held) > 0 || q.lost {
+	if q.missing() {
 		return false
 	}
 	q.held, q.paused = nil, false

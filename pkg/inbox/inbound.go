@@ -157,15 +157,15 @@ type batchTx struct {
 	Tx
 	companies map[int64]Company
 	threads   map[ThreadKey]int64
-	stored    map[string]storedAhead // by MessageUUID
-	ahead     map[int64]Thread       // by id, as read after the texts were stored
-	justAhead int64                  // the thread of the text stored ahead last found
+	ahead     map[string]aheadText // by MessageUUID
+	next      *Thread              // the thread of the text stored ahead just found, for its Thread read
 }
 
-// storedAhead is what storing a text ahead gave.
-type storedAhead struct {
-	id, threadID int64
-	dup          bool
+// aheadText is a text stored ahead: its message (no ID if it was a
+// duplicate) and its thread as read right after.
+type aheadText struct {
+	m      *Message
+	thread *Thread
 }
 
 // insertAhead stores the first text of each contact in the batch — under
@@ -200,27 +200,30 @@ func (s *Service) insertAhead(ctx context.Context, tx *batchTx, batch []*pending
 	if len(ms) == 0 {
 		return nil
 	}
-	dups, err := tx.Tx.InsertMessages(ctx, ms)
-	if err != nil {
+	if err := tx.Tx.InsertMessages(ctx, ms); err != nil {
 		return err
 	}
-	tx.stored = make(map[string]storedAhead, len(ms))
-	threads := map[int64][]int64{} // by company
-	for i, m := range ms {
-		tx.stored[*m.PlivoUUID] = storedAhead{id: m.ID, threadID: m.ThreadID, dup: dups[i]}
-		if !dups[i] {
+	tx.ahead = make(map[string]aheadText, len(ms))
+	threads := map[int64][]int64{} // stored ones, by company
+	for _, m := range ms {
+		tx.ahead[*m.PlivoUUID] = aheadText{m: m}
+		if m.ID != 0 {
 			threads[m.CompanyID] = append(threads[m.CompanyID], m.ThreadID)
 		}
 	}
-	tx.ahead = make(map[int64]Thread, len(ms))
+	byID := make(map[int64]*Thread, len(ms))
 	for companyID, ids := range threads {
 		read, err := tx.Tx.Threads(ctx, companyID, ThreadFilter{ThreadIDs: ids, Limit: len(ids)})
 		if err != nil {
 			return err
 		}
-		for _, th := range read {
-			tx.ahead[th.ID] = th
+		for i := range read {
+			byID[read[i].ID] = &read[i]
 		}
+	}
+	for uuid, a := range tx.ahead {
+		a.thread = byID[a.m.ThreadID]
+		tx.ahead[uuid] = a
 	}
 	return nil
 }
@@ -228,26 +231,23 @@ func (s *Service) insertAhead(ctx context.Context, tx *batchTx, batch []*pending
 // InsertMessage finds a text stored ahead without a statement.
 func (t *batchTx) InsertMessage(ctx context.Context, m *Message) (bool, error) {
 	if m.Direction == Inbound && m.PlivoUUID != nil {
-		if a, ok := t.stored[*m.PlivoUUID]; ok && a.threadID == m.ThreadID {
-			delete(t.stored, *m.PlivoUUID)
-			if !a.dup {
-				m.ID, t.justAhead = a.id, a.threadID
-			}
-			return a.dup, nil
+		if a, ok := t.ahead[*m.PlivoUUID]; ok && a.m.ThreadID == m.ThreadID {
+			delete(t.ahead, *m.PlivoUUID)
+			m.ID, t.next = a.m.ID, a.thread
+			return a.m.ID == 0, nil
 		}
 	}
 	return t.Tx.InsertMessage(ctx, m)
 }
 
 // Thread returns the thread of the text stored ahead that InsertMessage
-// found last, as read right after it was stored, once; any other read goes
-// to the store.
+// found just before, as read right after it was stored, once; any other
+// read goes to the store.
 func (t *batchTx) Thread(ctx context.Context, companyID, id int64) (Thread, error) {
-	if id == t.justAhead {
-		t.justAhead = 0
-		if th, ok := t.ahead[id]; ok && th.CompanyID == companyID {
-			delete(t.ahead, id)
-			return th, nil
+	if th := t.next; th != nil {
+		t.next = nil
+		if th.ID == id && th.CompanyID == companyID {
+			return *th, nil
 		}
 	}
 	return t.Tx.Thread(ctx, companyID, id)

@@ -60,7 +60,7 @@ func (c countingTx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, 
 	return c.Tx.InsertMessage(ctx, m)
 }
 
-func (c countingTx) InsertMessages(ctx context.Context, ms []*inbox.Message) ([]bool, error) {
+func (c countingTx) InsertMessages(ctx context.Context, ms []*inbox.Message) error {
 	c.h.messageMany.Add(1)
 	return c.Tx.InsertMessages(ctx, ms)
 }

@@ -137,8 +137,8 @@ type Tx interface {
 	// InsertMessages is InsertMessage for messages of one direction, each
 	// on a thread of its own (a batch of inbound texts), with NumberID and
 	// ContactID set to their threads': in one statement where the engine
-	// allows. duplicates[i] is ms[i]'s.
-	InsertMessages(ctx context.Context, ms []*Message) (duplicates []bool, err error)
+	// allows. A duplicate keeps ID 0.
+	InsertMessages(ctx context.Context, ms []*Message) error
 	// MarkRead zeroes a thread's unread count and records who read it; it
 	// reports false when the thread had nothing unread (nothing changed).
 	MarkRead(ctx context.Context, threadID, userID int64, at time.Time) (bool, error)

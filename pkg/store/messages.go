@@ -124,38 +124,34 @@ func (t *tx) InsertMessage(ctx context.Context, m *inbox.Message) (bool, error) 
 
 // InsertMessages is InsertMessage for messages of one direction, each on a
 // thread of its own (a batch of inbound texts), with their NumberID and
-// ContactID set to their threads'. On PostgreSQL it is one statement.
-func (t *tx) InsertMessages(ctx context.Context, ms []*inbox.Message) ([]bool, error) {
-	dups := make([]bool, len(ms))
+// ContactID set to their threads'. On PostgreSQL it is one statement. A
+// duplicate keeps ID 0.
+func (t *tx) InsertMessages(ctx context.Context, ms []*inbox.Message) error {
 	if len(ms) == 0 {
-		return dups, nil
+		return nil
 	}
 	rows := make([][]any, len(ms))
 	threads := make(map[int64]bool, len(ms))
 	var touch string
 	for i, m := range ms {
 		if threads[m.ThreadID] || m.Direction != ms[0].Direction {
-			return nil, fmt.Errorf("insert messages: each must be on a thread of its own, all of one direction")
+			return fmt.Errorf("insert messages: each must be on a thread of its own, all of one direction")
 		}
 		threads[m.ThreadID] = true
 		values, tc, err := t.messageValues(m)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rows[i], touch = append([]any{m.CompanyID, m.ThreadID, m.NumberID, m.ContactID}, values...), tc
 	}
 	ids, err := t.dialect.insertMessages(ctx, t, ms, rows, touch)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for i, m := range ms {
-		if id, ok := ids[m.ThreadID]; ok {
-			m.ID = id
-		} else {
-			dups[i] = true
-		}
+	for _, m := range ms {
+		m.ID = ids[m.ThreadID]
 	}
-	return dups, nil
+	return nil
 }
 
 // messageValues are m's columns after its thread's four (messageColumns),
