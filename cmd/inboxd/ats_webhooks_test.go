@@ -364,33 +364,7 @@ func TestWebhookDisabledAfter72Hours(t *testing.T) {
 		hook := r.register(t, f.admin, "*")
 		ws := f.admin.dial(t, nil)
 		f.inbound(t, "hello?")
-		eventually(t, 10*time.Second, "the first attempt fails", func() bool { return r.count() >= 1 })
-		disabled := func() bool {
-			var hooks struct{ Webhooks []inbox.Webhook }
-			f.admin.call("GET", "/api/webhooks", nil, 200, &hooks)
-			return hooks.Webhooks[0].DisabledAt != nil
-		}
-		recorded := func() int {
-			var log struct{ Deliveries []inbox.WebhookDelivery }
-			f.admin.call("GET", "/api/webhooks/"+itoa(hook.ID)+"/deliveries", nil, 200, &log)
-			return len(log.Deliveries)
-		}
-		for range 12 {
-			// The clock moves only once the attempt the endpoint saw is
-			// recorded: its next attempt is then due 7 hours on at most.
-			// (Moved before, the failure would be dated after the move,
-			// and its retry would not come due.)
-			n := r.count()
-			eventually(t, 30*time.Second, "the failed attempt is recorded", func() bool { return recorded() >= n })
-			if disabled() {
-				break
-			}
-			clk.Advance(7 * time.Hour)
-			// Retries also come due in real time (the fake clock runs on):
-			// the attempt that disables the endpoint may come before the
-			// advance, and then none follows it.
-			eventually(t, 30*time.Second, "another attempt after 7 hours", func() bool { return r.count() > n || disabled() })
-		}
+		r.failUntilDisabled(t, clk, f.admin, hook.ID)
 		var hooks struct{ Webhooks []inbox.Webhook }
 		f.admin.call("GET", "/api/webhooks", nil, 200, &hooks)
 		h := hooks.Webhooks[0]
@@ -419,6 +393,51 @@ func TestWebhookDisabledAfter72Hours(t *testing.T) {
 		})
 		checkGapless(t, r.acknowledged(), hook.DeliveredSeq+1)
 	})
+}
+
+// failUntilDisabled moves clk on 7 hours at a time, each time the failed
+// attempt the endpoint saw is recorded, until the endpoint is disabled
+// (72 hours of failures; at most 12 moves).
+func (r *receiver) failUntilDisabled(t *testing.T, clk *clock.Fake, admin *client, id int64) {
+	t.Helper()
+	eventually(t, 30*time.Second, "the first attempt fails", func() bool { return r.count() >= 1 })
+	endpoint := func() inbox.Webhook {
+		var hooks struct{ Webhooks []inbox.Webhook }
+		admin.call("GET", "/api/webhooks", nil, 200, &hooks)
+		for _, h := range hooks.Webhooks {
+			if h.ID == id {
+				return h
+			}
+		}
+		t.Fatalf("webhook %d is not listed", id)
+		return inbox.Webhook{}
+	}
+	recorded := func() int {
+		var log struct{ Deliveries []inbox.WebhookDelivery }
+		admin.call("GET", "/api/webhooks/"+itoa(id)+"/deliveries", nil, 200, &log)
+		return len(log.Deliveries)
+	}
+	for range 12 {
+		// The clock moves only once the attempt the endpoint saw is
+		// recorded: its next attempt is then due 7 hours on at most.
+		// (Moved before, the failure would be dated after the move, and
+		// its retry would not come due.)
+		n := r.count()
+		eventually(t, 30*time.Second, "the failed attempt is recorded", func() bool { return recorded() >= n })
+		if endpoint().DisabledAt != nil {
+			return
+		}
+		clk.Advance(7 * time.Hour)
+		// Retries also come due in real time (the fake clock runs on): the
+		// attempt that disables the endpoint may come before the advance,
+		// and then none follows it.
+		eventually(t, 30*time.Second, "another attempt after 7 hours", func() bool {
+			return r.count() > n || endpoint().DisabledAt != nil
+		})
+	}
+	if endpoint().DisabledAt == nil {
+		t.Fatal("the endpoint is not disabled after 84 hours of failures")
+	}
 }
 
 func merge(a, b map[string]string) map[string]string {

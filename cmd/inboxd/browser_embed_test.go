@@ -19,7 +19,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"smsinbox/pkg/clock"
-	"smsinbox/pkg/inbox"
 )
 
 // hostPage serves, on a port of its own (another origin of the same
@@ -169,22 +168,7 @@ func TestBrowserWebhooksPage(t *testing.T) {
 	admin.waitAttr(t, row+tid("webhook-state"), "data-state", "ok")
 
 	srv.client(t).call("POST", "/api/dev/phone", map[string]string{"from": "+14155550199", "to": recruitingNumber, "text": "Hello?"}, 202, nil)
-	eventually(t, wait, "the first attempt fails", func() bool { return r.count() >= 1 })
-	disabled := func() bool {
-		var hooks struct{ Webhooks []inbox.Webhook }
-		api.call("GET", "/api/webhooks", nil, 200, &hooks)
-		return hooks.Webhooks[0].DisabledAt != nil
-	}
-	for i := 0; i < 12; i++ {
-		if disabled() {
-			break
-		}
-		n := r.count()
-		clk.Advance(7 * time.Hour)
-		// An attempt that comes due in real time may disable the endpoint
-		// before the advance; then none follows it.
-		eventually(t, 30*time.Second, "another attempt", func() bool { return r.count() > n || disabled() })
-	}
+	r.failUntilDisabled(t, clk, api, hook.ID)
 	// The page was open all along: the webhook.disabled event refreshed it.
 	admin.waitAttr(t, row+tid("webhook-state"), "data-state", "disabled")
 	admin.waitContains(t, row+tid("webhook-error"), "502")
