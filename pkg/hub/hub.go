@@ -359,7 +359,8 @@ type hijackRecorder struct {
 // Hijack hijacks the underlying connection and gives coder/websocket a
 // writer onto its send buffer. It also trades net/http's 4 KiB read and
 // write buffers, which a socket keeps as long as it lives, for smaller
-// ones: client frames are a few hundred bytes, and ours about 1.5 KiB. The
+// ones: client frames are a few hundred bytes, and the send buffer joins
+// each of ours, so the writer needs room only for a frame's header. The
 // read buffer is kept when the client has already sent something it holds.
 func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
@@ -373,14 +374,13 @@ func (w *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		r = bufio.NewReaderSize(c, socketReadBuffer)
 	}
 	w.out = newSendBuffer(c, w.h.opts.WriteTimeout, w.h.wg.Go)
-	return c, bufio.NewReadWriter(r, bufio.NewWriterSize(w.out, socketWriteBuffer)), nil
+	return c, bufio.NewReadWriter(r, bufio.NewWriterSize(w.out, frameBuffer)), nil
 }
 
-// The buffers of a socket's connection.
-const (
-	socketReadBuffer  = 1 << 10
-	socketWriteBuffer = 2 << 10
-)
+// socketReadBuffer is the size of a socket's read buffer, which it keeps
+// for life: a client's frames are rare and a few hundred bytes (a longer
+// one is read in more than one system call).
+const socketReadBuffer = 256
 
 // writeError answers with the JSON error of API.md.
 func writeError(w http.ResponseWriter, status int, code, message string) {

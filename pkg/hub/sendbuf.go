@@ -1,7 +1,9 @@
 package hub
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"net"
 	"sync"
 	"syscall"
@@ -16,13 +18,22 @@ import (
 //
 // Bytes are never reordered: while some wait, later writes wait behind
 // them.
+//
+// It also joins each websocket frame into one write. coder/websocket writes
+// a frame through a bufio.Writer, which a socket would keep for life; the
+// hub gives it one of frameBuffer bytes, so a frame arrives in pieces (its
+// header and the payload's first bytes, then the rest), and the pieces of
+// an unfinished frame wait in a pooled buffer until its last byte comes:
+// one system call per frame, as with a buffer the size of a frame, but no
+// buffer held between frames.
 type sendBuffer struct {
 	conn    net.Conn
-	raw     syscall.RawConn // nil: every write goes through the drainer
+	try     func(p []byte) int // writes what the kernel takes at once; nil: every write goes through the drainer
 	timeout time.Duration
 	spawn   func(func()) // starts the drainer (the hub's WaitGroup)
 
 	mu       sync.Mutex
+	frame    *[]byte // the pieces of an unfinished frame (pooled); nil between frames
 	pending  []byte
 	draining bool
 	handOff  bool  // the drainer gives the socket back to the writers when done
@@ -36,7 +47,7 @@ func newSendBuffer(conn net.Conn, timeout time.Duration, spawn func(func())) *se
 	b := &sendBuffer{conn: conn, timeout: timeout, spawn: spawn}
 	if sc, ok := conn.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
-			b.raw = raw
+			b.try = func(p []byte) int { return tryWrite(raw, p) }
 		}
 	}
 	return b
@@ -49,29 +60,100 @@ func (b *sendBuffer) setDrained(f func(error)) {
 	b.mu.Unlock()
 }
 
-// Write takes all of p: what the kernel does not take at once waits for
-// the drainer. It fails only once the drainer has failed.
+// Write takes all of p: each frame it completes is handed on whole, and
+// what the kernel does not take at once waits for the drainer. It fails
+// only once the drainer has failed.
 func (b *sendBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
 		return 0, b.err
 	}
+	n := len(p)
+	if b.frame == nil {
+		// Whole frames need no joining.
+		for size := frameSize(p); size > 0 && size <= len(p); size = frameSize(p) {
+			b.send(p[:size])
+			p = p[size:]
+		}
+		if len(p) == 0 {
+			return n, nil
+		}
+		b.frame = frames.Get().(*[]byte)
+	}
+	f := append(*b.frame, p...)
+	for size := frameSize(f); size > 0 && size <= len(f); size = frameSize(f) {
+		b.send(f[:size])
+		f = f[:copy(f, f[size:])]
+	}
+	*b.frame = f
+	if len(f) == 0 {
+		if cap(f) <= maxPooledFrame {
+			frames.Put(b.frame)
+		}
+		b.frame = nil
+	}
+	return n, nil
+}
+
+// send hands on one whole frame (b.mu held).
+func (b *sendBuffer) send(p []byte) {
 	if b.draining {
 		b.pending = append(b.pending, p...)
-		return len(p), nil
+		return
 	}
 	n := 0
-	if b.raw != nil {
-		n = tryWrite(b.raw, p)
+	if b.try != nil {
+		n = b.try(p)
 	}
 	if n == len(p) {
-		return n, nil
+		return
 	}
 	b.pending = append(b.pending, p[n:]...)
 	b.draining = true
 	b.spawn(b.drain)
-	return len(p), nil
+}
+
+// frameBuffer is the size of the bufio.Writer coder/websocket writes a
+// socket's frames through: the longest frame header (14 bytes) fits.
+const frameBuffer = 16
+
+// frames are the buffers frames are joined in; one larger than
+// maxPooledFrame is left to the collector.
+var frames = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
+
+const maxPooledFrame = 64 << 10
+
+// frameSize returns the length of the websocket frame p begins with,
+// header and payload (RFC 6455 section 5.2), or 0 when p is too short to
+// tell.
+func frameSize(p []byte) int {
+	if len(p) < 2 {
+		return 0
+	}
+	header, size := 2, uint64(p[1]&0x7f)
+	switch size {
+	case 126:
+		header = 4
+	case 127:
+		header = 10
+	}
+	if len(p) < header {
+		return 0
+	}
+	switch size {
+	case 126:
+		size = uint64(binary.BigEndian.Uint16(p[2:]))
+	case 127:
+		size = binary.BigEndian.Uint64(p[2:])
+	}
+	if p[1]&0x80 != 0 {
+		header += 4 // a masking key: only clients mask, but a frame is a frame
+	}
+	if size > math.MaxInt32 {
+		size = math.MaxInt32 // far past what coder/websocket writes; never whole
+	}
+	return header + int(size)
 }
 
 // busy reports whether bytes wait for the drainer; if so, the drainer will
