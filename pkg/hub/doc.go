@@ -95,7 +95,9 @@
 // yet (one per user waits while one runs), so n tabs opening at once cost
 // two reads of each, not n.
 //
-// An idle socket costs one goroutine (its reader) and a few small maps. The
+// An idle socket costs one goroutine (its reader), a few small maps and a
+// 256-byte read buffer; it holds no write buffer: the send buffer joins each
+// frame's pieces in a pooled buffer and writes it whole (sendbuf.go). The
 // hub's few writers (Options.Writers) take the sockets with frames queued in
 // turn, each socket's queue whole; they hand the bytes to the kernel without
 // waiting, and a socket whose client reads slower gets a goroutine that waits
