@@ -3,7 +3,6 @@ package hub
 import (
 	"encoding/binary"
 	"fmt"
-	"math"
 	"net"
 	"sync"
 	"syscall"
@@ -79,7 +78,7 @@ func (b *sendBuffer) Write(p []byte) (int, error) {
 		if len(p) == 0 {
 			return n, nil
 		}
-		b.frame = frames.Get().(*[]byte)
+		b.frame = joinBuffers.Get().(*[]byte)
 	}
 	f := append(*b.frame, p...)
 	for size := frameSize(f); size > 0 && size <= len(f); size = frameSize(f) {
@@ -89,7 +88,7 @@ func (b *sendBuffer) Write(p []byte) (int, error) {
 	*b.frame = f
 	if len(f) == 0 {
 		if cap(f) <= maxPooledFrame {
-			frames.Put(b.frame)
+			joinBuffers.Put(b.frame)
 		}
 		b.frame = nil
 	}
@@ -118,11 +117,14 @@ func (b *sendBuffer) send(p []byte) {
 // socket's frames through: the longest frame header (14 bytes) fits.
 const frameBuffer = 16
 
-// frames are the buffers frames are joined in; one larger than
+// joinBuffers are the buffers frames are joined in; one larger than
 // maxPooledFrame is left to the collector.
-var frames = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
+var joinBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2<<10); return &b }}
 
 const maxPooledFrame = 64 << 10
+
+// maxFrameSize caps the payload length frameSize reports.
+const maxFrameSize = 1 << 30
 
 // frameSize returns the length of the websocket frame p begins with,
 // header and payload (RFC 6455 section 5.2), or 0 when p is too short to
@@ -150,10 +152,8 @@ func frameSize(p []byte) int {
 	if p[1]&0x80 != 0 {
 		header += 4 // a masking key: only clients mask, but a frame is a frame
 	}
-	if size > math.MaxInt32 {
-		size = math.MaxInt32 // far past what coder/websocket writes; never whole
-	}
-	return header + int(size)
+	// Far past anything the hub writes; kept in an int on every platform.
+	return header + int(min(size, maxFrameSize))
 }
 
 // busy reports whether bytes wait for the drainer; if so, the drainer will
