@@ -69,30 +69,34 @@ func (b *sendBuffer) Write(p []byte) (int, error) {
 		return 0, b.err
 	}
 	n := len(p)
-	if b.frame == nil {
-		// Whole frames need no joining.
-		for size := frameSize(p); size > 0 && size <= len(p); size = frameSize(p) {
-			b.send(p[:size])
-			p = p[size:]
-		}
-		if len(p) == 0 {
-			return n, nil
-		}
-		b.frame = joinBuffers.Get().(*[]byte)
+	if b.frame != nil {
+		*b.frame = append(*b.frame, p...)
+		p = *b.frame
 	}
-	f := append(*b.frame, p...)
-	for size := frameSize(f); size > 0 && size <= len(f); size = frameSize(f) {
-		b.send(f[:size])
-		f = f[:copy(f, f[size:])]
+	for size := frameSize(p); size > 0 && size <= len(p); size = frameSize(p) {
+		b.send(p[:size])
+		p = p[size:]
 	}
-	*b.frame = f
-	if len(f) == 0 {
-		if cap(f) <= maxPooledFrame {
+	b.keep(p)
+	return n, nil
+}
+
+// keep holds rest, the start of an unfinished frame, in the join buffer
+// (taking one from the pool), or gives the buffer back when rest is empty
+// (b.mu held). rest may lie in the join buffer itself.
+func (b *sendBuffer) keep(rest []byte) {
+	if len(rest) == 0 {
+		if b.frame != nil && cap(*b.frame) <= maxPooledFrame {
+			*b.frame = (*b.frame)[:0]
 			joinBuffers.Put(b.frame)
 		}
 		b.frame = nil
+		return
 	}
-	return n, nil
+	if b.frame == nil {
+		b.frame = joinBuffers.Get().(*[]byte)
+	}
+	*b.frame = append((*b.frame)[:0], rest...)
 }
 
 // send hands on one whole frame (b.mu held).

@@ -42,11 +42,16 @@ type eventRow struct {
 }
 
 func (q queries) EventsAfter(ctx context.Context, topic string, after int64, limit int) ([]inbox.Event, error) {
-	const page = `SELECT topic, seq, type, payload, created_at FROM events
-		WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`
 	var rows []eventRow
-	if err := q.sel(ctx, &rows, page, topic, after, limit); err != nil {
-		return nil, fmt.Errorf("load events of %s after %d: %w", topic, after, err)
+	load := func() error {
+		if err := q.sel(ctx, &rows, `SELECT topic, seq, type, payload, created_at FROM events
+			WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?`, topic, after, limit); err != nil {
+			return fmt.Errorf("load events of %s after %d: %w", topic, after, err)
+		}
+		return nil
+	}
+	if err := load(); err != nil {
+		return nil, err
 	}
 	if len(rows) == 0 {
 		// Nothing stored after the point: fine if the point is the topic's
@@ -64,8 +69,8 @@ func (q queries) EventsAfter(ctx context.Context, topic string, after int64, lim
 		case current < after:
 			return nil, inbox.ErrEventsPruned
 		}
-		if err := q.sel(ctx, &rows, page, topic, after, limit); err != nil {
-			return nil, fmt.Errorf("load events of %s after %d: %w", topic, after, err)
+		if err := load(); err != nil {
+			return nil, err
 		}
 		if len(rows) == 0 {
 			return nil, inbox.ErrEventsPruned
